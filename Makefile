@@ -1,0 +1,32 @@
+# consult-analyser: `make help` lists the targets.
+VENV   ?= .venv
+PYTHON ?= $(VENV)/bin/python
+RAW    ?= data/raw
+OUT    ?= data/processed
+CONFIG ?= config.yaml
+
+.DEFAULT_GOAL := help
+.PHONY: help setup test analyse eval fixtures clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## Create .venv and install the package with its test dependencies
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+
+test: ## Run the test suite
+	$(PYTHON) -m pytest -q
+
+analyse: ## Analyse every response file in RAW into OUT (RAW=data/raw OUT=data/processed CONFIG=config.yaml)
+	$(PYTHON) -m pipeline analyse $(RAW) --out $(OUT) --config $(CONFIG)
+
+eval: ## Score segmentation and alignment on the labelled set in tests/eval/
+	$(PYTHON) -m pipeline eval tests/eval --config $(CONFIG)
+
+fixtures: ## Regenerate the test forms (docx, pdf, xlsx, csv, eml) into tests/fixtures/generated/
+	$(PYTHON) tests/fixtures/make_fixtures.py tests/fixtures/generated
+
+clean: ## Remove generated outputs (keeps data/raw)
+	rm -rf $(OUT)/*.csv $(OUT)/cache tests/fixtures/generated

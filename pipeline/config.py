@@ -1,0 +1,251 @@
+"""Load and validate ``config.yaml``.
+
+Everything specific to one consultation (its questions, form labels, export columns and
+the documents consulted on) lives in the config, so the next consultation needs a new
+config file, not new code. Validation is strict: unknown keys are rejected and every
+error names the dotted key, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipeline.errors import ConfigError
+
+Score = Annotated[float, Field(ge=0, le=1)]
+Ratio = Annotated[float, Field(ge=0, le=100)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Question(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=3)
+    aliases: list[str] = []
+    options: list[str] = ["Yes", "No", "Not sure"]
+
+
+class FormConfig(Strict):
+    name_labels: list[str] = ["Name"]
+    organisation_labels: list[str] = ["Name of Organisation", "Organisation"]
+    address_labels: list[str] = ["Address"]
+    email_labels: list[str] = ["E-mail address", "Email address", "E-mail", "Email"]
+    phone_labels: list[str] = ["Telephone", "Phone"]
+    on_behalf_labels: list[str] = ["Please tick if you are responding on behalf of your organisation"]
+    confidential_labels: list[str] = ["Please tick if you want us to keep your response confidential"]
+    respondent_types: list[str] = []
+    other_type: str = "Other"
+    other_specify_labels: list[str] = ["Please specify"]
+    comments_labels: list[str] = ["Comments"]
+    end_markers: list[str] = []
+    no_organisation_values: list[str] = ["n/a", "na", "none", "-", "individual", "not applicable", "private individual", "self"]
+    label_min_score: Ratio = 88
+    question_min_score: Ratio = 85
+
+
+def _valid_regexes(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
+    return patterns
+
+
+class LetterConfig(Strict):
+    greeting_patterns: list[str] = [r"^dear\b", r"^to whom it may concern"]
+    organisation_patterns: list[str] = []
+    organisation_words: list[str] = []
+
+    @field_validator("greeting_patterns", "organisation_patterns")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        return _valid_regexes(value)
+
+    @field_validator("organisation_patterns")
+    @classmethod
+    def _named_group(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if "org" not in re.compile(pattern).groupindex:
+                raise ValueError(f"{pattern!r} needs a named group (?P<org>...) holding the organisation")
+        return value
+
+
+class ColumnSpec(Strict):
+    """Where an export keeps one field: a header's text, or a regular expression searched in headers."""
+
+    header: str | None = None
+    pattern: str | None = None
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ColumnSpec:
+        if (self.header is None) == (self.pattern is None):
+            raise ValueError("give exactly one of 'header' or 'pattern'")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {self.pattern!r} is not a valid regular expression: {exc}") from exc
+        return self
+
+
+class ExportQuestion(Strict):
+    answer: ColumnSpec | None = None
+    comment: ColumnSpec | None = None
+
+
+class ExportConfig(Strict):
+    respondent_ref: ColumnSpec | None = None
+    organisation: ColumnSpec | None = None
+    respondent_type: ColumnSpec | None = None
+    on_behalf_of_organisation: ColumnSpec | None = None
+    confidential: ColumnSpec | None = None
+    personal: list[ColumnSpec] = []
+    questions: dict[str, ExportQuestion] = {}
+    true_values: list[str] = ["yes", "y", "true", "1", "x", "ticked", "checked", "☒"]
+
+
+READER_NAMES = ("text", "docx", "pdf", "email", "export", "libreoffice")
+
+
+class IngestConfig(Strict):
+    max_file_mb: float = Field(default=20, gt=0)
+    readers: dict[str, Literal["text", "docx", "pdf", "email", "export", "libreoffice"]] = {
+        ".txt": "text",
+        ".md": "text",
+        ".docx": "docx",
+        ".pdf": "pdf",
+        ".eml": "email",
+        ".csv": "export",
+        ".xlsx": "export",
+        ".doc": "libreoffice",
+        ".odt": "libreoffice",
+        ".rtf": "libreoffice",
+    }
+    workers: int = Field(default=0, ge=0)
+    parallel_min_files: int = Field(default=8, ge=1)
+
+    @field_validator("readers")
+    @classmethod
+    def _suffixes(cls, value: dict[str, str]) -> dict[str, str]:
+        for suffix in value:
+            if not re.fullmatch(r"\.[a-z0-9]+", suffix):
+                raise ValueError(f"suffix {suffix!r} must be lower case and start with a dot, like '.docx'")
+        return value
+
+
+class StatementConfig(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    file: str
+    question: str | None = None
+    aliases: list[str] = []
+
+
+class SegmentConfig(Strict):
+    non_comments: list[str] = []
+    non_comment_patterns: list[str] = []
+    non_comment_min_score: Ratio = 90
+    preamble_patterns: list[str] = []
+    signoff_patterns: list[str] = []
+    extra_headings: list[str] = ["Additional comments", "General comments"]
+    heading_max_words: int = Field(default=10, ge=1)
+    example_cues: list[str] = ["for example", "for instance", "e.g.", "such as", "as follows", "the following"]
+
+    @field_validator("non_comment_patterns", "preamble_patterns", "signoff_patterns")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        return _valid_regexes(value)
+
+
+class AlignConfig(Strict):
+    heading_min_score: Ratio = 85
+    quote_min_score: Ratio = 80
+    quote_min_chars: int = Field(default=12, ge=1)
+    quote_margin: Ratio = 3
+    reference_min_score: Ratio = 85
+    similarity: Literal["tfidf", "none"] = "tfidf"
+    similarity_ngram_max: int = Field(default=2, ge=1, le=3)
+    similarity_min_score: Score = 0.12
+    similarity_margin: Score = 0.02
+    general_headings_use_similarity: bool = False
+    all_statements_patterns: list[str] = []
+
+    @field_validator("all_statements_patterns")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        return _valid_regexes(value)
+
+
+class Config(Strict):
+    consultation: str = "Consultation"
+    questions: list[Question]
+    form: FormConfig = FormConfig()
+    letter: LetterConfig = LetterConfig()
+    export: ExportConfig = ExportConfig()
+    ingest: IngestConfig = IngestConfig()
+    reference_dir: str = "data/reference"
+    statements: list[StatementConfig] = []
+    segment: SegmentConfig = SegmentConfig()
+    align: AlignConfig = AlignConfig()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Config:
+        ids = [q.id for q in self.questions]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"question ids must be unique; got {ids}")
+        for i, statement in enumerate(self.statements):
+            if statement.question is not None and statement.question not in ids:
+                raise ValueError(
+                    f"statements.{i}.question: {statement.question!r} is not a question id; allowed: {', '.join(ids)}"
+                )
+        for qid in self.export.questions:
+            if qid not in ids:
+                raise ValueError(f"export.questions.{qid}: not a question id; allowed: {', '.join(ids)}")
+        return self
+
+    @property
+    def question_ids(self) -> list[str]:
+        return [q.id for q in self.questions]
+
+
+def _describe(error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key (check its spelling against README's config keys)"
+    if error["type"] == "missing":
+        return f"{key}: required but missing"
+    return f"{key}: {message}; got {error.get('input')!r}"
+
+
+def parse_config(data: dict, source: str = "config") -> Config:
+    """Validate a config mapping, raising :class:`ConfigError` naming the first bad key."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(f"{source}: {_describe(errors[0])}{more}") from exc
+
+
+def load_config(path: str | Path) -> Config:
+    """Read ``path`` as YAML and validate it; paths inside it stay relative to the project root."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Config file {path} not found. Pass --config with the path to config.yaml.") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level; got {type(data).__name__}")
+    return parse_config(data, source=str(path))

@@ -1,0 +1,498 @@
+"""From documents to responses: respondent metadata, closed answers and answer text.
+
+Three layouts are understood, all driven by ``config.yaml``:
+
+* **form** — a response form (Word, PDF or text copy). Field labels, tick boxes, question
+  texts and the closing boilerplate are found by fuzzy matching against the configured
+  labels, because respondents retype and reflow forms. Only text under a question is
+  answer text; the intro and closing boilerplate never are.
+* **letter** — a document where no configured question is found. Its body becomes one
+  answer whose question is unknown (``""``); the organisation is read from a "Response
+  from …" line, an "on behalf of …" phrase or the signature.
+* **export** — one row of an online-response spreadsheet; ``config.export`` says which
+  column holds what.
+
+Individuals' names, e-mail addresses, phone numbers and addresses met on the way are
+collected into ``Response.personal`` (in memory only) so outputs can redact them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from pipeline.config import ColumnSpec, Config, FormConfig, Question
+from pipeline.errors import UnreadableFile
+from pipeline.readers.text import text_to_blocks
+from pipeline.records import TICKED, UNTICKED, Block, Document, PersonalDetails, Response
+from pipeline.redact import EMAIL, PHONE, POSTCODE
+
+# A label shorter than this is matched exactly (case-insensitively): fuzzy matching on a
+# word like "Name" would also accept "Game" or "Same".
+SHORT_LABEL_CHARS = 12
+# An alias ("Q1", "Question 1") marks a question only on a line at most this many words long.
+ALIAS_LINE_MAX_WORDS = 12
+# How far into a letter to look for its greeting and for lines naming the organisation.
+LETTER_HEAD_BLOCKS = 25
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+_NUMBERING = re.compile(r"^\s*(?:q(?:uestion)?\s*)?\d{1,2}\s*[.):]?\s+", re.IGNORECASE)
+_X_CELL = re.compile(r"^[xX✓]$")
+_X_BEFORE = re.compile(r"^[xX]\s+(?=\S)")
+_X_AFTER = re.compile(r"(?<=\S)\s+[xX]$")
+_PERSON_NAME = re.compile(
+    r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof(?:essor)?|Rev|Cllr|Sir|Dame)\.?\s+)?"
+    r"[A-Z][\w'’-]+(?:\s+[A-Z]\.?)?(?:\s+[A-Z][\w'’-]+){1,3}$"
+)
+
+
+def norm(text: str) -> str:
+    """Text for comparison: case-folded, quotes and dashes unified, spaces collapsed, no end punctuation."""
+    return " ".join(text.translate(_QUOTES).casefold().split()).strip(" .:;?*")
+
+
+# --- tick boxes ---------------------------------------------------------------------------
+
+Atom = tuple[str, object]  # ("box", bool) or ("text", str)
+
+
+def tick_atoms(text: str) -> list[Atom]:
+    """Split a line into tick boxes and text pieces, in order.
+
+    Boxes are the pipeline's glyphs, or an "x" typed into a cell or next to a label.
+    """
+    atoms: list[Atom] = []
+    for cell in text.split("\t"):
+        for piece in re.split(f"([{TICKED}{UNTICKED}])", cell):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if piece in (TICKED, UNTICKED):
+                atoms.append(("box", piece == TICKED))
+            elif _X_CELL.match(piece):
+                atoms.append(("box", True))
+            elif _X_BEFORE.match(piece):
+                atoms += [("box", True), ("text", _X_BEFORE.sub("", piece))]
+            elif _X_AFTER.search(piece):
+                atoms += [("text", _X_AFTER.sub("", piece)), ("box", True)]
+            else:
+                atoms.append(("text", piece))
+    return atoms
+
+
+def best_option(text: str, options: list[str], min_score: float) -> str | None:
+    """The option ``text`` names (fuzzily), or None."""
+    scored = [(fuzz.ratio(norm(text), norm(option)), option) for option in options]
+    score, option = max(scored, default=(0, None))
+    return option if score >= min_score else None
+
+
+def ticked_options(atoms: list[Atom], options: list[str], min_score: float) -> list[str] | None:
+    """Options whose box is ticked, in order; None when no box accompanies any option.
+
+    Whether boxes sit before or after their labels is read from the first atom, since a
+    form uses one convention throughout a list.
+    """
+    named = [(i, option) for i, (kind, value) in enumerate(atoms) if kind == "text" and (option := best_option(value, options, min_score))]
+    if not named:
+        return None
+    boxes_first = atoms[0][0] == "box"
+    ticked, saw_box = [], False
+    for i, option in named:
+        j = i - 1 if boxes_first else i + 1
+        if 0 <= j < len(atoms) and atoms[j][0] == "box":
+            saw_box = True
+            if atoms[j][1] and option not in ticked:
+                ticked.append(option)
+    return ticked if saw_box else None
+
+
+def _tick_value(value: str) -> bool:
+    atoms = tick_atoms(value)
+    if any(kind == "box" for kind, _ in atoms):
+        return any(kind == "box" and state for kind, state in atoms)
+    return norm(value) in {"yes", "y", "x", "ticked", "true"}
+
+
+# --- labelled fields ----------------------------------------------------------------------
+
+
+def _label_matches(head: str, label: str, min_score: float) -> bool:
+    if len(label) < SHORT_LABEL_CHARS:
+        return norm(head) == norm(label)
+    return fuzz.ratio(norm(head), norm(label)) >= min_score
+
+
+def label_value(text: str, labels: list[str], min_score: float) -> str | None:
+    """If ``text`` starts with one of ``labels``, the text after it (possibly ""); else None.
+
+    The label must end at a separator (a colon, a tab, a tick box or the end of the line),
+    so "Name" does not match "Name of Organisation".
+    """
+    candidates = []
+    split = re.split(r"[:\t]|(?=[☒☐])", text, maxsplit=1)
+    if len(split) == 2:
+        candidates.append((split[0], split[1]))
+    candidates.append((text, ""))
+    folded = norm(text)
+    for label in sorted(labels, key=len, reverse=True):
+        for head, rest in candidates:
+            if _label_matches(head, label, min_score):
+                return rest.strip(" :\t")
+        prefix = norm(label)
+        asks = label.rstrip().endswith("?") or text.translate(_QUOTES).casefold().startswith(prefix + "?")
+        if len(label) >= SHORT_LABEL_CHARS and asks and folded.startswith(prefix):
+            # "Are you responding on behalf of an organisation? Yes": a question label, then its value.
+            rest = re.split(re.escape(label.rstrip("?.:")), text, maxsplit=1, flags=re.IGNORECASE)
+            return rest[-1].strip(" ?.:\t") if len(rest) == 2 else ""
+    return None
+
+
+def _field(blocks: list[Block], labels: list[str], min_score: float) -> tuple[int, str] | None:
+    for i, block in enumerate(blocks):
+        value = label_value(block.text, labels, min_score)
+        if value is not None:
+            return i, value
+    return None
+
+
+def _field_text(blocks: list[Block], labels: list[str], form: FormConfig) -> str:
+    found = _field(blocks, labels, form.label_min_score)
+    return found[1] if found else ""
+
+
+def _tick_field(blocks: list[Block], labels: list[str], form: FormConfig) -> bool | None:
+    found = _field(blocks, labels, form.label_min_score)
+    if found is None:
+        return None
+    i, value = found
+    if not value and i + 1 < len(blocks) and all(kind == "box" for kind, _ in tick_atoms(blocks[i + 1].text)):
+        value = blocks[i + 1].text  # the box sits on the line below its label
+    return _tick_value(value)
+
+
+def _respondent_type(blocks: list[Block], form: FormConfig) -> str:
+    tick_labels = form.on_behalf_labels + form.confidential_labels
+    atoms = [
+        atom
+        for block in blocks
+        if label_value(block.text, tick_labels, form.label_min_score) is None
+        for atom in tick_atoms(block.text)
+        if any(kind == "box" for kind, _ in tick_atoms(block.text))
+    ]
+    ticked = ticked_options(atoms, form.respondent_types, form.label_min_score) or []
+    specified = _field_text(blocks, form.other_specify_labels, form)
+    if not ticked and specified:
+        ticked = [form.other_type]
+    labels = [f"{t}: {specified}" if t == form.other_type and specified else t for t in ticked]
+    return "; ".join(labels)
+
+
+def _personal_fields(blocks: list[Block], form: FormConfig) -> PersonalDetails:
+    details = PersonalDetails()
+    for labels, bucket in (
+        (form.name_labels, details.names),
+        (form.email_labels, details.emails),
+        (form.phone_labels, details.phones),
+        (form.address_labels, details.addresses),
+    ):
+        for block in blocks:
+            value = label_value(block.text, labels, form.label_min_score)
+            if value:
+                bucket.add(value)
+    return details
+
+
+def _organisation(value: str, personal: PersonalDetails, form: FormConfig) -> str:
+    value = " ".join(value.split()).strip(" .,;")
+    if norm(value) in {norm(v) for v in form.no_organisation_values} or norm(value) in {norm(n) for n in personal.names}:
+        return ""
+    return value
+
+
+# --- questions ----------------------------------------------------------------------------
+
+
+def question_score(text: str, question: Question) -> float:
+    """How well a line matches a question's text (0-100), or 100 for a short line led by an alias."""
+    folded = norm(text)
+    for alias in question.aliases:
+        alias_folded = norm(alias)
+        if len(folded.split()) <= ALIAS_LINE_MAX_WORDS and re.match(rf"{re.escape(alias_folded)}(?![\w])", folded):
+            return 100.0
+    body = norm(_NUMBERING.sub("", text))
+    target = norm(question.text)
+    if len(body) > 2 * len(target):
+        return 0.0
+    score = fuzz.ratio(body, target)
+    if len(body) > len(target):
+        score = max(score, fuzz.partial_ratio(target, body))
+    return score
+
+
+def find_questions(blocks: list[Block], questions: list[Question], min_score: float) -> list[tuple[int, Question]]:
+    """(block index, question) for each question found, in document order.
+
+    A line belongs to the question it matches best, so two questions that differ in one
+    word ("practice leader" / "practice supervisor") are told apart.
+    """
+    found: dict[str, tuple[int, Question]] = {}
+    for i, block in enumerate(blocks):
+        if len(block.text) < 3:
+            continue
+        score, question = max(((question_score(block.text, q), q) for q in questions), key=lambda sq: sq[0])
+        if score >= min_score and question.id not in found:
+            found[question.id] = (i, question)
+    return sorted(found.values(), key=lambda iq: iq[0])
+
+
+def _starts_with_marker(text: str, markers: list[str], min_score: float) -> bool:
+    folded = norm(text)
+    return any(fuzz.ratio(folded[: len(norm(m))], norm(m)) >= min_score for m in markers)
+
+
+def _answer_text(blocks: list[Block]) -> str:
+    paragraphs = [cell.strip() for block in blocks for cell in block.text.split("\t") if cell.strip()]
+    return "\n\n".join(paragraphs)
+
+
+def _answer(region: list[Block], question: Question, form: FormConfig) -> tuple[str, str]:
+    """(closed answer, comment text) of one question's region of the form."""
+    options_atoms: list[Atom] = []
+    comment_blocks: list[Block] = []
+    seen_comments_label = False
+    for block in region:
+        value = None if seen_comments_label else label_value(block.text, form.comments_labels, form.label_min_score)
+        if value is not None:
+            seen_comments_label = True
+            if value:
+                comment_blocks.append(Block(value))
+            continue
+        atoms = tick_atoms(block.text)
+        option_like = not seen_comments_label and all(
+            kind == "box" or best_option(value, question.options, form.label_min_score) for kind, value in atoms
+        )
+        if option_like:
+            options_atoms += atoms
+        else:
+            comment_blocks.append(block)
+    ticked = ticked_options(options_atoms, question.options, form.label_min_score)
+    if ticked is None:
+        # No boxes survived (a retyped form): a single remaining option is the answer.
+        named = {best_option(v, question.options, form.label_min_score) for k, v in options_atoms if k == "text"}
+        ticked = list(named) if len(named) == 1 else []
+    closed = ticked[0] if len(ticked) == 1 else ""
+    return closed, _answer_text(comment_blocks)
+
+
+def response_from_form(document: Document, questions: list[tuple[int, Question]], config: Config, response_id: str) -> Response:
+    form = config.form
+    blocks = document.blocks
+    first = questions[0][0]
+    end = next(
+        (i for i in range(first + 1, len(blocks)) if _starts_with_marker(blocks[i].text, form.end_markers, form.label_min_score)),
+        len(blocks),
+    )
+    # Metadata lives in the intro and the closing part of the form, never among the answers.
+    metadata_blocks = blocks[:first] + blocks[end:]
+    personal = _personal_fields(metadata_blocks, form)
+    personal.update(document.personal)
+    response = Response(
+        response_id=response_id,
+        source_file=document.source_file,
+        format=document.format,
+        layout="form",
+        encoding=document.encoding or "",
+        organisation=_organisation(_field_text(blocks[:first], form.organisation_labels, form), personal, form),
+        respondent_type=_respondent_type(blocks[:first], form),
+        on_behalf_of_organisation=_tick_field(blocks[:first], form.on_behalf_labels, form),
+        confidential=_tick_field(metadata_blocks, form.confidential_labels, form),
+        personal=personal,
+    )
+    bounds = [i for i, _ in questions] + [end]
+    for (start, question), stop in zip(questions, bounds[1:]):
+        closed, text = _answer(blocks[start + 1 : max(start + 1, stop)], question, form)
+        response.closed_answers[question.id] = closed
+        if text:
+            response.answers[question.id] = text
+    return response
+
+
+# --- letters ------------------------------------------------------------------------------
+
+
+def _signature(blocks: list[Block], config: Config) -> tuple[int | None, list[str]]:
+    """Index of the last sign-off line and the lines after it."""
+    patterns = [re.compile(p, re.IGNORECASE) for p in config.segment.signoff_patterns]
+    for i in range(len(blocks) - 1, -1, -1):
+        if any(p.search(blocks[i].text) for p in patterns):
+            return i, [b.text for b in blocks[i + 1 :]]
+    return None, []
+
+
+def _is_organisation_line(line: str, words: set[str]) -> bool:
+    return bool(words & set(re.findall(r"[\w'’]+", line.casefold().replace("’", "'"))))
+
+
+def response_from_letter(document: Document, config: Config, response_id: str) -> Response:
+    letter = config.letter
+    blocks = document.blocks
+    greetings = [re.compile(p, re.IGNORECASE) for p in letter.greeting_patterns]
+    greeting = next((i for i, b in enumerate(blocks[:LETTER_HEAD_BLOCKS]) if any(p.search(b.text) for p in greetings)), None)
+    head, body = (blocks[:greeting], blocks[greeting:]) if greeting is not None else ([], blocks)
+    personal = PersonalDetails()
+    personal.update(document.personal)
+    org_words = {w.casefold() for w in letter.organisation_words}
+    _, signature = _signature(body, config)
+    signature = [line for line in signature if line.strip()]
+    if signature and _PERSON_NAME.match(signature[0]) and not _is_organisation_line(signature[0], org_words):
+        personal.names.add(signature[0].strip())
+    organisation = ""
+    candidates = [b.text for b in (head + body)[:LETTER_HEAD_BLOCKS]]
+    for pattern in (re.compile(p) for p in letter.organisation_patterns):
+        organisation = next((m.group("org") for line in candidates if (m := pattern.search(line))), "")
+        if organisation:
+            break
+    if not organisation:
+        organisation = next((line for line in signature[1:] if _is_organisation_line(line, org_words)), "")
+    organisation = _organisation(organisation, personal, config.form)
+    for line in head:
+        # The address block above the greeting: a sender's postcode or phone marks personal details.
+        if POSTCODE.search(line.text) or PHONE.search(line.text):
+            personal.addresses.add(line.text)
+    text = _answer_text(body)
+    return Response(
+        response_id=response_id,
+        source_file=document.source_file,
+        format=document.format,
+        layout="letter",
+        encoding=document.encoding or "",
+        organisation=organisation,
+        on_behalf_of_organisation=True if organisation else None,
+        answers={"": text} if text else {},
+        personal=personal,
+    )
+
+
+# --- exports ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportColumns:
+    """Which header of one export holds each configured field (None when absent)."""
+
+    fields: dict[str, str | None]
+    answers: dict[str, str | None]
+    comments: dict[str, str | None]
+    personal: list[str]
+
+
+def _describe(spec: ColumnSpec) -> str:
+    return f"header {spec.header!r}" if spec.header is not None else f"pattern {spec.pattern!r}"
+
+
+def _matches(spec: ColumnSpec, header: str) -> bool:
+    if spec.header is not None:
+        return norm(header) == norm(spec.header)
+    return re.search(spec.pattern, header, re.IGNORECASE) is not None
+
+
+def resolve_export_columns(headers: list[str], config: Config) -> ExportColumns:
+    """Find each configured column among ``headers``.
+
+    The shortest matching header wins (``organisation`` takes "Organisation", not
+    "Responding on behalf of organisation"), and a header serves one field only.
+    Raises :class:`UnreadableFile` naming a required column that is missing.
+    """
+    export = config.export
+    claimed: set[str] = set()
+
+    def find(key: str, spec: ColumnSpec | None) -> str | None:
+        if spec is None:
+            return None
+        matching = sorted((h for h in headers if h not in claimed and _matches(spec, h)), key=lambda h: (len(h), headers.index(h)))
+        if not matching:
+            if spec.required:
+                raise UnreadableFile(f"export column '{key}' ({_describe(spec)}) not found; headers found: {', '.join(headers)}")
+            return None
+        claimed.add(matching[0])
+        return matching[0]
+
+    answers = {qid: find(f"questions.{qid}.answer", q.answer) for qid, q in export.questions.items()}
+    comments = {qid: find(f"questions.{qid}.comment", q.comment) for qid, q in export.questions.items()}
+    fields = {
+        key: find(key, getattr(export, key))
+        for key in ("respondent_ref", "on_behalf_of_organisation", "confidential", "respondent_type", "organisation")
+    }
+    personal = [h for h in headers if h not in claimed and any(_matches(spec, h) for spec in export.personal)]
+    return ExportColumns(fields=fields, answers=answers, comments=comments, personal=personal)
+
+
+def _cell_paragraphs(cell: str) -> str:
+    return "\n\n".join(block.text.replace("\t", " ") for block in text_to_blocks(cell))
+
+
+def response_from_row(document: Document, columns: ExportColumns, config: Config, response_id: str) -> Response:
+    row = document.row or {}
+    if not any(value.strip() for value in row.values()):
+        raise UnreadableFile(f"row {document.source_row}: every field is empty")
+    export, form = config.export, config.form
+    truthy = {norm(v) for v in export.true_values}
+
+    def cell(header: str | None) -> str:
+        return row.get(header, "").strip() if header else ""
+
+    def flag(key: str) -> bool | None:
+        header = columns.fields[key]
+        return None if header is None else norm(cell(header)) in truthy
+
+    personal = PersonalDetails()
+    for header in columns.personal:
+        value = cell(header)
+        if not value:
+            continue
+        bucket = personal.emails if EMAIL.search(value) else personal.addresses if re.search("address|postcode", header, re.I) else personal.phones if PHONE.fullmatch(value) else personal.names
+        bucket.add(value)
+    respondent_type = cell(columns.fields["respondent_type"])
+    response = Response(
+        response_id=response_id,
+        source_file=document.source_file,
+        format=document.format,
+        layout="export",
+        source_row=document.source_row,
+        encoding=document.encoding or "",
+        respondent_ref=cell(columns.fields["respondent_ref"]),
+        organisation=_organisation(cell(columns.fields["organisation"]), personal, form),
+        respondent_type=best_option(respondent_type, form.respondent_types, form.label_min_score) or respondent_type if respondent_type else "",
+        on_behalf_of_organisation=flag("on_behalf_of_organisation"),
+        confidential=flag("confidential"),
+        personal=personal,
+    )
+    options = {q.id: q.options for q in config.questions}
+    for qid in export.questions:
+        closed = cell(columns.answers[qid])
+        response.closed_answers[qid] = best_option(closed, options[qid], form.label_min_score) or closed if closed else ""
+        text = _cell_paragraphs(cell(columns.comments[qid]))
+        if text:
+            response.answers[qid] = text
+    return response
+
+
+# --- dispatch -----------------------------------------------------------------------------
+
+
+def response_from_document(document: Document, config: Config, response_id: str, columns: ExportColumns | None = None) -> Response:
+    """Turn one document into a response: an export row, a form, or else a letter.
+
+    Raises :class:`UnreadableFile` for an export row with no data.
+    """
+    if document.row is not None:
+        if columns is None:
+            columns = resolve_export_columns(list(document.row), config)
+        return response_from_row(document, columns, config, response_id)
+    questions = find_questions(document.blocks, config.questions, config.form.question_min_score)
+    if questions:
+        return response_from_form(document, questions, config, response_id)
+    return response_from_letter(document, config, response_id)

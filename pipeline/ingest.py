@@ -1,0 +1,176 @@
+"""Ingest: a folder of response files -> responses, with every file accounted for.
+
+``ingest_responses(raw_dir, config)`` walks ``raw_dir`` recursively (hidden files and
+folders ignored), reads each file with the reader configured for its suffix, and turns
+each document into a :class:`~pipeline.records.Response`. Files are read in parallel
+across processes; results come back in sorted path order, so runs are reproducible.
+
+Invariant: every file found is either parsed (at least one response) or listed in
+``skipped`` with a specific reason; export rows and e-mail attachments that cannot be
+used are listed too. A file with the same bytes as an earlier one is skipped as a
+duplicate.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from pipeline.config import Config
+from pipeline.errors import PipelineError, UnreadableFile
+from pipeline.forms import resolve_export_columns, response_from_document
+from pipeline.readers import build_readers
+from pipeline.records import Document, Response, Skip
+
+STAGE = "ingest"
+# Characters of the content hash used in response ids: collisions are negligible below
+# millions of files, and short ids stay readable in tables.
+ID_HASH_CHARS = 10
+
+
+@dataclass
+class FileResult:
+    """What reading one file produced."""
+
+    source_file: str
+    digest: str
+    responses: list[Response] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+
+@dataclass
+class IngestResult:
+    """Responses and rejects of one ingest run, plus the list of files found."""
+
+    responses: list[Response]
+    skipped: list[Skip]
+    files: list[str]
+
+    @property
+    def parsed_files(self) -> list[str]:
+        return sorted({r.source_file for r in self.responses})
+
+    @property
+    def skipped_files(self) -> list[str]:
+        parsed = set(self.parsed_files)
+        return sorted({s.source_file for s in self.skipped if s.source_file in self.files and s.source_file not in parsed})
+
+
+def find_files(raw_dir: Path) -> list[str]:
+    """Every non-hidden file under ``raw_dir``, as sorted POSIX paths relative to it."""
+    found = []
+    for root, dirs, files in os.walk(raw_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith("."):
+                found.append((Path(root) / name).relative_to(raw_dir).as_posix())
+    return sorted(found)
+
+
+def _response_id(digest: str, document: Document, part_index: int) -> str:
+    base = digest[:ID_HASH_CHARS]
+    if document.source_row is not None:
+        return f"{base}-r{document.source_row}" if document.part is None else f"{base}-a{part_index}-r{document.source_row}"
+    return base if document.part is None else f"{base}-a{part_index}"
+
+
+def _documents_to_responses(documents: list[Document], source_file: str, digest: str, config: Config) -> FileResult:
+    result = FileResult(source_file, digest)
+    parts: dict[str | None, int] = {}
+    columns = None
+    for document in documents:
+        part_index = parts.setdefault(document.part, len(parts))
+        where = source_file if document.part is None else f"{source_file} (attachment {document.part})"
+        if document.source_row is not None:
+            where = f"{where} (row {document.source_row})"
+        if document.skip_reason is not None:
+            result.skipped.append(Skip(where, STAGE, document.skip_reason))
+            continue
+        try:
+            if document.row is not None and columns is None:
+                columns = resolve_export_columns(list(document.row), config)
+            result.responses.append(response_from_document(document, config, _response_id(digest, document, part_index), columns))
+        except UnreadableFile as exc:
+            result.skipped.append(Skip(where, STAGE, str(exc)))
+    return result
+
+
+@functools.lru_cache(maxsize=4)
+def _readers(readers_by_suffix: tuple[tuple[str, str], ...]) -> dict:
+    return build_readers(dict(readers_by_suffix))
+
+
+def read_file(raw_dir: Path, source_file: str, config: Config) -> FileResult:
+    """Read one file into responses; any failure becomes a skip with a reason, never an exception."""
+    path = raw_dir / source_file
+    suffix = PurePosixPath(source_file).suffix.lower()
+    readers = _readers(tuple(config.ingest.readers.items()))
+    try:
+        size_mb = path.stat().st_size / 1_000_000
+        if size_mb > config.ingest.max_file_mb:
+            return FileResult(source_file, "", skipped=[Skip(source_file, STAGE, f"file is {size_mb:.1f} MB, over ingest.max_file_mb ({config.ingest.max_file_mb:g} MB)")])
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileResult(source_file, "", skipped=[Skip(source_file, STAGE, f"cannot read file: {exc.strerror or exc}")])
+    digest = hashlib.sha256(data).hexdigest()
+    reader = readers.get(suffix)
+    if reader is None:
+        supported = ", ".join(sorted(readers))
+        reason = f"unsupported format '{suffix or 'no suffix'}'. Supported: {supported}"
+        return FileResult(source_file, digest, skipped=[Skip(source_file, STAGE, reason)])
+    try:
+        documents = reader.read(data, source_file)
+        result = _documents_to_responses(documents, source_file, digest, config)
+    except UnreadableFile as exc:
+        return FileResult(source_file, digest, skipped=[Skip(source_file, STAGE, str(exc))])
+    except Exception as exc:  # a reader bug must not stop the run: the file is listed with the error
+        return FileResult(source_file, digest, skipped=[Skip(source_file, STAGE, f"reader error ({type(exc).__name__}: {exc})")])
+    if not result.responses and not any(s.source_file == source_file for s in result.skipped):
+        # Keep the file itself accounted for when only its rows or attachments were skipped.
+        detail = f": {len(result.skipped)} part(s) skipped, see below" if result.skipped else ""
+        result.skipped.insert(0, Skip(source_file, STAGE, f"no responses found in file{detail}"))
+    return result
+
+
+def _read_all(raw_dir: Path, files: list[str], config: Config) -> Iterator[FileResult]:
+    workers = config.ingest.workers or os.cpu_count() or 1
+    if workers == 1 or len(files) < config.ingest.parallel_min_files:
+        for source_file in files:
+            yield read_file(raw_dir, source_file, config)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        chunk = max(1, len(files) // (workers * 8))
+        yield from pool.map(read_file, [raw_dir] * len(files), files, [config] * len(files), chunksize=chunk)
+
+
+def ingest_responses(raw_dir: Path, config: Config, on_file: Callable[[str], None] | None = None) -> IngestResult:
+    """Read every response file under ``raw_dir``.
+
+    ``on_file`` is called with each file's path as it finishes (for progress bars).
+    Responses are sorted by (source_file, source_row, response_id); skips by source_file.
+    """
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise PipelineError(f"{raw_dir} is not a folder: pass the folder holding the response files")
+    files = find_files(raw_dir)
+    responses: list[Response] = []
+    skipped: list[Skip] = []
+    first_with_digest: dict[str, str] = {}
+    for result in _read_all(raw_dir, files, config):
+        if on_file is not None:
+            on_file(result.source_file)
+        if result.digest and result.digest in first_with_digest:
+            skipped.append(Skip(result.source_file, STAGE, f"duplicate of {first_with_digest[result.digest]}"))
+            continue
+        if result.digest:
+            first_with_digest[result.digest] = result.source_file
+        responses.extend(result.responses)
+        skipped.extend(result.skipped)
+    responses.sort(key=lambda r: (r.source_file, r.source_row or 0, r.response_id))
+    skipped.sort(key=lambda s: s.source_file)
+    return IngestResult(responses=responses, skipped=skipped, files=files)

@@ -1,0 +1,86 @@
+"""Tables built from records, and writing them so a failed run never leaves half a file.
+
+Every text column that can hold a respondent's words is redacted here, on the way out,
+using the identifiers collected while reading (see :mod:`pipeline.redact`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.records import ANSWER_COLUMNS, RESPONSE_COLUMNS, SKIPPED_COLUMNS, Response, Skip
+from pipeline.redact import redact
+
+
+def responses_table(responses: list[Response], config: Config) -> pd.DataFrame:
+    """One row per response; no individual's name or contact detail is a column."""
+    answer_columns = [f"{qid}_answer" for qid in config.question_ids]
+    rows = []
+    for r in responses:
+        row = {
+            "response_id": r.response_id,
+            "source_file": r.source_file,
+            "source_row": r.source_row,
+            "respondent_ref": redact(r.respondent_ref, r.personal),
+            "format": r.format,
+            "layout": r.layout,
+            "encoding": r.encoding,
+            "organisation": redact(r.organisation, r.personal),
+            "respondent_type": r.respondent_type,
+            "on_behalf_of_organisation": r.on_behalf_of_organisation,
+            "confidential": r.confidential,
+        }
+        row.update({f"{qid}_answer": r.closed_answers.get(qid, "") for qid in config.question_ids})
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=RESPONSE_COLUMNS + answer_columns)
+    frame["source_row"] = frame["source_row"].astype("Int64")
+    for column in ("on_behalf_of_organisation", "confidential"):
+        frame[column] = frame[column].astype("boolean")
+    return frame.sort_values("response_id", kind="stable").reset_index(drop=True)
+
+
+def answers_table(responses: list[Response], redacted: bool = True) -> pd.DataFrame:
+    """One row per (response, question) with text; question_id "" when the question is unknown.
+
+    ``redacted=False`` keeps individuals' details, for stages that run before output only.
+    """
+    rows = [
+        {"response_id": r.response_id, "question_id": qid, "text": redact(text, r.personal) if redacted else text}
+        for r in responses
+        for qid, text in r.answers.items()
+    ]
+    frame = pd.DataFrame(rows, columns=ANSWER_COLUMNS)
+    return frame.sort_values(["response_id", "question_id"], kind="stable").reset_index(drop=True)
+
+
+def skipped_table(skipped: list[Skip]) -> pd.DataFrame:
+    frame = pd.DataFrame([vars(s) for s in skipped], columns=SKIPPED_COLUMNS)
+    return frame.sort_values(["source_file", "stage"], kind="stable").reset_index(drop=True)
+
+
+def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
+    """Write each table to ``out_dir/<name>.csv`` atomically.
+
+    All files are first written to a staging folder inside ``out_dir`` and only then moved
+    into place, so an error or a kill while writing leaves the previous outputs intact.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    try:
+        for name, frame in tables.items():
+            frame.to_csv(staging / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+        written = []
+        for name in tables:
+            target = out_dir / f"{name}.csv"
+            os.replace(staging / f"{name}.csv", target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,86 @@
+"""The whole analysis as one Python call, used by the CLI and by notebooks alike.
+
+``analyse(raw_dir, out_dir, config, root)`` wires the stages together: each stage is a
+pure function from records or tables to the next; this module alone reads the input
+folder (through ingest) and writes the outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.align import align_comments
+from pipeline.config import Config
+from pipeline.ingest import IngestResult, ingest_responses
+from pipeline.outputs import answers_table, responses_table, skipped_table, write_tables
+from pipeline.redact import redact
+from pipeline.segment import segment_comments
+from pipeline.statements import load_statements
+
+
+@dataclass
+class RunResult:
+    """The tables a run wrote, keyed by output name, and the ingest record."""
+
+    tables: dict[str, pd.DataFrame]
+    ingest: IngestResult
+    written: list[Path]
+
+
+def _redacted_comments(comments: pd.DataFrame, ingest: IngestResult) -> pd.DataFrame:
+    personal = {r.response_id: r.personal for r in ingest.responses}
+    out = comments.copy()
+    out["text"] = [redact(text, personal.get(rid)) for rid, text in zip(out["response_id"], out["text"])]
+    return out
+
+
+def analyse(
+    raw_dir: Path,
+    out_dir: Path,
+    config: Config,
+    root: Path,
+    say: Callable[[str], None] = lambda line: None,
+    on_file: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run every stage over ``raw_dir`` and write the outputs to ``out_dir``.
+
+    ``root`` anchors the relative paths in ``config`` (normally the config file's folder);
+    ``say`` receives one summary line per stage.
+    """
+    ingest = ingest_responses(raw_dir, config, on_file=on_file)
+    n_files, n_skipped = len(ingest.files), len(ingest.skipped_files)
+    say(f"Ingest - {n_files} files: {n_files - n_skipped} parsed, {n_skipped} skipped; {len(ingest.responses)} responses")
+
+    responses = responses_table(ingest.responses, config)
+    answers = answers_table(ingest.responses)
+    statements = load_statements(config, root)
+    n_sections = statements.groupby("statement_id")["section_id"].nunique().sum() if len(statements) else 0
+    say(f"Statements - {statements['statement_id'].nunique()} statements: {n_sections} sections, {len(statements)} sentences")
+
+    # Segmentation and alignment run on unredacted text, so that redaction placeholders
+    # never split a paragraph or distort a similarity; comments are redacted on the way out.
+    raw_answers = answers_table(ingest.responses, redacted=False)
+    comments = segment_comments(raw_answers, statements, config)
+    kinds = comments["kind"].value_counts()
+    say(
+        f"Segment - {len(raw_answers)} answers: {kinds.get('comment', 0)} comments, "
+        f"{kinds.get('non_comment', 0)} without comment, {kinds.get('preamble', 0) + kinds.get('signoff', 0)} preamble/sign-off"
+    )
+    aligned = align_comments(comments, statements, config)
+    methods = aligned.loc[aligned["kind"] == "comment", "align_method"].value_counts()
+    say("Align - " + f"{int(methods.sum())} comments: " + ", ".join(f"{n} by {m}" for m, n in methods.items()))
+
+    tables = {
+        "responses": responses,
+        "answers": answers,
+        "comments": _redacted_comments(aligned, ingest),
+        "statements": statements,
+        "skipped": skipped_table(ingest.skipped),
+    }
+    written = write_tables(out_dir, tables)
+    say(f"Write - {len(written)} tables in {out_dir}: " + ", ".join(p.name for p in written))
+    return RunResult(tables=tables, ingest=ingest, written=written)

@@ -1,0 +1,125 @@
+"""Ingest accounts for every file: analysed, or listed in skipped with a specific reason."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import load_config, parse_config
+from pipeline.ingest import ingest_responses
+from pipeline.outputs import answers_table, responses_table, skipped_table, write_tables
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "raw" / "who_cares_trust_response.txt"
+
+EXPORT = (
+    "\ufeffResponse ID;Full name;Email;Organisation;Respondent type;Confidential;Question 1;Question 1 comments;Question 2;Question 2 comments\n"
+    'A-1;Kim Lee;kim@example.org;Westshire Council;Local authority or representative body;No;Yes;"Leaders need time.\n\nAnd care plans.";No;\n'
+    ";;;;;;;;;\n"
+    "A-3;Lou Grant;;;Social Worker;Yes;No;;Yes;Supervisors need protected time.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(ROOT / "config.yaml")
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    nested = raw / "letters" / "2015 août"
+    nested.mkdir(parents=True)
+    shutil.copy(SAMPLE, raw / "who cares.txt")
+    shutil.copy(SAMPLE, raw / "zz copy of sample.txt")  # same bytes: a duplicate (the later path)
+    (nested / "letter é.md").write_text("Dear Sir,\n\nThe supervisors statement should mention advocacy.\n\nYours faithfully,\n\nA Person\n", encoding="utf-8")
+    (raw / "cp1252.txt").write_bytes("Dear Sir,\n\nWe welcome the statement – it’s clear.\n".encode("cp1252"))
+    (raw / "export.csv").write_text(EXPORT, encoding="utf-8")
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(64)))
+    (raw / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0legacy")
+    (raw / ".DS_Store").write_bytes(b"hidden")
+    return raw
+
+
+def test_every_file_is_parsed_or_skipped(raw, config):
+    result = ingest_responses(raw, config)
+    assert len(result.files) == 8  # the hidden file is ignored
+    assert sorted(result.parsed_files + result.skipped_files) == result.files
+    reasons = {s.source_file: s.reason for s in result.skipped}
+    assert reasons["zz copy of sample.txt"] == "duplicate of who cares.txt"
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["logo.png"].startswith("unsupported format '.png'. Supported: .csv, .doc, .docx")
+    assert "convert to .docx" in reasons["old.doc"]
+    assert reasons["export.csv (row 2)"] == "row 2: every field is empty"
+
+
+def test_responses_and_their_formats(raw, config):
+    result = ingest_responses(raw, config)
+    by_file = {(r.source_file, r.source_row): r for r in result.responses}
+    assert set(by_file) == {("cp1252.txt", None), ("export.csv", 1), ("export.csv", 3), ("letters/2015 août/letter é.md", None), ("who cares.txt", None)}
+    assert by_file[("cp1252.txt", None)].encoding == "cp1252"
+    assert "it’s clear" in by_file[("cp1252.txt", None)].answers[""]
+    assert by_file[("who cares.txt", None)].organisation == "The Who Cares? Trust"
+    assert by_file[("export.csv", 3)].confidential is True
+    assert by_file[("export.csv", 1)].answers["q1"] == "Leaders need time.\n\nAnd care plans."
+
+
+def test_response_ids_are_stable_and_unique(raw, config, tmp_path):
+    first = ingest_responses(raw, config)
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(raw, moved)
+    second = ingest_responses(moved, config)
+    assert [r.response_id for r in first.responses] == [r.response_id for r in second.responses]
+    assert len({r.response_id for r in first.responses}) == len(first.responses)
+    rows = {r.source_row: r.response_id for r in first.responses if r.source_file == "export.csv"}
+    assert rows[1].endswith("-r1") and rows[3].endswith("-r3")
+
+
+def test_parallel_and_serial_runs_agree(raw, config):
+    data = config.model_dump()
+    data["ingest"].update(workers=2, parallel_min_files=1)
+    parallel = ingest_responses(raw, parse_config(data))
+    serial = ingest_responses(raw, config)
+    assert [vars(r) for r in parallel.responses] == [vars(r) for r in serial.responses]
+    assert [vars(s) for s in parallel.skipped] == [vars(s) for s in serial.skipped]
+
+
+def test_oversized_file_is_skipped_with_its_size(raw, config):
+    data = config.model_dump()
+    data["ingest"]["max_file_mb"] = 0.001
+    result = ingest_responses(raw, parse_config(data))
+    reasons = {s.source_file: s.reason for s in result.skipped}
+    assert reasons["who cares.txt"].endswith("over ingest.max_file_mb (0.001 MB)")
+
+
+def test_tables_hold_no_personal_details(raw, config, tmp_path):
+    result = ingest_responses(raw, config)
+    tables = {"responses": responses_table(result.responses, config), "answers": answers_table(result.responses), "skipped": skipped_table(result.skipped)}
+    written = write_tables(tmp_path / "out", tables)
+    text = "".join(p.read_text(encoding="utf-8") for p in written)
+    for identifier in ("Chloë Cockett", "chloe.cockett@", "White Lion Street", "N1 9PG", "Kim Lee", "kim@example.org", "Lou Grant"):
+        assert identifier not in text
+    responses = tables["responses"]
+    assert list(responses.columns[-2:]) == ["q1_answer", "q2_answer"]
+    assert responses.loc[responses["source_row"] == 1, "q1_answer"].item() == "Yes"
+
+
+def test_write_is_atomic(tmp_path, monkeypatch):
+    import pandas as pd
+
+    out = tmp_path / "out"
+    write_tables(out, {"a": pd.DataFrame({"x": [1]}), "b": pd.DataFrame({"y": [2]})})
+    before = {p.name: p.read_text() for p in out.glob("*.csv")}
+    real = pd.DataFrame.to_csv
+
+    def failing(self, path, *args, **kwargs):
+        if str(path).endswith("b.csv"):
+            raise OSError("disk full")
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", failing)
+    with pytest.raises(OSError):
+        write_tables(out, {"a": pd.DataFrame({"x": [99]}), "b": pd.DataFrame({"y": [99]})})
+    assert {p.name: p.read_text() for p in out.glob("*.csv")} == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
