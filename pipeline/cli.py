@@ -20,8 +20,8 @@ from pipeline.config import load_config
 from pipeline.errors import PipelineError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Analyse public-consultation responses for a drafting team.")
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_SKIPPED = 3
 

@@ -174,8 +174,9 @@ class AlignConfig(Strict):
     reference_min_score: Ratio = 85
     similarity: Literal["tfidf", "none"] = "tfidf"
     similarity_ngram_max: int = Field(default=2, ge=1, le=3)
-    similarity_min_score: Score = 0.12
-    similarity_margin: Score = 0.02
+    similarity_section_weight: Score = 0.25
+    similarity_min_score: Score = 0.10
+    similarity_margin: Score = 0.01
     general_headings_use_similarity: bool = False
     all_statements_patterns: list[str] = []
 

@@ -79,9 +79,18 @@ def _response_id(digest: str, document: Document, part_index: int) -> str:
     return base if document.part is None else f"{base}-a{part_index}"
 
 
+def _merge_email_body(body: Response, attached: Response) -> None:
+    """Fold an e-mail's body into the one response it carries: one e-mail, one respondent."""
+    attached.answers[""] = "\n\n".join(t for t in (body.answers.get(""), attached.answers.get("")) if t)
+    attached.organisation = attached.organisation or body.organisation
+    if attached.on_behalf_of_organisation is None:
+        attached.on_behalf_of_organisation = body.on_behalf_of_organisation
+    attached.personal.update(body.personal)
+
+
 def _documents_to_responses(documents: list[Document], source_file: str, digest: str, config: Config) -> FileResult:
     result = FileResult(source_file, digest)
-    parts: dict[str | None, int] = {}
+    parts: dict[str | None, int] = {None: 0}
     columns = None
     for document in documents:
         part_index = parts.setdefault(document.part, len(parts))
@@ -97,6 +106,11 @@ def _documents_to_responses(documents: list[Document], source_file: str, digest:
             result.responses.append(response_from_document(document, config, _response_id(digest, document, part_index), columns))
         except UnreadableFile as exc:
             result.skipped.append(Skip(where, STAGE, str(exc)))
+    body = [r for r in result.responses if r.format == "eml"]
+    attached = [r for r in result.responses if r.format != "eml" and r.source_file.endswith(".eml")]
+    if len(body) == 1 and len(attached) == 1 and attached[0].layout != "export":
+        _merge_email_body(body[0], attached[0])
+        result.responses.remove(body[0])
     return result
 
 

@@ -1,8 +1,8 @@
 """E-mailed responses (``.eml``): the body is a response, and so is each readable attachment.
 
 Attachments are read by the reader configured for their suffix and stay traceable to the
-e-mail through ``Document.part``. A short covering note ("please find attached…") sent
-with readable attachments is not counted as a separate response.
+e-mail through ``Document.part``. The body document has ``part=None``; ingest merges it
+into the response of a single attached form or letter, so one e-mail is one respondent.
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ from typing import Callable
 from pipeline.errors import UnreadableFile
 from pipeline.readers.text import text_to_blocks
 from pipeline.records import Document, PersonalDetails
-
-# A body this short that comes with readable attachments is a covering note, not a response.
-COVER_NOTE_MAX_WORDS = 60
 
 ReaderLookup = Callable[[str], object | None]
 
@@ -67,7 +64,7 @@ class EmailReader:
         body = self._body(message)
         documents = []
         readable = [d for d in attachments if d.skip_reason is None]
-        if body and (not readable or len(body.split()) > COVER_NOTE_MAX_WORDS):
+        if body:
             documents.append(Document(source_file=source_file, format="eml", blocks=text_to_blocks(body)))
         documents.extend(attachments)
         if not body and not readable:

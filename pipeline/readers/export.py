@@ -101,11 +101,18 @@ def _read_xlsx(data: bytes, source_file: str) -> list[Document]:
     except Exception as exc:  # openpyxl raises many parser errors (zip, XML, KeyError) on corrupt parts
         raise UnreadableFile(f"corrupt .xlsx workbook ({type(exc).__name__}): re-save it from Excel") from exc
     for rows in sheets:
-        # Excel keeps formatted but empty rows at the end of a sheet: they are not responses.
+        # Excel keeps formatted but empty rows at the end of a sheet (sometimes thousands):
+        # they are reported as one range rather than one skip each.
+        n_rows = len(rows)
         while rows and not any(rows[-1]):
             rows.pop()
         if rows:
-            return rows_to_documents(rows, source_file, "xlsx")
+            documents = rows_to_documents(rows, source_file, "xlsx")
+            if n_rows > len(rows):
+                first, last = len(rows), n_rows - 1  # data-row numbers: the header is row 0
+                span = f"row {first}" if first == last else f"rows {first}-{last}"
+                documents.append(Document(source_file=source_file, format="xlsx", skip_reason=f"{span}: every field is empty"))
+            return documents
     raise UnreadableFile("empty workbook: no sheet has any cells")
 
 

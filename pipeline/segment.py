@@ -1,0 +1,500 @@
+"""Split answers into comments: one row per paragraph-level point.
+
+Input ``answers`` (from ingest), one row per answer:
+
+* ``response_id``: the response the answer belongs to
+* ``question_id``: the configured question it answers, ``""`` when unknown (letters, e-mails)
+* ``text``: the whole answer; paragraphs separated by a blank line, a heading on its own line
+
+Output, one row per unit, sorted by ``comment_id`` (answers in input order, then position):
+
+==================  =================================================================
+column              meaning
+==================  =================================================================
+comment_id          ``<response_id>-<question_id>-<nn>``: ``unknown`` stands for a blank
+                    question id; ``nn`` (2 digits, or more past 99) counts every row of the
+                    answer in order, whatever its kind
+response_id         as in the input
+question_id         as in the input (``""`` when unknown)
+kind                ``comment``; ``preamble`` (letterhead, greeting, "X welcomes the
+                    opportunity…"); ``signoff`` (closing lines, sign-off and the signature
+                    block, which redaction reads for names); ``non_comment`` ("No further
+                    comments.", "N/A", "See above": counted as answered without comment)
+heading             the heading above the unit, cleaned of numbering and markup; a
+                    statement-level heading ("Practice leaders", "Question 1") and a section
+                    heading below it are joined by ``" > "``; ``""`` when none
+paragraph_index     int, 0-based index of the unit's first source paragraph (paragraphs are
+                    separated by blank lines, or by single line breaks that end a sentence,
+                    follow a short line or start a bullet)
+text                the unit's text; attached footnotes and quoted examples follow a newline
+==================  =================================================================
+
+Rules, in the order they are tried for each paragraph:
+
+1. Before the first comment, lines above a greeting (``letter.greeting_patterns``) and the
+   greeting itself, and sentences matching ``segment.preamble_patterns``, are preamble.
+2. A line matching ``segment.signoff_patterns`` starts the sign-off; the short lines after it
+   (name, job title, address) are its signature block.
+3. A heading is context for the comments under it, not a row: a line that fuzzily matches a
+   section title, a statement's title or alias, a question or ``segment.extra_headings``;
+   or a short, title-like line (at most ``segment.heading_max_words`` words, capitalised, no
+   sentence punctuation, no first person, no quotation) that is followed by text.
+4. A footnote or reference line ("¹ Mcleod, A., 2006, …") joins the comment that cites its
+   marker, else the comment above.
+5. A paragraph that carries on a sentence the previous one broke off (page break or line
+   wrap) joins it.
+6. A quotation or bullet list after a paragraph ending in ":" or an example cue
+   (``segment.example_cues``), and a bare "For example:", join the comment above; a
+   quotation standing before a comment is joined to the start of that comment.
+7. A paragraph that is only non-comments (``segment.non_comments``, fuzzily, and
+   ``segment.non_comment_patterns``, or a closed option such as "No") is a ``non_comment``.
+8. Anything else is a ``comment``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from pipeline.config import Config
+from pipeline.errors import require_columns
+from pipeline.statements import (
+    QUOTE_CHARS,
+    clean_heading,
+    continues_sentence,
+    ends_sentence,
+    normalise_title,
+    strip_markup,
+    word_count,
+)
+
+INPUT_COLUMNS = ["response_id", "question_id", "text"]
+COMMENT_COLUMNS = ["comment_id", "response_id", "question_id", "kind", "heading", "paragraph_index", "text"]
+KINDS = ("comment", "preamble", "signoff", "non_comment")
+HEADING_PATH_SEPARATOR = " > "
+UNKNOWN_QUESTION = "unknown"
+
+_BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
+_BULLET = re.compile(r"^\s*(?:[-*+•▪◦●·–]|\(?[0-9]{1,2}[.)]|\(?[a-h][.)])\s+(?=\S)")
+_SUPERSCRIPT = "¹²³⁴⁵⁶⁷⁸⁹⁰"
+_FOOTNOTE = re.compile(rf"^\s*(?P<marker>[{_SUPERSCRIPT}]+|\[\d{{1,3}}\]|\(\d{{1,3}}\)|\d{{1,3}}[.)]?)\s*(?P<rest>\S.*)$", re.S)
+_REFERENCE_LIKE = re.compile(r"\b(1[89]|20)\d{2}[a-z]?\b|https?://|www\.|\bibid\b|\bet al\b|\bpp?\.\s*\d", re.IGNORECASE)
+_CITATION_LINE = re.compile(r"^[A-Z][A-Za-z'’\-]+,\s+(?:[A-Z]\.\s*)+.*\b(1[89]|20)\d{2}\b")
+_FIRST_PERSON = re.compile(r"\b(i|we|our|my|us|me)\b", re.IGNORECASE)
+_CONTACT = re.compile(r"@|\b(tel|telephone|phone|mobile|email|e-mail|fax)\b|\+?\d[\d\s]{8,}\d|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
+# Auxiliaries and modals: a line with one is a sentence missing its full stop, not a title.
+_FINITE_VERB = re.compile(
+    r"\b(is|are|was|were|should|must|would|could|can|will|shall|may|might|need|needs|does|do|did|has|have|had)\b",
+    re.IGNORECASE,
+)
+_SUPERSCRIPT_TO_DIGIT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
+# Longest known heading line: question texts run to about 30 words.
+_KNOWN_HEADING_MAX_WORDS = 40
+# Characters per word, generously: a paragraph longer than this many per allowed word is
+# too long to be a heading, whatever its word count (a cheap test before counting).
+_MAX_WORD_CHARS = 15
+
+
+@dataclass
+class _Rules:
+    """Everything segmentation matches against, compiled once per call from config and statements."""
+
+    heading_min_score: float
+    heading_max_words: int
+    section_titles: list[str]  # normalised
+    statement_headings: list[str]  # normalised statement titles/aliases and question texts/aliases
+    extra_headings: list[str]  # normalised
+    non_comments: list[str]  # normalised
+    non_comment_min_score: float
+    non_comment_patterns: list[re.Pattern]
+    greeting_patterns: list[re.Pattern]
+    preamble_patterns: list[re.Pattern]
+    signoff_patterns: list[re.Pattern]
+    example_cues: list[str]
+    example_intros: frozenset[str]  # the cues, normalised like a paragraph
+
+    @classmethod
+    def build(cls, statements: pd.DataFrame, config: Config) -> _Rules:
+        seg = config.segment
+
+        def compile_all(patterns: list[str]) -> list[re.Pattern]:
+            return [re.compile(p, re.IGNORECASE) for p in patterns]
+
+        statement_headings = []
+        for statement in config.statements:
+            statement_headings += [statement.title, *statement.aliases]
+        for question in config.questions:
+            statement_headings += [question.text, *question.aliases]
+        options = [option for question in config.questions for option in question.options]
+        titles = statements["section_title"].drop_duplicates().tolist() if len(statements) else []
+        return cls(
+            heading_min_score=config.align.heading_min_score,
+            heading_max_words=seg.heading_max_words,
+            section_titles=[normalise_title(t) for t in titles],
+            statement_headings=[normalise_title(t) for t in statement_headings],
+            extra_headings=[normalise_title(t) for t in seg.extra_headings],
+            non_comments=sorted({_normalise_phrase(t) for t in [*seg.non_comments, *options]}),
+            non_comment_min_score=seg.non_comment_min_score,
+            non_comment_patterns=compile_all(seg.non_comment_patterns),
+            greeting_patterns=compile_all(config.letter.greeting_patterns),
+            preamble_patterns=compile_all(seg.preamble_patterns),
+            signoff_patterns=compile_all(seg.signoff_patterns),
+            example_cues=[c.lower() for c in seg.example_cues],
+            example_intros=frozenset(_normalise_phrase(c) for c in seg.example_cues),
+        )
+
+
+@dataclass
+class _Unit:
+    kind: str
+    heading: str
+    paragraph_index: int
+    parts: list[str] = field(default_factory=list)  # source paragraphs, already joined where split
+    footnotes: list[str] = field(default_factory=list)
+
+    @property
+    def last(self) -> str:
+        return self.parts[-1] if self.parts else ""
+
+    def text(self) -> str:
+        return "\n".join([*self.parts, *self.footnotes])
+
+
+def _normalise_phrase(text: str) -> str:
+    text = strip_markup(text).lower().strip().strip(QUOTE_CHARS)
+    text = re.sub(r"[^\w\s/]", " ", text).replace("/", "")
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------------------------------
+# Source paragraphs
+# ---------------------------------------------------------------------------------------
+
+
+def source_paragraphs(text: str, heading_max_words: int) -> list[str]:
+    """Split an answer into source paragraphs.
+
+    Blank lines always separate paragraphs. A single line break separates them too, unless the
+    block is hard-wrapped (lines of similar length, at most 100 characters) or the line carries
+    on a broken sentence; it always does before a bullet.
+    """
+    paragraphs: list[str] = []
+    for block in _BLANK_LINE.split(text.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = [" ".join(line.split()) for line in block.split("\n")]
+        lines = [line for line in lines if line]
+        if not lines:
+            continue
+        longest = max(len(line) for line in lines)
+        current = lines[0]
+        previous_line = lines[0]
+        for line in lines[1:]:
+            wrapped = 40 <= len(previous_line) and longest <= 100 and len(previous_line) >= 0.75 * longest
+            if _BULLET.match(line) or _FOOTNOTE.match(line) and _is_footnote(line):
+                joined = False
+            elif wrapped and not (ends_sentence(previous_line) and word_count(previous_line) <= heading_max_words):
+                joined = True
+            elif ends_sentence(previous_line) or word_count(previous_line) <= heading_max_words:
+                joined = False
+            else:
+                joined = continues_sentence(previous_line, line)
+            if joined:
+                current += " " + line
+            else:
+                paragraphs.append(current)
+                current = line
+            previous_line = line
+        paragraphs.append(current)
+    return paragraphs
+
+
+# ---------------------------------------------------------------------------------------
+# Paragraph tests
+# ---------------------------------------------------------------------------------------
+
+
+def _is_footnote(paragraph: str) -> bool:
+    match = _FOOTNOTE.match(paragraph)
+    if match:
+        marker = match.group("marker")
+        if marker[0] in _SUPERSCRIPT or marker.startswith("["):
+            return True
+        return bool(_REFERENCE_LIKE.search(match.group("rest")))
+    return bool(_CITATION_LINE.match(paragraph.strip()))
+
+
+def _footnote_marker(paragraph: str) -> str | None:
+    match = _FOOTNOTE.match(paragraph)
+    if not match:
+        return None
+    return re.sub(r"\D", "", match.group("marker").translate(_SUPERSCRIPT_TO_DIGIT)) or None
+
+
+def _cites(text: str, marker: str) -> bool:
+    """Whether ``text`` carries footnote ``marker`` (as a superscript, [n] or a digit after a word)."""
+    superscript = marker.translate(str.maketrans("1234567890", "¹²³⁴⁵⁶⁷⁸⁹⁰"))
+    if superscript in text:
+        return True
+    return bool(re.search(rf"(?<=[A-Za-z.,;:)'’\"”])(?:\[{marker}\]|\({marker}\)|{marker})(?=[\s.,;:)]|$)", text))
+
+
+def _is_quotation(paragraph: str) -> bool:
+    """A paragraph that is a quotation and little else: ``'Understand the needs…'``."""
+    text = _BULLET.sub("", strip_markup(paragraph)).strip()
+    if len(text) < 3 or text[0] not in QUOTE_CHARS:
+        return False
+    tail = text.rstrip(" .,;:!?)…")
+    return bool(tail) and tail[-1] in QUOTE_CHARS
+
+
+def _title_like(paragraph: str, rules: _Rules) -> bool:
+    """Short, capitalised, no sentence punctuation, no first person, no quotation."""
+    if len(paragraph) > _MAX_WORD_CHARS * rules.heading_max_words:
+        return False
+    title = clean_heading(paragraph)
+    if not title or word_count(title) == 0 or word_count(title) > rules.heading_max_words:
+        return False
+    if not (title[0].isupper() or title[0].isdigit()):
+        return False
+    if ends_sentence(title) or title[-1] in ",;" or any(q in title for q in QUOTE_CHARS if q not in "'’"):
+        return False
+    if re.search(r"(^|\s)['‘]|['’](\s|$)", title):  # a single-quoted phrase, not an apostrophe
+        return False
+    return not _FIRST_PERSON.search(title) and not _FINITE_VERB.search(title)
+
+
+def _best(query: str, choices: list[str], cutoff: float) -> bool:
+    return bool(choices) and process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff) is not None
+
+
+def _known_heading(paragraph: str, rules: _Rules) -> str | None:
+    """``"statement"`` or ``"section"`` when the line matches a heading the config or statements know."""
+    if len(paragraph) > _MAX_WORD_CHARS * _KNOWN_HEADING_MAX_WORDS or word_count(paragraph) > _KNOWN_HEADING_MAX_WORDS:
+        return None
+    if _is_quotation(paragraph):
+        return None
+    key = normalise_title(paragraph)
+    if not key:
+        return None
+    if _best(key, rules.statement_headings, rules.heading_min_score):
+        return "statement"
+    if word_count(paragraph) <= rules.heading_max_words and (
+        _best(key, rules.section_titles, rules.heading_min_score) or _best(key, rules.extra_headings, rules.heading_min_score)
+    ):
+        return "section"
+    return None
+
+
+def _is_non_comment(paragraph: str, rules: _Rules) -> bool:
+    if len(paragraph) > _MAX_WORD_CHARS * rules.heading_max_words or word_count(paragraph) > rules.heading_max_words:
+        return False
+    plain = strip_markup(paragraph).strip()
+    if any(p.search(plain) for p in rules.non_comment_patterns):
+        return True
+    parts = [_normalise_phrase(p) for p in re.split(r"[.;!]+\s*", plain)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return True  # only punctuation: "-", "…"
+    return all(
+        p in rules.non_comments
+        or process.extractOne(p, rules.non_comments, scorer=fuzz.ratio, score_cutoff=rules.non_comment_min_score) is not None
+        for p in parts
+    )
+
+
+def _matches(patterns: list[re.Pattern], text: str) -> bool:
+    plain = strip_markup(text).strip()
+    return any(p.search(plain) for p in patterns)
+
+
+def _invites_example(text: str, rules: _Rules) -> bool:
+    """Whether a paragraph announces what follows: ends with ':' or its last sentence has a cue."""
+    plain = strip_markup(text).rstrip()
+    if plain.endswith(":"):
+        return True
+    last_sentence = re.split(r"(?<=[.!?])\s+", plain)[-1].lower()
+    return any(cue in last_sentence for cue in rules.example_cues)
+
+
+def _is_example_intro(paragraph: str, rules: _Rules) -> bool:
+    """A bare cue on its own line: "For example:", "e.g."."""
+    return len(paragraph) <= 30 and _normalise_phrase(paragraph) in rules.example_intros
+
+
+# ---------------------------------------------------------------------------------------
+# One answer
+# ---------------------------------------------------------------------------------------
+
+
+def _headings(paragraphs: list[str], rules: _Rules) -> dict[int, str]:
+    """Which paragraphs are headings, and of which level (``statement`` or ``section``).
+
+    A known heading always is one. A title-like line is one when a run of title-like lines
+    it belongs to is followed by a paragraph of text.
+    """
+    non_comment = [_is_non_comment(p, rules) for p in paragraphs]
+    known = {i: None if non_comment[i] else _known_heading(p, rules) for i, p in enumerate(paragraphs)}
+    title_like = [known[i] is not None or (not non_comment[i] and _title_like(p, rules)) for i, p in enumerate(paragraphs)]
+    headings: dict[int, str] = {}
+    for i, paragraph in enumerate(paragraphs):
+        if known[i]:
+            headings[i] = known[i]
+            continue
+        if not title_like[i] or _is_footnote(paragraph):
+            continue
+        j = i + 1
+        while j < len(paragraphs) and title_like[j]:
+            j += 1
+        if j < len(paragraphs) and not _is_footnote(paragraphs[j]):
+            headings[i] = "section"
+    return headings
+
+
+def _preamble_split(paragraph: str, rules: _Rules) -> tuple[str, str]:
+    """Leading sentences that are preamble, and the rest."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z'‘\"“])", paragraph.strip())
+    n = 0
+    while n < len(sentences) and _matches(rules.preamble_patterns, sentences[n]):
+        n += 1
+    return " ".join(sentences[:n]), " ".join(sentences[n:])
+
+
+def _signature_line(paragraph: str, rules: _Rules) -> bool:
+    return word_count(paragraph) <= rules.heading_max_words or bool(_CONTACT.search(paragraph)) and word_count(paragraph) <= 3 * rules.heading_max_words
+
+
+def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
+    paragraphs = source_paragraphs(text, rules.heading_max_words)
+    headings = _headings(paragraphs, rules)
+    greeting = next((i for i, p in enumerate(paragraphs) if _matches(rules.greeting_patterns, p)), None)
+    units: list[_Unit] = []
+    statement_heading = section_heading = ""
+    last_comment: _Unit | None = None  # the comment a broken sentence could carry on
+    pending_quote: tuple[int, str] | None = None  # a quotation waiting for the comment it introduces
+    in_signature = False
+    seen_comment = False
+    attach_following = False  # the previous paragraph invited an example or a list
+
+    def heading_path() -> str:
+        return HEADING_PATH_SEPARATOR.join(h for h in (statement_heading, section_heading) if h)
+
+    def add(kind: str, index: int, part: str) -> _Unit:
+        if units and units[-1].kind == kind and kind in ("preamble", "signoff"):
+            units[-1].parts.append(part)
+            return units[-1]
+        unit = _Unit(kind, heading_path(), index, [part])
+        units.append(unit)
+        return unit
+
+    for i, paragraph in enumerate(paragraphs):
+        if in_signature:
+            if _signature_line(paragraph, rules) and not _matches(rules.greeting_patterns, paragraph):
+                add("signoff", i, paragraph)
+                continue
+            in_signature = False
+        if not seen_comment and (greeting is not None and i <= greeting):
+            add("preamble", i, paragraph)
+            continue
+        if not seen_comment and _matches(rules.preamble_patterns, paragraph):
+            preamble, rest = _preamble_split(paragraph, rules)
+            if preamble:
+                add("preamble", i, preamble)
+                if not rest:
+                    continue
+                paragraph = rest
+        if _matches(rules.signoff_patterns, paragraph) and (seen_comment or units):
+            add("signoff", i, paragraph)
+            in_signature = True
+            last_comment, attach_following = None, False
+            continue
+        if i in headings:
+            cleaned = strip_markup(paragraph).strip().rstrip(":").strip()
+            if headings[i] == "statement":
+                statement_heading, section_heading = cleaned, ""
+            else:
+                section_heading = cleaned
+            last_comment, attach_following = None, False
+            continue
+        if _is_footnote(paragraph):
+            marker = _footnote_marker(paragraph)
+            comments = [u for u in units if u.kind == "comment"]
+            citing = next((u for u in reversed(comments) if marker and _cites("\n".join(u.parts), marker)), None)
+            target = citing or (comments[-1] if comments else None)
+            if target is not None:
+                target.footnotes.append(paragraph)
+                continue
+        if last_comment is not None and continues_sentence(last_comment.last, paragraph):
+            last_comment.parts[-1] += " " + paragraph
+            attach_following = _invites_example(paragraph, rules)
+            continue
+        if last_comment is not None and (attach_following and (_is_quotation(paragraph) or _BULLET.match(paragraph)) or _is_example_intro(paragraph, rules)):
+            last_comment.parts.append(paragraph)
+            attach_following = True
+            continue
+        if _is_non_comment(paragraph, rules):
+            add("non_comment", i, paragraph)
+            last_comment, attach_following = None, False
+            continue
+        if _is_quotation(paragraph) and pending_quote is None and i + 1 < len(paragraphs) and i + 1 not in headings:
+            pending_quote = (i, paragraph)
+            continue
+        index, parts = i, [paragraph]
+        if pending_quote is not None:
+            index, parts = pending_quote[0], [pending_quote[1], paragraph]
+            pending_quote = None
+        unit = _Unit("comment", heading_path(), index, parts)
+        units.append(unit)
+        last_comment, seen_comment = unit, True
+        attach_following = _invites_example(paragraph, rules)
+    if pending_quote is not None:
+        units.append(_Unit("comment", heading_path(), pending_quote[0], [pending_quote[1]]))
+    return units
+
+
+# ---------------------------------------------------------------------------------------
+# The stage
+# ---------------------------------------------------------------------------------------
+
+
+def segment_comments(answers: pd.DataFrame, statements: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """One row per comment, preamble, sign-off or non-comment (columns: :data:`COMMENT_COLUMNS`).
+
+    ``statements`` (from :func:`pipeline.statements.load_statements`) supplies the section
+    titles that mark headings. Pure: the input frames are not changed.
+    """
+    require_columns(answers, INPUT_COLUMNS, stage="segment", produced_by="ingest")
+    require_columns(statements, ["section_title"], stage="segment", produced_by="load_statements")
+    rules = _Rules.build(statements, config)
+    rows: list[dict] = []
+    counters: dict[tuple[str, str], int] = {}
+    cache: dict[str, list[_Unit]] = {}
+    for response_id, question_id, text in zip(answers["response_id"], answers["question_id"], answers["text"], strict=True):
+        response_id = str(response_id)
+        question_id = "" if pd.isna(question_id) else str(question_id)
+        if pd.isna(text) or not str(text).strip():
+            continue
+        text = str(text)
+        if text not in cache:  # campaign copies: the same text is segmented once
+            cache[text] = _segment_answer(text, rules)
+        units = cache[text]
+        key = (response_id, question_id)
+        start = counters.get(key, 0)
+        counters[key] = start + len(units)
+        width = max(2, len(str(start + len(units))))
+        for nn, unit in enumerate(units, start=start + 1):
+            rows.append(
+                {
+                    "comment_id": f"{response_id}-{question_id or UNKNOWN_QUESTION}-{nn:0{width}d}",
+                    "response_id": response_id,
+                    "question_id": question_id,
+                    "kind": unit.kind,
+                    "heading": unit.heading,
+                    "paragraph_index": unit.paragraph_index,
+                    "text": unit.text(),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=COMMENT_COLUMNS)
+    frame["paragraph_index"] = frame["paragraph_index"].astype("int64")
+    return frame.sort_values("comment_id", kind="stable").reset_index(drop=True)

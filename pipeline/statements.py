@@ -1,0 +1,406 @@
+"""Parse the consulted statements into sections, paragraphs and sentences with stable ids.
+
+Output of :func:`parse_statement` and :func:`load_statements` (one row per sentence, sorted
+by statement, section, paragraph and sentence number):
+
+==============  =====================================================================
+column          meaning
+==============  =====================================================================
+statement_id    the statement's configured id, e.g. ``practice_leaders``
+section_id      int, 1..n in document order
+section_title   the heading as printed, without numbering or markup
+paragraph_id    ``practice_leaders.3.p2`` (paragraphs count from 1 within a section)
+sentence_id     ``practice_leaders.3.p2.s1`` (sentences count from 1 within a paragraph)
+text            the sentence
+==============  =====================================================================
+
+How a statement is read:
+
+* Headings may be numbered (``1) Lead and govern…``, ``2. …``, ``Section 3: …``), markdown
+  (``## Promote and govern…``), bold (``**…**``) or Word heading styles (a ``.docx`` is
+  turned into markdown first). The section level is the shallowest markdown level with at
+  least two headings, else numbered headings, else bold ones, else plain title-like lines.
+* A contents list (after a "Contents" line, or any heading with no text under it) and
+  everything before the first section (front matter) are skipped; so is publication
+  boilerplate (copyright, licence, "About this publication", reference numbers).
+* A paragraph broken mid-sentence by a page break is one paragraph; in a bulleted section
+  a nested bullet or an unbulleted paragraph continues the bullet above it.
+* Sentences come from spaCy's rule-based ``sentencizer``.
+
+The text helpers here (:func:`strip_markup`, :func:`clean_heading`, :func:`normalise_title`,
+:func:`continues_sentence`, :func:`split_sentences`) are shared with segmentation and
+alignment, so statements and responses are read by the same rules.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.errors import ConfigError, MissingDependency
+
+STATEMENT_COLUMNS = ["statement_id", "section_id", "section_title", "paragraph_id", "sentence_id", "text"]
+
+# Publication boilerplate of UK government documents: a line matching one of these ends the
+# last section, and is dropped wherever it appears. Override with ``back_matter=``.
+BACK_MATTER_PATTERNS: tuple[str, ...] = (
+    r"^©",
+    r"\bcrown copyright\b",
+    r"open government licen[cs]e",
+    r"^to view this licen[cs]e",
+    r"^about this publication",
+    r"^reference:?\s*\**\s*[a-z]{2,5}-\d",
+    r"^(follow|like) us on\b",
+    r"nationalarchives\.(gsi\.)?gov\.uk",
+)
+
+# Opening and closing quotation marks respondents and Word use.
+QUOTE_CHARS = "'\"‘’“”`«»"
+# What can end a sentence, after trailing quotes, brackets and markup are set aside.
+TERMINAL_PUNCTUATION = ".!?:;…"
+
+_CONTENTS = re.compile(r"^(table of )?contents:?$", re.IGNORECASE)
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^(\s*)([-*+•▪◦●·–]|\d{1,2}[.)])\s+(?=\S)")
+_BULLET_ONLY = re.compile(r"^(\s*)([-*+•▪◦●·–])\s+(?=\S)")
+_NUMBERING = re.compile(
+    r"^(?:(?:section|part|question|q)\s*)?"
+    r"(?:\d{1,2}(?:\.\d{1,2})*\s*[).:\-–—]?|\(?(?:[ivx]{1,4}|[a-h])[).:])\s+(?=\S)",
+    re.IGNORECASE,
+)
+_NUMBERED_LINE = re.compile(r"^(?:section\s*)?\d{1,2}\s*[).:]?\s+\S", re.IGNORECASE)
+_PAGE_NUMBER_TAIL = re.compile(r"(?:\t|\s{2,}|\.{3,}\s*)\d{1,3}$")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+_SEPARATOR = re.compile(r"^[\s\-_=*|·.]*$")
+_PAGE_ONLY = re.compile(r"^(page\s*)?\d{1,3}(\s*of\s*\d{1,3})?$", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
+
+
+# ---------------------------------------------------------------------------------------
+# Text helpers shared with segmentation and alignment
+# ---------------------------------------------------------------------------------------
+
+
+def strip_markup(text: str) -> str:
+    """Drop markdown emphasis and links, keeping their words: ``**they thrive**`` -> ``they thrive``."""
+    if not any(mark in text for mark in "*_["):
+        return text
+    text = _LINK.sub(r"\1", text)
+    previous = None
+    while previous != text:
+        previous, text = text, _EMPHASIS.sub(r"\2", text)
+    return text.replace("**", "").replace("__", "")
+
+
+def clean_heading(text: str) -> str:
+    """A heading without markdown, bullets, numbering, page numbers or a trailing colon.
+
+    ``"## 5) Support effective decision-making:"`` -> ``"Support effective decision-making"``.
+    """
+    text = text.strip()
+    text = _PAGE_NUMBER_TAIL.sub("", text)
+    match = _MD_HEADING.match(text)
+    if match:
+        text = match.group(2)
+    text = _BULLET_ONLY.sub("", text)
+    text = strip_markup(text).strip()
+    text = _NUMBERING.sub("", text)
+    text = strip_markup(text).strip()  # numbering may have sat outside the bold markers
+    return " ".join(text.split()).rstrip(":").strip()
+
+
+def normalise_title(text: str) -> str:
+    """Lower-case words only, for fuzzy comparison: hyphens and punctuation become spaces."""
+    text = clean_heading(text).lower().replace("&", " and ")
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether ``text`` ends with terminal punctuation (closing quotes, brackets and markup aside)."""
+    tail = strip_markup(text).rstrip().rstrip(QUOTE_CHARS + ")]*_¹²³⁴⁵⁶⁷⁸⁹⁰ ")
+    tail = re.sub(r"\[\d+\]$", "", tail).rstrip()
+    return bool(tail) and tail[-1] in TERMINAL_PUNCTUATION
+
+
+def continues_sentence(previous: str, following: str) -> bool:
+    """Whether ``following`` carries on the sentence ``previous`` broke off (page break, line wrap).
+
+    True when ``previous`` has no terminal punctuation and ``following`` starts in lower case,
+    or ``previous`` stops on a function word ("the safety of"), or a capitalised name runs on
+    ("Independent" / "Reviewing Officers").
+    """
+    if not previous.strip() or not following.strip() or ends_sentence(previous):
+        return False
+    first = strip_markup(following).lstrip(QUOTE_CHARS + "([ ")
+    if not first:
+        return False
+    if first[0].islower():
+        return True
+    last_words = _WORD.findall(strip_markup(previous))
+    first_words = _WORD.findall(first[:40])
+    if not last_words or not first_words or not first[0].isalpha():
+        return False
+    last, nxt = last_words[-1], first_words[0]
+    if last.lower() in _function_words():
+        return True
+    return last[0].isupper() and nxt[0].isupper() and nxt.lower() not in _function_words() and len(last_words) > 1
+
+
+@functools.lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+@functools.lru_cache(maxsize=1)
+def sentencizer():
+    """spaCy's blank English pipeline with the rule-based sentencizer (cached, read-only)."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def split_sentences(texts: list[str]) -> list[list[str]]:
+    """Split each text into sentences with spaCy's sentencizer; keeps the order of ``texts``."""
+    nlp = sentencizer()
+    return [[s.text.strip() for s in doc.sents if s.text.strip()] for doc in nlp.pipe(texts)]
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+# ---------------------------------------------------------------------------------------
+# Statement parsing
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    text: str  # stripped source line
+    kind: str | None = None  # heading kind: "md1".."md6", "numbered", "bold", "plain"; None for body text
+    title: str = ""  # cleaned heading title
+
+
+@dataclass
+class _Section:
+    title: str
+    lines: list[str] = field(default_factory=list)
+
+
+def _heading_kind(line: str, max_words: int) -> str | None:
+    """The markup kind if ``line`` could be a heading, else None."""
+    title = clean_heading(line)
+    if not title or word_count(title) == 0 or word_count(title) > max_words:
+        return None
+    if ends_sentence(title.rstrip(":")) or title[-1] in ",;":
+        return None
+    if not (title[0].isupper() or title[0].isdigit()):
+        return None
+    stripped = _PAGE_NUMBER_TAIL.sub("", line.strip())
+    match = _MD_HEADING.match(stripped)
+    if match:
+        return f"md{len(match.group(1))}"
+    body = _BULLET_ONLY.sub("", stripped)
+    body = re.sub(r"^\d{1,2}\s*[).:]?\s+", "", body)
+    if re.fullmatch(r"(\*\*|__).+\1:?", body):
+        return "bold"
+    if _NUMBERED_LINE.match(stripped):
+        return "numbered"
+    return "plain"
+
+
+def _is_noise(line: str) -> bool:
+    return bool(_SEPARATOR.match(line) or _PAGE_ONLY.match(line.strip()))
+
+
+def _drop_contents(lines: list[_Line]) -> list[_Line]:
+    """Remove a contents list: entries after a "Contents" line, up to the first line of text
+    or the first entry that repeats an earlier one (the body started)."""
+    out: list[_Line] = []
+    in_contents = False
+    seen: set[str] = set()
+    for line in lines:
+        if _CONTENTS.match(clean_heading(line.text)):
+            in_contents, seen = True, set()
+            continue
+        if in_contents:
+            key = normalise_title(line.title) if line.kind else ""
+            if line.kind and key not in seen:
+                seen.add(key)
+                continue
+            in_contents = False
+        out.append(line)
+    return out
+
+
+def _choose_section_kind(lines: list[_Line]) -> str | None:
+    counts: dict[str, int] = {}
+    for line in lines:
+        if line.kind:
+            counts[line.kind] = counts.get(line.kind, 0) + 1
+    for kind in [f"md{i}" for i in range(1, 7)] + ["numbered", "bold", "plain"]:
+        if counts.get(kind, 0) >= 2:
+            return kind
+    return None
+
+
+def _sections(text: str, back_matter: tuple[str, ...], max_heading_words: int) -> list[_Section]:
+    back = [re.compile(p, re.IGNORECASE) for p in back_matter]
+    lines: list[_Line] = []
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if not raw.strip() or _is_noise(raw):
+            continue
+        kind = _heading_kind(raw, max_heading_words)
+        lines.append(_Line(raw.rstrip(), kind, clean_heading(raw) if kind else ""))
+    lines = _drop_contents(lines)
+    kind = _choose_section_kind(lines)
+    if kind is None:
+        return []
+    last_heading = max(i for i, line in enumerate(lines) if line.kind == kind)
+    sections: list[_Section] = []
+    for i, line in enumerate(lines):
+        if line.kind == kind:
+            sections.append(_Section(line.title))
+        elif any(p.search(strip_markup(line.text).strip()) for p in back):
+            if i > last_heading:
+                break  # boilerplate after the last heading ends the statement
+        elif sections and not line.kind:
+            sections[-1].lines.append(line.text)
+    # A heading with no text under it is a contents entry or a running title; when a title
+    # repeats, the last occurrence with text is the section.
+    kept: dict[str, _Section] = {}
+    for section in sections:
+        if section.lines:
+            kept.pop(normalise_title(section.title), None)
+            kept[normalise_title(section.title)] = section
+    return list(kept.values())
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Join a section's lines into paragraphs (page-break splits, bullet continuations)."""
+    paragraphs: list[str] = []
+    in_list = any(_BULLET.match(line) for line in lines)
+    previous_bullet_indent: int | None = None
+    for line in lines:
+        bullet = _BULLET.match(line)
+        text = strip_markup(_BULLET.sub("", line) if bullet else line).strip()
+        text = " ".join(text.split())
+        if not paragraphs:
+            paragraphs.append(text)
+        elif continues_sentence(paragraphs[-1], text):
+            paragraphs[-1] += " " + text
+        elif bullet and previous_bullet_indent is not None and len(bullet.group(1)) > previous_bullet_indent:
+            paragraphs[-1] += " " + text  # nested bullet: part of the item above
+            continue
+        elif not bullet and in_list and previous_bullet_indent is not None:
+            paragraphs[-1] += " " + text  # unbulleted paragraph inside a list item
+            continue
+        else:
+            paragraphs.append(text)
+        if bullet:
+            previous_bullet_indent = len(bullet.group(1))
+    return [p for p in paragraphs if p]
+
+
+def parse_statement(
+    text: str,
+    statement_id: str,
+    *,
+    back_matter: tuple[str, ...] = BACK_MATTER_PATTERNS,
+    max_heading_words: int = 12,
+) -> pd.DataFrame:
+    """Split one statement's text into sentences with ids (columns: :data:`STATEMENT_COLUMNS`).
+
+    ``back_matter`` holds regexes (case-insensitive) for publication boilerplate;
+    ``max_heading_words`` is the longest line, in words, that can be a section heading.
+    """
+    sections = _sections(text, back_matter, max_heading_words)
+    rows: list[dict] = []
+    keys: list[tuple[int, int, int]] = []
+    for s_no, section in enumerate(sections, start=1):
+        paragraphs = _paragraphs(section.lines)
+        for p_no, sentences in enumerate(split_sentences(paragraphs), start=1):
+            for t_no, sentence in enumerate(sentences, start=1):
+                paragraph_id = f"{statement_id}.{s_no}.p{p_no}"
+                rows.append(
+                    {
+                        "statement_id": statement_id,
+                        "section_id": s_no,
+                        "section_title": section.title,
+                        "paragraph_id": paragraph_id,
+                        "sentence_id": f"{paragraph_id}.s{t_no}",
+                        "text": sentence,
+                    }
+                )
+                keys.append((s_no, p_no, t_no))
+    frame = pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
+    frame["section_id"] = frame["section_id"].astype("int64")
+    # Already in document order, which is the numeric sort of (section, paragraph, sentence).
+    assert keys == sorted(keys)
+    return frame.reset_index(drop=True)
+
+
+def docx_to_text(data: bytes) -> str:
+    """A Word statement as markdown-ish text: heading styles become ``#`` headings, list styles bullets."""
+    try:
+        import docx  # python-docx
+    except ImportError as exc:  # pragma: no cover - python-docx is a core dependency
+        raise MissingDependency("python-docx", "pip install python-docx", "Reading .docx statements") from exc
+    import io
+
+    document = docx.Document(io.BytesIO(data))
+    lines: list[str] = []
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        level = re.match(r"heading\s*(\d)", style, re.IGNORECASE)
+        if level:
+            lines.append("#" * int(level.group(1)) + " " + text)
+        elif style.lower() == "title":
+            lines.append("# " + text)
+        elif "list" in style.lower():
+            lines.append("- " + text)
+        else:
+            lines.append(text)
+    return "\n\n".join(lines)
+
+
+def load_statements(config: Config, root: Path) -> pd.DataFrame:
+    """Read and parse every configured statement from ``root / config.reference_dir``.
+
+    Raises :class:`ConfigError` naming ``statements.<i>.file`` when a file is missing or
+    yields no sections.
+    """
+    frames = []
+    for i, statement in enumerate(config.statements):
+        path = Path(root) / config.reference_dir / statement.file
+        if not path.is_file():
+            raise ConfigError(
+                f"statements.{i}.file: {path} not found. Put the statement there or fix the file name in config.yaml."
+            )
+        if path.suffix.lower() == ".docx":
+            text = docx_to_text(path.read_bytes())
+        else:
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
+        frame = parse_statement(text, statement.id)
+        if frame.empty:
+            raise ConfigError(
+                f"statements.{i}.file: no sections found in {path}. Mark section headings as numbered "
+                "('1) Title'), markdown ('## Title'), bold or Word heading styles."
+            )
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "section_id" else "object") for c in STATEMENT_COLUMNS})
+    return pd.concat(frames, ignore_index=True)

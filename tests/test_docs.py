@@ -1,0 +1,51 @@
+"""The README cannot drift: every config key, output column and make target is documented."""
+
+import re
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from pipeline.config import ColumnSpec, Config
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def config_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    keys = []
+    for name, field in model.model_fields.items():
+        key = prefix + name
+        keys.append(key)
+        nested = [t for t in (field.annotation, *typing.get_args(field.annotation)) if isinstance(t, type) and issubclass(t, BaseModel)]
+        nested += [t for arg in typing.get_args(field.annotation) for t in typing.get_args(arg) if isinstance(t, type) and issubclass(t, BaseModel)]
+        if nested and nested[0] is not ColumnSpec:  # a column spec's header/pattern/required are documented once
+            keys += config_keys(nested[0], key + ".")
+    return keys
+
+
+def test_every_config_key_is_in_readme():
+    missing = [key for key in config_keys(Config) if f"`{key}`" not in README]
+    assert not missing, f"config keys not documented in README: {missing}"
+
+
+def test_every_output_column_is_in_readme(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pipeline", "analyse",
+         str(ROOT / "data" / "raw"), "--out", str(tmp_path), "--config", str(ROOT / "config.yaml")],
+        check=True, capture_output=True, cwd=ROOT,
+    )
+    for table in sorted(tmp_path.glob("*.csv")):
+        assert f"**`{table.name}`**" in README, f"{table.name} is not documented"
+        header = table.read_text(encoding="utf-8").splitlines()[0].split(",")
+        undocumented = [c for c in header if f"`{c}`" not in README and not re.fullmatch(r"q\d+_answer", c)]
+        assert not undocumented, f"{table.name} columns not in README: {undocumented}"
+
+
+def test_make_targets_are_in_readme():
+    targets = re.findall(r"^([a-z]+):.*## ", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE)
+    assert {"setup", "test", "analyse", "eval"} <= set(targets)
+    for target in ("setup", "test", "analyse", "eval"):
+        assert f"make {target}" in README
