@@ -17,7 +17,7 @@ align_method    which evidence decided the section: ``heading``, ``quote``, ``re
                 ``similarity``, or ``none`` (no evidence: section 0)
 align_score     0-1, the strength of the deciding evidence (0 for ``none``)
 align_evidence  the evidence, readable: ``heading 'Lead and govern excellent practice'
-                (1.00); quote 'in which they can thrive' -> practice_leaders.1.p2.s5 (0.93)``
+                (1.00); quote 'in which they can thrive' → practice_leaders.1.p2.s5 (0.93)``
 ==============  =====================================================================
 
 Rows whose ``kind`` is not ``comment`` (preamble, sign-off, non-comments) are not aligned:
@@ -500,7 +500,7 @@ def _align_one(
         k, ref_score, phrase = _named_section(index, text, scope, cfg.reference_min_score)
         if k is not None:
             chosen, method, score = k, AlignMethod.REFERENCE, ref_score
-            evidence.append(f"reference '{phrase}' -> {index.describe(k)} ({score:.2f})")
+            evidence.append(f"reference '{phrase}' → {index.describe(k)} ({score:.2f})")
     # 4. similarity
     if chosen is None and scope.any():
         masked = np.where(scope, similarity, -1.0)
@@ -522,12 +522,12 @@ def _align_one(
         in_section = _best_quote(index, cfg, quotes, index.sent_k == chosen, margin=0.0)
         if in_section is not None:
             sentence_id = index.sent_id[in_section[2]]
-            evidence.append(f"quote '{_short(in_section[1])}' -> {sentence_id} ({in_section[0] / 100:.2f})")
+            evidence.append(f"quote '{_short(in_section[1])}' → {sentence_id} ({in_section[0] / 100:.2f})")
         else:
             paragraph, sentence, phrase = _pointer(text)
             paragraph_id, sentence_id = _resolve_pointer(index, chosen, paragraph, sentence)
             if sentence_id or paragraph_id:
-                evidence.append(f"reference '{phrase}' -> {sentence_id or paragraph_id}")
+                evidence.append(f"reference '{phrase}' → {sentence_id or paragraph_id}")
     # The statement.
     if chosen is not None:
         statement_id = str(index.sec_statement[chosen])

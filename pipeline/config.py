@@ -110,7 +110,14 @@ class ExportConfig(Strict):
     confidential: ColumnSpec | None = None
     personal: list[ColumnSpec] = []
     questions: dict[str, ExportQuestion] = {}
-    true_values: list[str] = ["yes", "y", "true", "1", "x", "ticked", "checked", "☒"]
+    yes_patterns: list[str] = [r"^(yes|y|true|1|x|ticked|checked|☒)\b", r"on behalf of (an?|my|our|the) (organi[sz]ation|body|group)", r"^organi[sz]ation"]
+    no_patterns: list[str] = [r"^(no|n|false|0|not ticked|unchecked|☐)\b", r"individual|myself|personal capacity"]
+    free_text_min_chars: int = Field(default=60, ge=1)
+
+    @field_validator("yes_patterns", "no_patterns")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        return _valid_regexes(value)
 
 
 READER_NAMES = ("text", "docx", "pdf", "email", "export", "libreoffice")

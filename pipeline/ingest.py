@@ -91,6 +91,7 @@ def _merge_email_body(body: Response, attached: Response) -> None:
 def _documents_to_responses(documents: list[Document], source_file: str, digest: str, config: Config) -> FileResult:
     result = FileResult(source_file, digest)
     parts: dict[str | None, int] = {None: 0}
+    rows = [d.row for d in documents if d.row is not None and d.skip_reason is None]
     columns = None
     for document in documents:
         part_index = parts.setdefault(document.part, len(parts))
@@ -102,7 +103,7 @@ def _documents_to_responses(documents: list[Document], source_file: str, digest:
             continue
         try:
             if document.row is not None and columns is None:
-                columns = resolve_export_columns(list(document.row), config)
+                columns = resolve_export_columns(rows, config)
             result.responses.append(response_from_document(document, config, _response_id(digest, document, part_index), columns))
         except UnreadableFile as exc:
             result.skipped.append(Skip(where, STAGE, str(exc)))

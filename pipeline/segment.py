@@ -235,9 +235,9 @@ def _footnote_marker(paragraph: str) -> str | None:
 def _cites(text: str, marker: str) -> bool:
     """Whether ``text`` carries footnote ``marker`` (as a superscript, [n] or a digit after a word)."""
     superscript = marker.translate(str.maketrans("1234567890", "¹²³⁴⁵⁶⁷⁸⁹⁰"))
-    if superscript in text:
+    if superscript in text or f"[{marker}]" in text:
         return True
-    return bool(re.search(rf"(?<=[A-Za-z.,;:)'’\"”])(?:\[{marker}\]|\({marker}\)|{marker})(?=[\s.,;:)]|$)", text))
+    return bool(re.search(rf"(?<=[A-Za-z.,;:)'’\"”])(?:\({marker}\)|{marker})(?=[\s.,;:)]|$)", text))
 
 
 def _is_quotation(paragraph: str) -> bool:
@@ -365,6 +365,25 @@ def _signature_line(paragraph: str, rules: _Rules) -> bool:
     return word_count(paragraph) <= rules.heading_max_words or bool(_CONTACT.search(paragraph)) and word_count(paragraph) <= 3 * rules.heading_max_words
 
 
+def _letterhead_line(paragraph: str, rules: _Rules) -> bool:
+    """A line of an address block, date or subject line above a letter's greeting."""
+    return word_count(paragraph) <= 2 * rules.heading_max_words
+
+
+def _plain_text_follows(paragraphs: list[str], i: int, headings: dict[int, str], rules: _Rules) -> bool:
+    """Whether paragraph ``i + 1`` is ordinary text a quotation at ``i`` can introduce."""
+    if i + 1 >= len(paragraphs) or i + 1 in headings:
+        return False
+    following = paragraphs[i + 1]
+    return not (
+        _is_quotation(following)
+        or _is_footnote(following)
+        or _is_non_comment(following, rules)
+        or _matches(rules.signoff_patterns, following)
+        or continues_sentence(paragraphs[i], following)
+    )
+
+
 def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
     paragraphs = source_paragraphs(text, rules.heading_max_words)
     headings = _headings(paragraphs, rules)
@@ -394,7 +413,7 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
                 add("signoff", i, paragraph)
                 continue
             in_signature = False
-        if not seen_comment and (greeting is not None and i <= greeting):
+        if not seen_comment and greeting is not None and (i == greeting or i < greeting and _letterhead_line(paragraph, rules)):
             add("preamble", i, paragraph)
             continue
         if not seen_comment and _matches(rules.preamble_patterns, paragraph):
@@ -437,7 +456,7 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
             add("non_comment", i, paragraph)
             last_comment, attach_following = None, False
             continue
-        if _is_quotation(paragraph) and pending_quote is None and i + 1 < len(paragraphs) and i + 1 not in headings:
+        if _is_quotation(paragraph) and pending_quote is None and _plain_text_follows(paragraphs, i, headings, rules):
             pending_quote = (i, paragraph)
             continue
         index, parts = i, [paragraph]
@@ -450,6 +469,9 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
         attach_following = _invites_example(paragraph, rules)
     if pending_quote is not None:
         units.append(_Unit("comment", heading_path(), pending_quote[0], [pending_quote[1]]))
+    if not units and paragraphs:
+        # Only headings: the answer was given, but says nothing to analyse.
+        units.append(_Unit("non_comment", "", 0, ["\n".join(paragraphs)]))
     return units
 
 

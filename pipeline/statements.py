@@ -59,6 +59,13 @@ BACK_MATTER_PATTERNS: tuple[str, ...] = (
     r"nationalarchives\.(gsi\.)?gov\.uk",
 )
 
+# Words no English sentence ends with (articles, prepositions, conjunctions, possessives): a
+# paragraph that stops on one was cut off mid-sentence.
+DANGLING_WORDS = frozenset(
+    "a an the of to in on at by for with from into onto about as than and or nor but that which whose "
+    "their our its his her my your including between within without through towards upon under over "
+    "such both either neither if because although while whilst whether where when who".split()
+)
 # Opening and closing quotation marks respondents and Word use.
 QUOTE_CHARS = "'\"‘’“”`«»"
 # What can end a sentence, after trailing quotes, brackets and markup are set aside.
@@ -131,9 +138,10 @@ def ends_sentence(text: str) -> bool:
 def continues_sentence(previous: str, following: str) -> bool:
     """Whether ``following`` carries on the sentence ``previous`` broke off (page break, line wrap).
 
-    True when ``previous`` has no terminal punctuation and ``following`` starts in lower case,
-    or ``previous`` stops on a function word ("the safety of"), or a capitalised name runs on
-    ("Independent" / "Reviewing Officers").
+    Only when ``previous`` has no terminal punctuation, and then when ``following`` starts in
+    lower case ("the safety of" / "children in care"), or ``previous`` stops on a word no
+    sentence ends with ("…in partnership with" / "Others…"), or a capitalised name was cut
+    after its first word ("…best interests. Independent" / "Reviewing Officers (IROs)…").
     """
     if not previous.strip() or not following.strip() or ends_sentence(previous):
         return False
@@ -142,21 +150,22 @@ def continues_sentence(previous: str, following: str) -> bool:
         return False
     if first[0].islower():
         return True
-    last_words = _WORD.findall(strip_markup(previous))
-    first_words = _WORD.findall(first[:40])
-    if not last_words or not first_words or not first[0].isalpha():
+    if not first[0].isalpha():
         return False
-    last, nxt = last_words[-1], first_words[0]
-    if last.lower() in _function_words():
+    plain = strip_markup(previous)
+    words = _WORD.findall(plain)
+    if not words:
+        return False
+    if words[-1].lower() in DANGLING_WORDS:
         return True
-    return last[0].isupper() and nxt[0].isupper() and nxt.lower() not in _function_words() and len(last_words) > 1
-
-
-@functools.lru_cache(maxsize=1)
-def _function_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS)
+    unfinished = _WORD.findall(re.split(r"[.!?]\s+", plain)[-1])
+    next_word = _WORD.findall(first[:40])[0]
+    return (
+        0 < len(unfinished) <= 3
+        and len(words) > len(unfinished)
+        and unfinished[-1][0].isupper()
+        and next_word.lower() not in DANGLING_WORDS
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -224,18 +233,24 @@ def _is_noise(line: str) -> bool:
 
 
 def _drop_contents(lines: list[_Line]) -> list[_Line]:
-    """Remove a contents list: entries after a "Contents" line, up to the first line of text
-    or the first entry that repeats an earlier one (the body started)."""
+    """Remove a contents list: the entries after a "Contents" line.
+
+    An entry is a heading-like line with a page number, or one followed by another
+    heading-like line; the list ends at the first line of text, or at an entry that
+    repeats an earlier one (the body started).
+    """
     out: list[_Line] = []
     in_contents = False
     seen: set[str] = set()
-    for line in lines:
+    for i, line in enumerate(lines):
         if _CONTENTS.match(clean_heading(line.text)):
             in_contents, seen = True, set()
             continue
         if in_contents:
             key = normalise_title(line.title) if line.kind else ""
-            if line.kind and key not in seen:
+            has_page = bool(_PAGE_NUMBER_TAIL.search(line.text.strip()))
+            next_is_entry = i + 1 < len(lines) and lines[i + 1].kind is not None
+            if line.kind and key not in seen and (has_page or next_is_entry):
                 seen.add(key)
                 continue
             in_contents = False
@@ -368,8 +383,6 @@ def docx_to_text(data: bytes) -> str:
         level = re.match(r"heading\s*(\d)", style, re.IGNORECASE)
         if level:
             lines.append("#" * int(level.group(1)) + " " + text)
-        elif style.lower() == "title":
-            lines.append("# " + text)
         elif "list" in style.lower():
             lines.append("- " + text)
         else:

@@ -214,7 +214,7 @@ def export_row(values: dict, headers=HEADERS, row=1) -> Document:
 
 
 def test_export_row(config):
-    columns = resolve_export_columns(HEADERS, config)
+    columns = resolve_export_columns([dict.fromkeys(HEADERS, "")], config)
     assert columns.fields["organisation"] == "Organisation"
     assert columns.fields["on_behalf_of_organisation"] == "Responding on behalf of organisation"
     assert columns.answers["q1"] == "Question 1" and columns.comments["q1"] == "Question 1 comments"
@@ -235,7 +235,7 @@ def test_export_row(config):
 
 
 def test_export_row_with_every_field_empty_is_rejected(config):
-    columns = resolve_export_columns(HEADERS, config)
+    columns = resolve_export_columns([dict.fromkeys(HEADERS, "")], config)
     with pytest.raises(UnreadableFile, match="row 4: every field is empty"):
         response_from_document(export_row({}, row=4), config, "r1", columns)
 
@@ -247,4 +247,33 @@ def test_missing_required_export_column_names_it_and_lists_headers(config):
 
     strict = parse_config(data)
     with pytest.raises(UnreadableFile, match=r"export column 'organisation' \(header 'Organisation name'\) not found; headers found: Response ID, Full name"):
-        resolve_export_columns(HEADERS, strict)
+        resolve_export_columns([dict.fromkeys(HEADERS, "")], strict)
+
+
+def test_export_columns_found_by_question_text_and_cell_content(config):
+    """An online form exports each question under its full text; no export.questions spec needed."""
+    q1 = config.questions[0].text
+    q2 = config.questions[1].text
+    headers = ["What is your name?", "Organisation name", "Are you responding as an individual or on behalf of an organisation?",
+               "Reason for confidentiality", "Would you like your response to be confidential?",
+               f"1. {q1}", "Please explain your answer", f"2. {q2}", "Please explain your answer (2)", "Any other comments?", "Submitted on"]
+    rows = [
+        dict(zip(headers, ["Jo Bloggs", "Eastshire Council", "On behalf of an organisation", "", "No", "Yes",
+                           "Leaders should know the law.", "Not sure", "Supervisors need time.",
+                           "We also want the statements to be reviewed after two years with care leavers involved.", "2015-08-01"])),
+        dict(zip(headers, ["Al Smith", "", "As an individual", "I work with the families named.", "Yes", "No", "", "No", "",
+                           "", "2015-08-02"])),
+    ]
+    strict = config.model_copy(update={"export": config.export.model_copy(update={"questions": {}})})
+    columns = resolve_export_columns(rows, strict)
+    assert columns.answers == {"q1": f"1. {q1}", "q2": f"2. {q2}"}
+    assert columns.comments == {"q1": "Please explain your answer", "q2": "Please explain your answer (2)"}
+    assert columns.fields["confidential"] == "Would you like your response to be confidential?"
+    assert columns.free_text == ["Any other comments?"]
+    first, second = (response_from_document(Document("e.csv", "csv", row=row, source_row=i), strict, f"r{i}", columns) for i, row in enumerate(rows, 1))
+    assert (first.on_behalf_of_organisation, first.confidential, first.organisation) == (True, False, "Eastshire Council")
+    assert (second.on_behalf_of_organisation, second.confidential) == (False, True)
+    assert first.closed_answers == {"q1": "Yes", "q2": "Not sure"}
+    assert first.answers["q1"] == "Leaders should know the law."
+    assert first.answers[""].startswith("Any other comments?\n\nWe also want the statements to be reviewed")
+    assert "Jo Bloggs" in first.personal.names

@@ -123,3 +123,25 @@ def test_write_is_atomic(tmp_path, monkeypatch):
         write_tables(out, {"a": pd.DataFrame({"x": [99]}), "b": pd.DataFrame({"y": [99]})})
     assert {p.name: p.read_text() for p in out.glob("*.csv")} == before
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+
+
+def test_legacy_formats_are_converted_when_libreoffice_is_on_path(files, config, tmp_path, monkeypatch):
+    """A stand-in soffice on PATH: checks the conversion wiring without LibreOffice itself."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    soffice = bin_dir / "soffice"
+    # Writes the generated Word form where LibreOffice would put its conversion (--outdir DIR).
+    soffice.write_text(
+        "#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ \"$1\" = --outdir ]; then out=$2; fi; shift; done\n"
+        f"cp '{files['sample_form.docx']}' \"$out/response.docx\"\n",
+        encoding="utf-8",
+    )
+    soffice.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "old form.doc").write_bytes(b"\xd0\xcf\x11\xe0 a legacy Word file")
+    result = ingest_responses(raw, config)
+    assert not result.skipped
+    (response,) = result.responses
+    assert (response.format, response.organisation) == ("doc", "The Who Cares? Trust")

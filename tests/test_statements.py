@@ -204,7 +204,9 @@ def test_clean_heading(raw, clean):
         ("should not only ensure the safety of", "children in care, but also", True),
         ("to ensure that the child's plan is right. Independent", "Reviewing Officers (IROs) play important roles", True),
         ("We welcome this section.", "children should also", False),
-        ("the responsibilities of the local authority to uphold them", "Creating a context for excellent practice", False),
+        ("shape, in partnership with", "Others, the current", True),
+        ("the responsibilities of the local authority to uphold them", "Practice Leaders should also", False),
+        ("as well as the United Nations Convention on the Rights of the Child", "Practice Leaders should", False),
         ("We suggest 'happy' and 'ambitious'", "We also think", False),
     ],
 )

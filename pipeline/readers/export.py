@@ -41,15 +41,29 @@ def _unique_headers(cells: list[str]) -> list[str]:
     return headers
 
 
+# The header row is looked for among this many leading rows (titles and notes sit above it).
+HEADER_SEARCH_ROWS = 20
+
+
+def _header_row(rows: list[list[str]]) -> int:
+    """Index of the header row: the first row filled at least half as wide as the widest row.
+
+    Exports often carry a title ("Consultation responses, exported 2 Sept") above the headers.
+    """
+    widths = [sum(1 for cell in row if cell) for row in rows]
+    widest = max(widths, default=0)
+    if not widest:
+        raise UnreadableFile("empty spreadsheet: no header row")
+    needed = max(min(2, widest), widest // 2)
+    return next((i for i, width in enumerate(widths[:HEADER_SEARCH_ROWS]) if width >= needed), 0)
+
+
 def rows_to_documents(rows: list[list[str]], source_file: str, fmt: str, encoding: str | None = None) -> list[Document]:
     """Turn a header row plus data rows into one document per data row (``source_row`` is 1-based)."""
-    while rows and not any(rows[0]):
-        rows = rows[1:]
-    if not rows:
-        raise UnreadableFile("empty spreadsheet: no header row")
-    headers = _unique_headers(rows[0])
+    start = _header_row(rows)
+    headers = _unique_headers(rows[start])
     documents = []
-    for number, cells in enumerate(rows[1:], start=1):
+    for number, cells in enumerate(rows[start + 1 :], start=1):
         if len(cells) > len(headers):
             extra = [c for c in cells[len(headers):] if c]
             if extra:

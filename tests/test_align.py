@@ -1,0 +1,224 @@
+"""Aligning comments to statement sections, on the real response and on small hand-written ones."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.align import ALIGN_COLUMNS, align_comments, quotations
+from pipeline.config import load_config
+from pipeline.errors import StageInputError
+from pipeline.segment import segment_comments
+from pipeline.statements import load_statements, normalise_title
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sample_answers() -> pd.DataFrame:
+    """The Who Cares? Trust's answers to q1 and q2, cut from the text copy of its form."""
+    text = (ROOT / "data" / "raw" / "who_cares_trust_response.txt").read_text(encoding="utf-8")
+    q2_start = text.index("2 Is there anything else")
+    q1 = text[text.index("Comments:", text.index("1 Is there anything else")) + len("Comments:") : q2_start]
+    q2 = text[text.index("Comments:", q2_start) + len("Comments:") : text.index("Thank you for taking the time")]
+    return pd.DataFrame({"response_id": ["wct", "wct"], "question_id": ["q1", "q2"], "text": [q1.strip(), q2.strip()]})
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(ROOT / "config.yaml")
+
+
+@pytest.fixture(scope="module")
+def statements(config):
+    return load_statements(config, ROOT)
+
+
+@pytest.fixture(scope="module")
+def comments(config, statements):
+    return segment_comments(sample_answers(), statements, config)
+
+
+@pytest.fixture(scope="module")
+def aligned(config, statements, comments):
+    return align_comments(comments, statements, config)
+
+
+def one(frame: pd.DataFrame, words: str) -> pd.Series:
+    rows = frame[frame["text"].str.contains(words, regex=False)]
+    assert len(rows) == 1, words
+    return rows.iloc[0]
+
+
+def align_texts(config, statements, rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """Align hand-made comments given as (question_id, heading, text)."""
+    comments = pd.DataFrame(
+        {
+            "comment_id": [f"r-{q or 'unknown'}-{n:02d}" for n, (q, _, _) in enumerate(rows, start=1)],
+            "response_id": "r",
+            "question_id": [q for q, _, _ in rows],
+            "kind": "comment",
+            "heading": [h for _, h, _ in rows],
+            "paragraph_index": range(len(rows)),
+            "text": [t for _, _, t in rows],
+        }
+    )
+    return align_comments(comments, statements, config)
+
+
+def test_the_examples_from_the_issue(aligned):
+    measures = one(aligned, "We are unclear about the term 'intelligent measures'")
+    assert (measures["statement_id"], measures["section_id"]) == ("practice_supervisors", 1)
+    decisions = one(aligned, "Effective decision making is important")
+    assert (decisions["statement_id"], decisions["section_id"]) == ("practice_leaders", 5)
+    assert decisions["section_title"] == "Support effective decision-making"
+    assert decisions["align_method"] == "heading"
+    assert decisions["align_evidence"] == "heading 'Support effective decision making' (1.00)"
+
+
+def test_every_section_headed_comment_gets_the_section_of_its_heading(aligned):
+    headed = aligned[aligned["heading"] != ""]
+    headed = headed[headed["heading"] != "Additional comments"]
+    assert len(headed) == 29
+    assert (headed["align_method"] == "heading").all()
+    assert (headed["heading"].map(normalise_title) == headed["section_title"].map(normalise_title)).all()
+    assert (headed["statement_id"] == headed["question_id"].map({"q1": "practice_leaders", "q2": "practice_supervisors"})).all()
+
+
+def test_shared_section_title_is_settled_by_the_question(aligned):
+    developing = aligned[aligned["heading"] == "Developing excellent practitioners"]
+    assert developing[["question_id", "statement_id", "section_id"]].values.tolist() == [
+        ["q1", "practice_leaders", 4],
+        ["q2", "practice_supervisors", 2],
+    ]
+
+
+def test_quote_gives_the_sentence_despite_draft_wording(aligned):
+    thrive = one(aligned, "grow up in homes in which **they thrive...**")
+    assert thrive["sentence_id"] == "practice_leaders.1.p2.s5"
+    assert "quote 'Show commitment to children in public care by ensuring they…' → practice_leaders.1.p2.s5" in thrive["align_evidence"]
+    feedback = one(aligned, "Provide opportunities for staff to give and receive constructive feedback")
+    assert feedback["sentence_id"] == "practice_supervisors.8.p1.s2"
+
+
+def test_pointers_resolve_against_the_section_in_scope(aligned):
+    final = one(aligned, "We very much welcome the final sentence of the first paragraph in this section")
+    assert final["sentence_id"] == "practice_supervisors.5.p1.s6"  # "Ensure that children and young people's expectations…"
+    first = one(aligned, "In the first sentence we would like to see the addition of the word children")
+    assert first["sentence_id"] == "practice_supervisors.5.p1.s1"
+    # "a second sentence is included" proposes a sentence; it points at none.
+    assert one(aligned, "a second sentence is included")["sentence_id"] == ""
+
+
+def test_general_comments_and_method_counts(aligned):
+    assert aligned["align_method"].value_counts().to_dict() == {"heading": 29, "none": 3, "quote": 1, "similarity": 1}
+    additional = one(aligned, "As with Practice Leaders, Practice Supervisors should not only")
+    assert (additional["section_id"], additional["section_title"], additional["align_method"]) == (0, "", "none")
+    assert additional["statement_id"] == "practice_supervisors"
+    assert additional["align_score"] == 0
+    assert aligned["section_id"].dtype == "Int64"
+    assert aligned["align_score"].between(0, 1).all()
+
+
+def test_output_keeps_the_comments_and_adds_the_columns(comments, aligned):
+    assert list(aligned.columns) == [*comments.columns, *ALIGN_COLUMNS]
+    pd.testing.assert_frame_equal(aligned[comments.columns], comments)
+
+
+def test_quote_decides_when_there_is_no_heading(config, statements):
+    rows = align_texts(config, statements, [("q1", "", "We would remove 'can' from 'in which they can thrive' as children should thrive.")])
+    row = rows.iloc[0]
+    assert (row["section_id"], row["sentence_id"], row["align_method"]) == (1, "practice_leaders.1.p2.s5", "quote")
+    assert row["align_evidence"] == "quote 'in which they can thrive' → practice_leaders.1.p2.s5 (1.00)"
+
+
+def test_quoted_words_found_in_several_sections_decide_nothing(config, statements):
+    rows = align_texts(config, statements, [("q1", "", "We welcome the ambition of 'excellent practice'.")])
+    assert rows["align_method"].item() != "quote"
+
+
+def test_a_named_section_is_a_reference(config, statements):
+    rows = align_texts(config, statements, [("q1", "", "In the quality assurance section, children's views should count.")])
+    row = rows.iloc[0]
+    assert (row["section_id"], row["align_method"]) == (6, "reference")
+    assert row["align_evidence"].startswith("reference 'the quality assurance section' → 'Quality assurance and improvement'")
+
+
+def test_similarity_places_a_comment_that_reuses_the_statement_words(config, statements):
+    rows = align_texts(config, statements, [("q1", "", "Prioritising budgets to meet demand must not come before children's outcomes.")])
+    row = rows.iloc[0]
+    assert (row["section_id"], row["align_method"]) == (3, "similarity")
+    assert 0 < row["align_score"] <= 1
+
+
+def test_comment_with_no_evidence_is_about_the_whole_statement(config, statements):
+    rows = align_texts(config, statements, [("q2", "", "Thank you.")])
+    assert rows[["statement_id", "section_id", "section_title", "align_method"]].values.tolist() == [
+        ["practice_supervisors", 0, "", "none"]
+    ]
+
+
+def test_unknown_question_takes_the_statement_from_the_heading_path(config, statements):
+    rows = align_texts(
+        config,
+        statements,
+        [
+            ("", "Practice supervisors > Developing excellent practitioners", "More reflective supervision is needed."),
+            ("", "Practice leaders > Developing excellent practitioners", "More reflective supervision is needed."),
+            ("", "Practice leaders", "Budgets must be prioritised to meet demand."),
+        ],
+    )
+    assert rows[["statement_id", "section_id", "align_method"]].values.tolist() == [
+        ["practice_supervisors", 2, "heading"],
+        ["practice_leaders", 4, "heading"],
+        ["practice_leaders", 3, "similarity"],
+    ]
+
+
+def test_unknown_question_comment_about_both_statements_gets_star(config, statements):
+    rows = align_texts(config, statements, [("", "", "Both statements should say more about advocacy for children.")])
+    assert rows[["statement_id", "section_id"]].values.tolist() == [["*", 0]]
+
+
+def test_unknown_question_statement_named_in_the_text(config, statements):
+    rows = align_texts(config, statements, [("", "", "The practice supervisors statement should mention caseload weighting.")])
+    assert rows["statement_id"].item() == "practice_supervisors"
+
+
+def test_non_comments_are_not_aligned(config, statements):
+    answers = pd.DataFrame({"response_id": ["r"], "question_id": ["q1"], "text": ["No further comments."]})
+    rows = align_comments(segment_comments(answers, statements, config), statements, config)
+    row = rows.iloc[0]
+    assert row["kind"] == "non_comment"
+    assert (row["statement_id"], row["sentence_id"], row["align_method"], row["align_evidence"]) == ("", "", "", "")
+    assert pd.isna(row["section_id"]) and pd.isna(row["align_score"])
+
+
+def test_thresholds_come_from_config(config, statements):
+    text = [("q1", "", "Prioritising budgets to meet demand must not come before children's outcomes.")]
+    off = config.model_copy(update={"align": config.align.model_copy(update={"similarity": "none"})})
+    strict = config.model_copy(update={"align": config.align.model_copy(update={"similarity_min_score": 0.99})})
+    assert align_texts(off, statements, text)["align_method"].item() == "none"
+    assert align_texts(strict, statements, text)["align_method"].item() == "none"
+
+
+def test_missing_column_says_which_stage_to_run(config, statements):
+    with pytest.raises(StageInputError, match="align needs column\\(s\\) 'kind', 'heading'; run segment first"):
+        align_comments(pd.DataFrame({"comment_id": [], "question_id": [], "text": []}), statements, config)
+
+
+def test_quotations_skip_apostrophes_split_at_ellipses_and_drop_short_ones():
+    text = "We'd change 'the safety of children' and “ensure [...] the welfare of families”, not the children's 'can'."
+    assert quotations(text, min_chars=8) == ["the safety of children", "the welfare of families"]
+    assert quotations("in homes in which **they thrive...**' as", min_chars=8) == []  # no opening quote
+
+
+def test_aligning_many_comments_takes_seconds(config, statements, comments):
+    many = pd.concat([comments.assign(text=comments["text"] + f" ({n})", comment_id=comments["comment_id"] + f"-{n}") for n in range(300)])
+    start = time.perf_counter()
+    result = align_comments(many.reset_index(drop=True), statements, config)
+    elapsed = time.perf_counter() - start
+    assert len(result) == 300 * len(comments)  # 10,200 distinct comments
+    assert elapsed < 10, f"{elapsed:.1f}s"

@@ -1,0 +1,244 @@
+"""Splitting answers into comments, on the real response and on small hand-written ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.config import load_config
+from pipeline.errors import StageInputError
+from pipeline.segment import COMMENT_COLUMNS, segment_comments, source_paragraphs
+from pipeline.statements import load_statements
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sample_answers() -> pd.DataFrame:
+    """The Who Cares? Trust's answers to q1 and q2, cut from the text copy of its form."""
+    text = (ROOT / "data" / "raw" / "who_cares_trust_response.txt").read_text(encoding="utf-8")
+    q2_start = text.index("2 Is there anything else")
+    q1 = text[text.index("Comments:", text.index("1 Is there anything else")) + len("Comments:") : q2_start]
+    q2 = text[text.index("Comments:", q2_start) + len("Comments:") : text.index("Thank you for taking the time")]
+    return pd.DataFrame({"response_id": ["wct", "wct"], "question_id": ["q1", "q2"], "text": [q1.strip(), q2.strip()]})
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(ROOT / "config.yaml")
+
+
+@pytest.fixture(scope="module")
+def statements(config):
+    return load_statements(config, ROOT)
+
+
+@pytest.fixture(scope="module")
+def comments(config, statements):
+    return segment_comments(sample_answers(), statements, config)
+
+
+def segment(config, statements, text: str, question_id: str = "q1", response_id: str = "r1") -> pd.DataFrame:
+    answers = pd.DataFrame({"response_id": [response_id], "question_id": [question_id], "text": [text]})
+    return segment_comments(answers, statements, config)
+
+
+def containing(frame: pd.DataFrame, words: str) -> pd.DataFrame:
+    return frame[frame["text"].str.contains(words, regex=False)]
+
+
+def test_sample_has_34_comments(comments):
+    assert list(comments.columns) == COMMENT_COLUMNS
+    assert (comments["kind"] == "comment").all()
+    assert comments.groupby("question_id").size().to_dict() == {"q1": 14, "q2": 20}
+
+
+def test_section_titles_are_headings_not_comments(comments):
+    assert not comments["text"].str.strip().isin(["Lead and govern excellent practice", "Additional comments"]).any()
+    corporate = containing(comments, "Social workers are corporate parents")
+    assert corporate["heading"].tolist() == ["Lead and govern excellent practice"]
+    assert containing(comments, "Effective decision making is important")["heading"].tolist() == ["Support effective decision making"]
+    assert containing(comments, "As with Practice Leaders, Practice Supervisors")["heading"].tolist() == ["Additional comments"]
+    # The comments above the first heading have none.
+    assert comments.loc[comments["comment_id"] == "wct-q1-01", "heading"].item() == ""
+
+
+def test_footnote_is_attached_to_the_comment_that_cites_it(comments):
+    listening = containing(comments, "respectful listening without action is enough")
+    assert len(listening) == 1
+    assert listening["text"].item().endswith("enough.¹\n¹ Mcleod, A., 2006, 'Respect or empowerment? Alternative "
+                                              "understandings of 'listening' in childcare social work, *Adoption & Fostering* 30 (4) p. 47")  # fmt: skip
+    assert len(containing(comments, "Mcleod")) == 1
+    # The comment printed just above the footnote does not get it.
+    assert "Mcleod" not in containing(comments, "Effective decision making is important")["text"].item()
+
+
+def test_quoted_example_after_for_example_belongs_to_the_comment_before(comments):
+    matching = containing(comments, "'Understand the needs and wishes of children and young people")
+    assert len(matching) == 1
+    assert matching["text"].item().startswith("We also think that the issue of matching is missing")
+    assert "For example:\n'Understand the needs" in matching["text"].item()
+
+
+def test_paragraphs_split_by_a_page_break_are_one_comment(comments):
+    safety = containing(comments, "should not only ensure the safety of children in care, but also put the child at the centre")
+    assert len(safety) == 1
+    assert not comments["text"].str.startswith("children in care, but also").any()
+    iro = containing(comments, "best interests. Independent Reviewing Officers (IROs) play important roles")
+    assert len(iro) == 1
+
+
+def test_ids_are_numbered_per_answer_and_sorted(comments):
+    assert comments["comment_id"].is_unique
+    assert comments["comment_id"].is_monotonic_increasing
+    assert comments["comment_id"].iloc[0] == "wct-q1-01"
+    assert comments["comment_id"].iloc[-1] == "wct-q2-20"
+    assert comments["paragraph_index"].dtype == "int64"
+    assert comments.loc[comments["comment_id"] == "wct-q1-03", "paragraph_index"].item() == 3
+
+
+def test_input_is_not_mutated(config, statements):
+    answers = sample_answers()
+    before = answers.copy()
+    segment_comments(answers, statements, config)
+    pd.testing.assert_frame_equal(answers, before)
+
+
+def test_missing_column_says_which_stage_to_run(config, statements):
+    with pytest.raises(StageInputError, match="segment needs column\\(s\\) 'text'; run ingest first"):
+        segment_comments(pd.DataFrame({"response_id": ["r"], "question_id": ["q1"]}), statements, config)
+
+
+@pytest.mark.parametrize("text", ["No further comments.", "No", "N/A", "-", "See above", "Nothing further to add.", "See our answer to question 1."])
+def test_an_answer_that_says_nothing_is_one_non_comment(config, statements, text):
+    rows = segment(config, statements, text)
+    assert rows[["comment_id", "kind", "text"]].values.tolist() == [["r1-q1-01", "non_comment", text]]
+
+
+def test_answer_of_headings_only_is_counted_as_a_non_comment(config, statements):
+    rows = segment(config, statements, "Lead and govern excellent practice\n\nQuality assurance and improvement")
+    assert rows[["kind", "text"]].values.tolist() == [
+        ["non_comment", "Lead and govern excellent practice\nQuality assurance and improvement"]
+    ]
+
+
+def test_empty_answer_has_no_rows(config, statements):
+    assert segment(config, statements, "  \n\n ").empty
+
+
+LETTER = """The Children's Rights Network
+12 High Street
+Anytown AB1 2CD
+
+3 August 2015
+
+Dear Sir or Madam,
+
+The Children's Rights Network is a national charity. We welcome the opportunity to respond to this consultation.
+
+Practice leaders
+
+We strongly support the statement that practice leaders should "Show the strongest commitment to children in public care".
+
+Practice supervisors
+
+Supervision should take account of the wishes of children in care.
+
+We hope these comments are helpful.
+
+Yours faithfully,
+
+Jane Smith
+Chief Executive
+jane.smith@example.org"""
+
+
+def test_letter_has_preamble_comments_and_signoff(config, statements):
+    rows = segment(config, statements, LETTER, question_id="", response_id="letter")
+    assert rows["kind"].tolist() == ["preamble", "comment", "comment", "signoff"]
+    assert rows["comment_id"].tolist() == [f"letter-unknown-{n:02d}" for n in range(1, 5)]
+    preamble, signoff = rows["text"].iloc[0], rows["text"].iloc[-1]
+    assert preamble.startswith("The Children's Rights Network\n12 High Street")
+    assert "welcome the opportunity to respond" in preamble
+    assert signoff == "We hope these comments are helpful.\nYours faithfully,\nJane Smith\nChief Executive\njane.smith@example.org"
+    assert rows["heading"].iloc[1:3].tolist() == ["Practice leaders", "Practice supervisors"]
+
+
+def test_statement_and_section_headings_form_a_path(config, statements):
+    text = "Practice supervisors\n\nDeveloping excellent practitioners\n\nMore on reflective supervision is needed."
+    rows = segment(config, statements, text, question_id="")
+    assert rows["heading"].tolist() == ["Practice supervisors > Developing excellent practitioners"]
+
+
+def test_preamble_sentence_is_split_from_the_comment_after_it(config, statements):
+    text = "The Trust welcomes the opportunity to respond. We think supervision needs protected time."
+    rows = segment(config, statements, text)
+    assert rows[["kind", "text"]].values.tolist() == [
+        ["preamble", "The Trust welcomes the opportunity to respond."],
+        ["comment", "We think supervision needs protected time."],
+    ]
+
+
+def test_short_title_like_line_followed_by_text_is_a_heading(config, statements):
+    text = "Children in care\n\nThe statement says too little about children in care.\n\nAgree with the rest"
+    rows = segment(config, statements, text)
+    assert rows[["heading", "text"]].values.tolist() == [
+        ["Children in care", "The statement says too little about children in care."],
+        ["Children in care", "Agree with the rest"],  # last line: nothing follows it, so a comment
+    ]
+
+
+def test_a_sentence_without_its_full_stop_is_not_a_heading(config, statements):
+    rows = segment(config, statements, "Supervision should be protected time\n\nThe statement should mention caseloads.")
+    assert rows["text"].tolist() == ["Supervision should be protected time", "The statement should mention caseloads."]
+
+
+def test_quotation_on_its_own_line_joins_the_comment_it_introduces(config, statements):
+    text = "'Challenge orthodoxies in the best interests of achieving excellence'\n\nWe are not sure what this means."
+    rows = segment(config, statements, text)
+    assert rows["text"].tolist() == [
+        "'Challenge orthodoxies in the best interests of achieving excellence'\nWe are not sure what this means."
+    ]
+
+
+def test_bullets_after_a_colon_belong_to_the_comment(config, statements):
+    text = "We suggest adding:\n\n- advocacy\n\n- independent visitors\n\nA separate point about supervision."
+    rows = segment(config, statements, text)
+    assert rows["text"].tolist() == ["We suggest adding:\n- advocacy\n- independent visitors", "A separate point about supervision."]
+
+
+def test_numbered_footnote_with_a_year_attaches_to_the_citing_comment(config, statements):
+    text = "Listening matters [1].\n\nSupervision matters too.\n\n[1] Smith, J. (2010) Listening to children."
+    rows = segment(config, statements, text)
+    assert rows["text"].tolist() == ["Listening matters [1].\n[1] Smith, J. (2010) Listening to children.", "Supervision matters too."]
+
+
+def test_single_line_breaks_in_a_spreadsheet_cell_separate_paragraphs(config, statements):
+    rows = segment(config, statements, "Supervision needs protected time.\nCaseloads should be capped.\nNo further comments.", "q2")
+    assert rows[["kind", "text"]].values.tolist() == [
+        ["comment", "Supervision needs protected time."],
+        ["comment", "Caseloads should be capped."],
+        ["non_comment", "No further comments."],
+    ]
+
+
+def test_hard_wrapped_email_lines_are_joined():
+    text = (
+        "I think the supervisors statement does not say enough about reflective\n"
+        "supervision and the time it takes to do it properly. Supervisors also need\n"
+        "protected time for their own development.\n\n"
+        "A second paragraph."
+    )
+    assert source_paragraphs(text, heading_max_words=10) == [
+        "I think the supervisors statement does not say enough about reflective supervision and the time it takes "
+        "to do it properly. Supervisors also need protected time for their own development.",
+        "A second paragraph.",
+    ]
+
+
+def test_campaign_copies_get_their_own_ids(config, statements):
+    text = "Supervision needs protected time.\n\nCaseloads should be capped."
+    answers = pd.DataFrame({"response_id": ["a", "b"], "question_id": ["q2", "q2"], "text": [text, text]})
+    rows = segment_comments(answers, statements, config)
+    assert rows["comment_id"].tolist() == ["a-q2-01", "a-q2-02", "b-q2-01", "b-q2-02"]
