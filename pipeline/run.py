@@ -17,7 +17,7 @@ from pipeline.align import align_comments
 from pipeline.config import Config
 from pipeline.ingest import IngestResult, ingest_responses
 from pipeline.outputs import answers_table, responses_table, skipped_table, write_tables
-from pipeline.redact import redact
+from pipeline.redact import Redactor, run_vocabulary
 from pipeline.segment import segment_comments
 from pipeline.statements import load_statements
 
@@ -31,10 +31,20 @@ class RunResult:
     written: list[Path]
 
 
-def _redacted_comments(comments: pd.DataFrame, ingest: IngestResult) -> pd.DataFrame:
+def redact_answers(answers: pd.DataFrame, ingest: IngestResult, statements: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """Answers with individuals' details redacted; every later stage and output works from these.
+
+    Redacting once, at the source, makes every derived text (comments, quotes, topics)
+    safe by construction. Placeholders never contain line breaks, so paragraphs survive.
+    """
     personal = {r.response_id: r.personal for r in ingest.responses}
-    out = comments.copy()
-    out["text"] = [redact(text, personal.get(rid)) for rid, text in zip(out["response_id"], out["text"])]
+    vocabulary = run_vocabulary(
+        list(statements["text"]) + list(statements["section_title"]) + [r.organisation for r in ingest.responses],
+        config,
+    )
+    redactor = Redactor(config.privacy, vocabulary)
+    out = answers.copy()
+    out["text"] = redactor.redact_texts(list(out["text"]), [personal.get(rid) for rid in out["response_id"]])
     return out
 
 
@@ -56,18 +66,15 @@ def analyse(
     say(f"Ingest - {n_files} files: {n_files - n_skipped} parsed, {n_skipped} skipped; {len(ingest.responses)} responses")
 
     responses = responses_table(ingest.responses, config)
-    answers = answers_table(ingest.responses)
     statements = load_statements(config, root)
     n_sections = statements.groupby("statement_id")["section_id"].nunique().sum() if len(statements) else 0
     say(f"Statements - {statements['statement_id'].nunique()} statements: {n_sections} sections, {len(statements)} sentences")
 
-    # Segmentation and alignment run on unredacted text, so that redaction placeholders
-    # never split a paragraph or distort a similarity; comments are redacted on the way out.
-    raw_answers = answers_table(ingest.responses, redacted=False)
-    comments = segment_comments(raw_answers, statements, config)
+    answers = redact_answers(answers_table(ingest.responses), ingest, statements, config)
+    comments = segment_comments(answers, statements, config)
     kinds = comments["kind"].value_counts()
     say(
-        f"Segment - {len(raw_answers)} answers: {kinds.get('comment', 0)} comments, "
+        f"Segment - {len(answers)} answers: {kinds.get('comment', 0)} comments, "
         f"{kinds.get('non_comment', 0)} without comment, {kinds.get('preamble', 0) + kinds.get('signoff', 0)} preamble/sign-off"
     )
     aligned = align_comments(comments, statements, config)
@@ -77,7 +84,7 @@ def analyse(
     tables = {
         "responses": responses,
         "answers": answers,
-        "comments": _redacted_comments(aligned, ingest),
+        "comments": aligned,
         "statements": statements,
         "skipped": skipped_table(ingest.skipped),
     }

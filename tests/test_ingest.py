@@ -7,7 +7,8 @@ import pytest
 
 from pipeline.config import load_config, parse_config
 from pipeline.ingest import ingest_responses
-from pipeline.outputs import answers_table, responses_table, skipped_table, write_tables
+from pipeline.outputs import write_tables
+from pipeline.run import analyse
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "who_cares_trust_response.txt"
@@ -93,14 +94,12 @@ def test_oversized_file_is_skipped_with_its_size(raw, config):
     assert reasons["who cares.txt"].endswith("over ingest.max_file_mb (0.001 MB)")
 
 
-def test_tables_hold_no_personal_details(raw, config, tmp_path):
-    result = ingest_responses(raw, config)
-    tables = {"responses": responses_table(result.responses, config), "answers": answers_table(result.responses), "skipped": skipped_table(result.skipped)}
-    written = write_tables(tmp_path / "out", tables)
-    text = "".join(p.read_text(encoding="utf-8") for p in written)
-    for identifier in ("Chloë Cockett", "chloe.cockett@", "White Lion Street", "N1 9PG", "Kim Lee", "kim@example.org", "Lou Grant"):
+def test_outputs_hold_no_personal_details(raw, config, tmp_path):
+    result = analyse(raw, tmp_path / "out", config, ROOT)
+    text = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("*.csv"))
+    for identifier in ("Chloë Cockett", "chloe.cockett@", "White Lion Street", "N1 9PG", "Kim Lee", "kim@example.org", "Lou Grant", "A Person"):
         assert identifier not in text
-    responses = tables["responses"]
+    responses = result.tables["responses"]
     assert list(responses.columns[-2:]) == ["q1_answer", "q2_answer"]
     assert responses.loc[responses["source_row"] == 1, "q1_answer"].item() == "Yes"
 

@@ -1,0 +1,40 @@
+"""Personal data is redacted from every text, names in running text included; organisations stay."""
+
+import pytest
+
+from pipeline.config import PrivacyConfig
+from pipeline.records import PersonalDetails
+from pipeline.redact import Redactor, redact, run_vocabulary
+
+
+@pytest.fixture(scope="module")
+def redactor(config):
+    vocabulary = run_vocabulary(["Practice leaders and practice supervisors support family practitioners and the young person."], config)
+    return Redactor(config.privacy, vocabulary)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("My foster carer Sarah Jones said call 07700 900123.", "My foster carer [NAME] said call [PHONE]."),
+        ("Write to jo.bloggs@example.org or +44 20 7946 0958.", "Write to [EMAIL] or [PHONE]."),
+        ("We live at 15 High Street, Leeds LS1 4AB.", "We live at [ADDRESS], Leeds [ADDRESS]."),
+        ("I spoke to Mr Patel; my social worker Jade was great.", "I spoke to Mr [NAME]; my social worker [NAME] was great."),
+        ("The Who Cares? Trust and Ofsted agree that Practice Leaders need time.", "The Who Cares? Trust and Ofsted agree that Practice Leaders need time."),
+        ("Practice Supervisors should help Family Practitioners hear the Young Person.", "Practice Supervisors should help Family Practitioners hear the Young Person."),
+    ],
+)
+def test_entities_in_running_text(redactor, text, expected):
+    assert redactor.redact_texts([text], [None]) == [expected]
+
+
+def test_known_identifiers_are_replaced_wherever_they_recur(redactor):
+    personal = PersonalDetails(names={"Chloë Cockett"}, emails={"chloe@example.org"}, addresses={"15-18 White Lion Street, London, N1 9PG"})
+    text = "Contact Chloë Cockett (Ms Cockett) at chloe@example.org, 15-18 White Lion Street."
+    assert redactor.redact_texts([text], [personal]) == ["Contact [NAME] (Ms [NAME]) at [EMAIL], [ADDRESS]."]
+
+
+def test_patterns_engine_needs_no_model(config):
+    patterns = Redactor(PrivacyConfig(engine="patterns"), [])
+    assert patterns.redact_texts(["Call 0113 496 0000, email a@b.org. Sarah Jones"], [None]) == ["Call [PHONE], email [EMAIL]. Sarah Jones"]
+    assert redact("Northtown Council, NT1 2AB") == "Northtown Council, [ADDRESS]"
