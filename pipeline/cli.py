@@ -9,6 +9,7 @@ something was skipped.
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from pathlib import Path
 
@@ -61,6 +62,8 @@ def analyse(
     from pipeline.ingest import find_files
     from pipeline.run import analyse as run_analysis
 
+    # SIGTERM unwinds like Ctrl-C, so staged outputs are cleaned up and earlier outputs stay intact.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     with _clean_errors(debug):
         settings = load_config(config)
         total = len(find_files(raw)) if raw.is_dir() else 0

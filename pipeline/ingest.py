@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import pickle
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -120,24 +121,13 @@ def _readers(readers_by_suffix: tuple[tuple[str, str], ...]) -> dict:
     return build_readers(dict(readers_by_suffix))
 
 
-def read_file(raw_dir: Path, source_file: str, config: Config) -> FileResult:
-    """Read one file into responses; any failure becomes a skip with a reason, never an exception."""
-    path = raw_dir / source_file
-    suffix = PurePosixPath(source_file).suffix.lower()
+def parse_file(data: bytes, source_file: str, digest: str, config: Config) -> FileResult:
+    """Parse one file's bytes into responses; any failure becomes a skip with a reason, never an exception."""
     readers = _readers(tuple(config.ingest.readers.items()))
-    try:
-        size_mb = path.stat().st_size / 1_000_000
-        if size_mb > config.ingest.max_file_mb:
-            return FileResult(source_file, "", skipped=[Skip(source_file, STAGE, f"file is {size_mb:.1f} MB, over ingest.max_file_mb ({config.ingest.max_file_mb:g} MB)")])
-        data = path.read_bytes()
-    except OSError as exc:
-        return FileResult(source_file, "", skipped=[Skip(source_file, STAGE, f"cannot read file: {exc.strerror or exc}")])
-    digest = hashlib.sha256(data).hexdigest()
-    reader = readers.get(suffix)
+    reader = readers.get(PurePosixPath(source_file).suffix.lower())
     if reader is None:
-        supported = ", ".join(sorted(readers))
-        reason = f"unsupported format '{suffix or 'no suffix'}'. Supported: {supported}"
-        return FileResult(source_file, digest, skipped=[Skip(source_file, STAGE, reason)])
+        suffix = PurePosixPath(source_file).suffix.lower() or "no suffix"
+        return FileResult(source_file, digest, skipped=[Skip(source_file, STAGE, f"unsupported format '{suffix}'. Supported: {', '.join(sorted(readers))}")])
     try:
         documents = reader.read(data, source_file)
         result = _documents_to_responses(documents, source_file, digest, config)
@@ -152,21 +142,103 @@ def read_file(raw_dir: Path, source_file: str, config: Config) -> FileResult:
     return result
 
 
-def _read_all(raw_dir: Path, files: list[str], config: Config) -> Iterator[FileResult]:
+def _parse(args: tuple[bytes, str, str, Config]) -> FileResult:
+    return parse_file(*args)
+
+
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    package = Path(__file__).parent
+    sources = sorted([*package.glob("readers/*.py"), package / "forms.py", package / "ingest.py", package / "records.py"])
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+
+
+class ParseCache:
+    """Per-file ingest results on disk, so a re-run parses only new or changed files.
+
+    Keyed by the file's content, its path, every config section that affects reading and
+    the source code of the reading modules (so a code change never serves stale results);
+    entries are written atomically.
+    """
+
+    def __init__(self, directory: Path, config: Config):
+        self.directory = Path(directory)
+        settings = config.model_dump_json(include={"questions", "form", "letter", "export", "ingest", "segment"})
+        self.salt = hashlib.sha256(f"{_code_fingerprint()}|{settings}".encode()).hexdigest()
+
+    def _path(self, source_file: str, digest: str) -> Path:
+        key = hashlib.sha256(f"{self.salt}|{source_file}|{digest}".encode()).hexdigest()
+        return self.directory / key[:2] / f"{key}.pkl"
+
+    def get(self, source_file: str, digest: str) -> FileResult | None:
+        try:
+            with self._path(source_file, digest).open("rb") as handle:
+                return pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None  # a missing or unreadable entry is simply parsed again
+
+    def put(self, result: FileResult) -> None:
+        path = self._path(result.source_file, result.digest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(temporary, path)
+
+
+def _load(raw_dir: Path, source_file: str, config: Config) -> tuple[bytes | None, str, FileResult | None]:
+    """The file's bytes and digest, or a result straight away when it cannot or need not be parsed."""
+    path = raw_dir / source_file
+    try:
+        size_mb = path.stat().st_size / 1_000_000
+        if size_mb > config.ingest.max_file_mb:
+            reason = f"file is {size_mb:.1f} MB, over ingest.max_file_mb ({config.ingest.max_file_mb:g} MB)"
+            return None, "", FileResult(source_file, "", skipped=[Skip(source_file, STAGE, reason)])
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, "", FileResult(source_file, "", skipped=[Skip(source_file, STAGE, f"cannot read file: {exc.strerror or exc}")])
+    return data, hashlib.sha256(data).hexdigest(), None
+
+
+def _read_all(raw_dir: Path, files: list[str], config: Config, cache: ParseCache | None, on_file) -> list[FileResult]:
+    """Results for ``files`` in the same order; cached files are not parsed again."""
+    results: list[FileResult | None] = []
+    pending: list[tuple[int, tuple[bytes, str, str, Config]]] = []
+    for source_file in files:
+        data, digest, result = _load(raw_dir, source_file, config)
+        if result is None and cache is not None:
+            result = cache.get(source_file, digest)
+        if result is None:
+            pending.append((len(results), (data, source_file, digest, config)))
+        elif on_file is not None:
+            on_file(source_file)
+        results.append(result)
     workers = config.ingest.workers or os.cpu_count() or 1
-    if workers == 1 or len(files) < config.ingest.parallel_min_files:
-        for source_file in files:
-            yield read_file(raw_dir, source_file, config)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        chunk = max(1, len(files) // (workers * 8))
-        yield from pool.map(read_file, [raw_dir] * len(files), files, [config] * len(files), chunksize=chunk)
+    if workers == 1 or len(pending) < config.ingest.parallel_min_files:
+        parsed: Iterator[FileResult] = map(_parse, (args for _, args in pending))
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        parsed = pool.map(_parse, (args for _, args in pending), chunksize=max(1, len(pending) // (workers * 8)))
+    try:
+        for (index, _), result in zip(pending, parsed):
+            results[index] = result
+            if cache is not None:
+                cache.put(result)
+            if on_file is not None:
+                on_file(result.source_file)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return results
 
 
-def ingest_responses(raw_dir: Path, config: Config, on_file: Callable[[str], None] | None = None) -> IngestResult:
+def ingest_responses(
+    raw_dir: Path, config: Config, on_file: Callable[[str], None] | None = None, cache_dir: Path | None = None
+) -> IngestResult:
     """Read every response file under ``raw_dir``.
 
-    ``on_file`` is called with each file's path as it finishes (for progress bars).
+    ``on_file`` is called with each file's path as it finishes (for progress bars);
+    ``cache_dir`` keeps per-file results so that a re-run parses only new or changed files.
     Responses are sorted by (source_file, source_row, response_id); skips by source_file.
     """
     raw_dir = Path(raw_dir)
@@ -176,9 +248,8 @@ def ingest_responses(raw_dir: Path, config: Config, on_file: Callable[[str], Non
     responses: list[Response] = []
     skipped: list[Skip] = []
     first_with_digest: dict[str, str] = {}
-    for result in _read_all(raw_dir, files, config):
-        if on_file is not None:
-            on_file(result.source_file)
+    cache = ParseCache(cache_dir, config) if cache_dir is not None else None
+    for result in _read_all(raw_dir, files, config, cache, on_file):
         if result.digest and result.digest in first_with_digest:
             skipped.append(Skip(result.source_file, STAGE, f"duplicate of {first_with_digest[result.digest]}"))
             continue

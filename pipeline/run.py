@@ -7,6 +7,7 @@ folder (through ingest) and writes the outputs.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,11 @@ from pipeline.outputs import answers_table, responses_table, skipped_table, writ
 from pipeline.redact import Redactor, run_vocabulary
 from pipeline.segment import segment_comments
 from pipeline.statements import load_statements
+from pipeline.themes import model_themes, save_model
+
+# Under the output folder: the embedding cache and the fitted topic model.
+CACHE_DIR = "cache"
+MODEL_DIR = "model"
 
 
 @dataclass
@@ -61,7 +67,7 @@ def analyse(
     ``root`` anchors the relative paths in ``config`` (normally the config file's folder);
     ``say`` receives one summary line per stage.
     """
-    ingest = ingest_responses(raw_dir, config, on_file=on_file)
+    ingest = ingest_responses(raw_dir, config, on_file=on_file, cache_dir=Path(out_dir) / "cache" / "ingest")
     n_files, n_skipped = len(ingest.files), len(ingest.skipped_files)
     say(f"Ingest - {n_files} files: {n_files - n_skipped} parsed, {n_skipped} skipped; {len(ingest.responses)} responses")
 
@@ -81,13 +87,29 @@ def analyse(
     methods = aligned.loc[aligned["kind"] == "comment", "align_method"].value_counts()
     say("Align - " + f"{int(methods.sum())} comments: " + ", ".join(f"{n} by {m}" for m, n in methods.items()))
 
+    # Themes find the points nobody wrote a codebook entry for; embeddings are cached in
+    # <out>/cache so a re-run embeds only new comments.
+    themes = model_themes(aligned, statements, responses, config, cache_dir=Path(out_dir) / CACHE_DIR)
+    say(themes.summary())
+
     tables = {
         "responses": responses,
         "answers": answers,
-        "comments": aligned,
+        "comments": themes.comments,
+        "topics": themes.topics,
+        "topics_per_class": themes.topics_per_class,
         "statements": statements,
         "skipped": skipped_table(ingest.skipped),
     }
     written = write_tables(out_dir, tables)
-    say(f"Write - {len(written)} tables in {out_dir}: " + ", ".join(p.name for p in written))
+    # A model from an earlier run must not outlive the topics it described.
+    model_dir = Path(out_dir) / MODEL_DIR
+    if themes.model is not None:
+        save_model(themes.model, model_dir)
+    elif model_dir.exists():
+        shutil.rmtree(model_dir)
+    say(
+        f"Write - {len(written)} tables in {out_dir}: " + ", ".join(p.name for p in written)
+        + (f"; topic model in {MODEL_DIR}/" if themes.model is not None else "")
+    )
     return RunResult(tables=tables, ingest=ingest, written=written)

@@ -1,5 +1,6 @@
 """The command line: help, summary lines, exit codes and one-line errors."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def test_analyse_sample_writes_tables_and_summary_lines(raw, tmp_path):
     assert "Ingest - 1 files: 1 parsed, 0 skipped; 1 responses" in result.output
     for stage in ("Statements - ", "Segment - ", "Align - ", "Write - "):
         assert stage in result.output
-    assert sorted(p.name for p in out.glob("*.csv")) == ["answers.csv", "comments.csv", "responses.csv", "skipped.csv", "statements.csv"]
+    assert {"answers.csv", "comments.csv", "responses.csv", "skipped.csv", "statements.csv"} <= {p.name for p in out.glob("*.csv")}
     responses = pd.read_csv(out / "responses.csv")
     assert responses["organisation"].tolist() == ["The Who Cares? Trust"]
     everything = "".join(p.read_text(encoding="utf-8") for p in out.glob("*.csv"))
@@ -66,7 +67,7 @@ def test_skipped_file_is_listed_and_strict_exits_3(raw, tmp_path):
 
 def test_config_error_exits_2_with_one_line(raw, tmp_path):
     bad = tmp_path / "config.yaml"
-    bad.write_text(CONFIG.read_text(encoding="utf-8").replace("heading_min_score: 85", "heading_min_score: 185"), encoding="utf-8")
+    bad.write_text(re.sub(r"heading_min_score: \d+", "heading_min_score: 185", CONFIG.read_text(encoding="utf-8")), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "pipeline", "analyse", str(raw), "--out", str(tmp_path / "out"), "--config", str(bad)],
         capture_output=True, text=True, cwd=ROOT,

@@ -144,3 +144,21 @@ def test_legacy_formats_are_converted_when_libreoffice_is_on_path(files, config,
     assert not result.skipped
     (response,) = result.responses
     assert (response.format, response.organisation) == ("doc", "The Who Cares? Trust")
+
+
+def test_second_run_parses_nothing_and_a_new_file_is_parsed_alone(raw, config, tmp_path, monkeypatch):
+    import pipeline.ingest as ingest
+
+    cache = tmp_path / "cache"
+    first = ingest_responses(raw, config, cache_dir=cache)
+    parsed: list[str] = []
+    real = ingest.parse_file
+    monkeypatch.setattr(ingest, "parse_file", lambda data, source_file, *rest: parsed.append(source_file) or real(data, source_file, *rest))
+    second = ingest_responses(raw, config, cache_dir=cache)
+    assert parsed == []
+    assert [vars(r) for r in second.responses] == [vars(r) for r in first.responses]
+    assert [vars(s) for s in second.skipped] == [vars(s) for s in first.skipped]
+    (raw / "new.txt").write_text("Dear Sir,\n\nLeaders need time with children in care.\n", encoding="utf-8")
+    third = ingest_responses(raw, config, cache_dir=cache)
+    assert parsed == ["new.txt"]
+    assert len(third.responses) == len(first.responses) + 1
