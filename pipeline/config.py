@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.errors import ConfigError
 
@@ -41,6 +41,7 @@ class FormConfig(Strict):
     on_behalf_labels: list[str] = ["Please tick if you are responding on behalf of your organisation"]
     confidential_labels: list[str] = ["Please tick if you want us to keep your response confidential"]
     respondent_types: list[str] = []
+    respondent_type_labels: list[str] = ["Which best describes you", "Respondent type"]
     other_type: str = "Other"
     other_specify_labels: list[str] = ["Please specify"]
     comments_labels: list[str] = ["Comments"]
@@ -63,6 +64,7 @@ class LetterConfig(Strict):
     greeting_patterns: list[str] = [r"^dear\b", r"^to whom it may concern"]
     organisation_patterns: list[str] = []
     organisation_words: list[str] = []
+    role_words: list[str] = ["director", "head", "chair", "chief", "manager", "officer", "president", "lead", "coordinator", "secretary", "team"]
 
     @field_validator("greeting_patterns", "organisation_patterns")
     @classmethod
@@ -134,6 +136,7 @@ READER_NAMES = ("text", "docx", "pdf", "email", "export", "libreoffice")
 
 class IngestConfig(Strict):
     max_file_mb: float = Field(default=20, gt=0)
+    cache_dir: str = "data/interim/cache"
     readers: dict[str, Literal["text", "docx", "pdf", "email", "export", "libreoffice"]] = {
         ".txt": "text",
         ".md": "text",
@@ -183,7 +186,7 @@ class SegmentConfig(Strict):
 
 
 class AlignConfig(Strict):
-    heading_min_score: Ratio = 85
+    heading_min_score: Ratio = 90
     quote_min_score: Ratio = 80
     quote_min_chars: int = Field(default=12, ge=1)
     quote_margin: Ratio = 3
@@ -194,6 +197,7 @@ class AlignConfig(Strict):
     similarity_min_score: Score = 0.10
     similarity_margin: Score = 0.01
     general_headings_use_similarity: bool = False
+    synonyms: dict[str, list[str]] = {}
     general_patterns: list[str] = []
     all_statements_patterns: list[str] = []
 
@@ -220,7 +224,6 @@ class ReductionConfig(Strict):
 class ClusterConfig(Strict):
     method: Literal["kmeans", "hdbscan"] = "kmeans"
     n_topics: int = Field(default=0, ge=0)
-    comments_per_topic: int = Field(default=25, ge=2)
     max_topics: int = Field(default=40, ge=2)
     min_topic_size: int = Field(default=3, ge=2)
 
@@ -232,7 +235,7 @@ class OutlierConfig(Strict):
 
 class TopicLabelConfig(Strict):
     representation: Literal["keybert", "mmr", "ctfidf"] = "mmr"
-    diversity: Score = 0.3
+    diversity: Score = 0.1
     keywords: int = Field(default=10, ge=3)
     label_words: int = Field(default=3, ge=1)
     ngram_max: int = Field(default=2, ge=1, le=3)
@@ -250,14 +253,103 @@ class ThemesConfig(Strict):
     outliers: OutlierConfig = OutlierConfig()
     labels: TopicLabelConfig = TopicLabelConfig()
     guided: bool = False
-    seed_topics: list[list[str]] = []
     representative_comments: int = Field(default=3, ge=0)
 
-    @model_validator(mode="after")
-    def _guided_needs_seeds(self) -> ThemesConfig:
-        if self.guided and not self.seed_topics:
-            raise ValueError("themes.guided is true but themes.seed_topics is empty; list seed words per topic or set guided: false")
-        return self
+
+# --- tag: recurring asks, stance, evidence and wording suggestions ---------------------------
+
+STANCES = ("support", "concern", "suggestion", "clarification")
+Stance = Literal["support", "concern", "suggestion", "clarification"]
+OPERATIONS = ("add", "remove", "replace", "extend", "clarify")
+Operation = Literal["add", "remove", "replace", "extend", "clarify"]
+
+
+def _valid_spacy_pattern(pattern: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
+    """A phrase, or a spaCy token pattern checked by spaCy's own validator."""
+    if isinstance(pattern, str):
+        if not pattern.strip():
+            raise ValueError("a phrase pattern must not be empty")
+        return pattern
+    # Imported here: spaCy takes a while to import and only token patterns need it.
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+    try:
+        Matcher(Vocab(), validate=True).add("pattern", [pattern])
+    except ValueError as exc:
+        problems = [line.strip().removeprefix("- ") for line in str(exc).splitlines() if line.strip().startswith("- ")]
+        raise ValueError(f"spaCy rejects this token pattern: {'; '.join(problems) or str(exc).splitlines()[0]}") from exc
+    return pattern
+
+
+# A phrase ("children in care", matched on tag.phrase_attr) or a spaCy Matcher token pattern.
+SpacyPattern = Annotated[str | list[dict[str, Any]], AfterValidator(_valid_spacy_pattern)]
+
+
+class AskConfig(Strict):
+    """One recurring ask of the codebook."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=1)
+    description: str = ""
+    patterns: list[SpacyPattern] = []
+    examples: list[str] = []
+
+
+class SemanticPassConfig(Strict):
+    enabled: bool = False
+    min_score: Score = 0.25
+
+
+class StanceConfig(Strict):
+    support: list[SpacyPattern] = []
+    concern: list[SpacyPattern] = []
+    suggestion: list[SpacyPattern] = []
+    modal_suggestion: list[SpacyPattern] = []
+    clarification: list[SpacyPattern] = []
+    clause_breaks: list[str] = [",", ";", ":", ".", "but", "however", "although", "while", "we", "i"]
+    negations: list[str] = ["not", "n't", "nt", "never", "no"]
+    negation_window: int = Field(default=3, ge=0)
+    default: Stance = "concern"
+
+
+class SuggestionsConfig(Strict):
+    operations: dict[Operation, list[SpacyPattern]] = {}
+    proposal_cues: list[SpacyPattern] = []
+    target_cues: list[SpacyPattern] = []
+    word_cues: list[SpacyPattern] = []
+    example_cues: list[SpacyPattern] = []
+    anaphora: list[SpacyPattern] = []
+    cue_gap: int = Field(default=1, ge=0)
+    min_quote_chars: int = Field(default=2, ge=1)
+    bare_words_max: int = Field(default=6, ge=1)
+
+
+class TagConfig(Strict):
+    spacy_model: str = Field(default="blank", min_length=1)
+    phrase_attr: Literal["LEMMA", "LOWER"] = "LEMMA"
+    batch_size: int = Field(default=256, ge=1)
+    codebook: list[AskConfig] = []
+    semantic: SemanticPassConfig = SemanticPassConfig()
+    stance: StanceConfig = StanceConfig()
+    evidence: dict[str, list[str]] = {}
+    suggestions: SuggestionsConfig = SuggestionsConfig()
+
+    @field_validator("codebook")
+    @classmethod
+    def _unique_ids(cls, value: list[AskConfig]) -> list[AskConfig]:
+        ids = [ask.id for ask in value]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"ask ids must be unique; repeated: {', '.join(repeated)}")
+        return value
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_regexes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for patterns in value.values():
+            _valid_regexes(patterns)
+        return value
 
 
 class Config(Strict):
@@ -273,6 +365,7 @@ class Config(Strict):
     align: AlignConfig = AlignConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     themes: ThemesConfig = ThemesConfig()
+    tag: TagConfig = TagConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:

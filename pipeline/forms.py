@@ -19,11 +19,12 @@ collected into ``Response.personal`` (in memory only) so outputs can redact them
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from pipeline.config import ColumnSpec, Config, FormConfig, Question
+from pipeline.config import ColumnSpec, Config, ExportConfig, FormConfig, Question
 from pipeline.errors import UnreadableFile
 from pipeline.readers.text import text_to_blocks
 from pipeline.records import TICKED, UNTICKED, Block, Document, PersonalDetails, Response
@@ -36,6 +37,17 @@ SHORT_LABEL_CHARS = 12
 ALIAS_LINE_MAX_WORDS = 12
 # How far into a letter to look for its greeting and for lines naming the organisation.
 LETTER_HEAD_BLOCKS = 25
+# Later in a letter, only lines this short are searched for the organisation (titles, signatures).
+LETTER_ORG_LINE_MAX_CHARS = 120
+# A question line may be at most this much longer than the question (numbering, "(Yes/No)").
+QUESTION_LINE_MAX_RATIO = 1.3
+# A field value on the line below its label is at most this many words.
+FIELD_VALUE_MAX_WORDS = 12
+# A sign-off line ("Yours sincerely,", "Many thanks") is at most this many words.
+SIGNOFF_MAX_WORDS = 6
+# A short line (at most this many words) repeated this often is page furniture ("Change").
+REPEATED_LINE_MIN = 3
+REPEATED_LINE_MAX_WORDS = 3
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 _NUMBERING = re.compile(r"^\s*(?:q(?:uestion)?\s*)?\d{1,2}\s*[.):]?\s+", re.IGNORECASE)
@@ -109,14 +121,35 @@ def ticked_options(atoms: list[Atom], options: list[str], min_score: float) -> l
     return ticked if saw_box else None
 
 
-def _tick_value(value: str) -> bool:
-    atoms = tick_atoms(value)
-    if any(kind == "box" for kind, _ in atoms):
-        return any(kind == "box" and state for kind, state in atoms)
-    return norm(value) in {"yes", "y", "x", "ticked", "true"}
+def _box_cell(cell: str) -> bool | None:
+    """True/False for a cell that is only a tick box (or an X), None for any other cell."""
+    atoms = tick_atoms(cell)
+    if len(atoms) == 1 and atoms[0][0] == "box":
+        return bool(atoms[0][1])
+    return None
+
+
+def ticked_in_grid(rows: list[str], options: list[str], min_score: float) -> list[str] | None:
+    """Ticked options in a block of rows; None when no box accompanies any option.
+
+    A row of option labels followed by a row of boxes (a table laid out in columns) is
+    paired by column; otherwise each box goes with the label beside it.
+    """
+    for labels, marks in zip(rows, rows[1:]):
+        label_cells, mark_cells = labels.split("\t"), marks.split("\t")
+        named = [best_option(cell, options, min_score) if cell.strip() else None for cell in label_cells]
+        states = [_box_cell(cell) if cell.strip() else False for cell in mark_cells]
+        if sum(1 for n in named if n) >= 2 and any(states) and all(s is not None for s in states) and not any(_box_cell(c) is not None for c in label_cells):
+            return [option for option, state in zip(named, states) if option and state]
+    return ticked_options([atom for row in rows for atom in tick_atoms(row)], options, min_score)
 
 
 # --- labelled fields ----------------------------------------------------------------------
+
+# What may follow a label on its line before the value: a separator, or nothing.
+_AFTER_LABEL = re.compile(r"^\s*(?:$|[:\t?.)\-–])")
+# A value that is only a tick or a yes/no word may follow its label without a separator.
+_BOX_TOKEN = re.compile(r"^(?:[xX✓☒☐]|yes|no)$", re.IGNORECASE)
 
 
 def _label_matches(head: str, label: str, min_score: float) -> bool:
@@ -128,61 +161,94 @@ def _label_matches(head: str, label: str, min_score: float) -> bool:
 def label_value(text: str, labels: list[str], min_score: float) -> str | None:
     """If ``text`` starts with one of ``labels``, the text after it (possibly ""); else None.
 
-    The label must end at a separator (a colon, a tab, a tick box or the end of the line),
-    so "Name" does not match "Name of Organisation".
+    The label must end at a separator (a colon, a tab, a tick box, "?" or the end of the
+    line), so "Name" does not match "Name of Organisation"; a tick or yes/no may follow a
+    long label directly ("…keep your response confidential X").
     """
-    candidates = []
     split = re.split(r"[:\t]|(?=[☒☐])", text, maxsplit=1)
-    if len(split) == 2:
-        candidates.append((split[0], split[1]))
-    candidates.append((text, ""))
-    folded = norm(text)
+    head, rest = (split[0], split[1]) if len(split) == 2 else (text, "")
+    plain = text.translate(_QUOTES).lower()
     for label in sorted(labels, key=len, reverse=True):
-        for head, rest in candidates:
-            if _label_matches(head, label, min_score):
-                return rest.strip(" :\t")
-        prefix = norm(label)
-        asks = label.rstrip().endswith("?") or text.translate(_QUOTES).casefold().startswith(prefix + "?")
-        if len(label) >= SHORT_LABEL_CHARS and asks and folded.startswith(prefix):
-            # "Are you responding on behalf of an organisation? Yes": a question label, then its value.
-            rest = re.split(re.escape(label.rstrip("?.:")), text, maxsplit=1, flags=re.IGNORECASE)
-            return rest[-1].strip(" ?.:\t") if len(rest) == 2 else ""
+        target = norm(label)
+        if len(label) >= SHORT_LABEL_CHARS and len(plain) >= len(target):
+            # Respondents retype labels: find the label's best fuzzy alignment at the start of the line.
+            alignment = fuzz.partial_ratio_alignment(target, plain)
+            if alignment.score >= min_score and alignment.dest_start <= 2:
+                tail = text[alignment.dest_end :]
+                value = tail.strip(" :\t?.")
+                if _AFTER_LABEL.match(tail) or _BOX_TOKEN.match(value):
+                    return value
+        if _label_matches(head, label, min_score):
+            return rest.strip(" :\t")
     return None
 
 
-def _field(blocks: list[Block], labels: list[str], min_score: float) -> tuple[int, str] | None:
+def _all_labels(form: FormConfig) -> list[str]:
+    return (
+        form.name_labels + form.organisation_labels + form.address_labels + form.email_labels + form.phone_labels
+        + form.on_behalf_labels + form.confidential_labels + form.respondent_type_labels + form.other_specify_labels
+        + form.comments_labels
+    )
+
+
+def _field(blocks: list[Block], labels: list[str], form: FormConfig) -> tuple[int, str] | None:
+    """(index, value) of the first block carrying one of ``labels``.
+
+    A label alone on its line takes the next line as its value (web "check your answers"
+    pages and reflowed forms put them on separate lines), unless that line is a label too.
+    """
+    others = _all_labels(form)
     for i, block in enumerate(blocks):
-        value = label_value(block.text, labels, min_score)
-        if value is not None:
-            return i, value
+        value = label_value(block.text, labels, form.label_min_score)
+        if value is None:
+            continue
+        if not value and i + 1 < len(blocks):
+            following = blocks[i + 1].text
+            if len(following.split()) <= FIELD_VALUE_MAX_WORDS and label_value(following, others, form.label_min_score) is None:
+                value = following
+        return i, value
     return None
 
 
 def _field_text(blocks: list[Block], labels: list[str], form: FormConfig) -> str:
-    found = _field(blocks, labels, form.label_min_score)
+    found = _field(blocks, labels, form)
     return found[1] if found else ""
 
 
-def _tick_field(blocks: list[Block], labels: list[str], form: FormConfig) -> bool | None:
-    found = _field(blocks, labels, form.label_min_score)
+def yes_no(value: str, export: ExportConfig) -> bool | None:
+    """True / False for a yes/no answer or a tick; None when the value says neither."""
+    atoms = tick_atoms(value)
+    if atoms and all(kind == "box" for kind, _ in atoms):
+        return any(state for _, state in atoms)
+    if any(re.search(p, value.strip(), re.IGNORECASE) for p in export.yes_patterns):
+        return True
+    if not value.strip() or any(re.search(p, value.strip(), re.IGNORECASE) for p in export.no_patterns):
+        return False
+    return None
+
+
+def _tick_field(blocks: list[Block], labels: list[str], config: Config) -> bool | None:
+    found = _field(blocks, labels, config.form)
     if found is None:
         return None
-    i, value = found
-    if not value and i + 1 < len(blocks) and all(kind == "box" for kind, _ in tick_atoms(blocks[i + 1].text)):
-        value = blocks[i + 1].text  # the box sits on the line below its label
-    return _tick_value(value)
+    answer = yes_no(found[1], config.export)
+    # A label whose line holds something else (a box lost in conversion) was not ticked.
+    return False if answer is None else answer
 
 
 def _respondent_type(blocks: list[Block], form: FormConfig) -> str:
     tick_labels = form.on_behalf_labels + form.confidential_labels
-    atoms = [
-        atom
-        for block in blocks
+    rows = [
+        block.text for block in blocks
         if label_value(block.text, tick_labels, form.label_min_score) is None
-        for atom in tick_atoms(block.text)
-        if any(kind == "box" for kind, _ in tick_atoms(block.text))
+        and (any(kind == "box" for kind, _ in tick_atoms(block.text)) or _option_like(block.text, form.respondent_types, form.label_min_score))
     ]
-    ticked = ticked_options(atoms, form.respondent_types, form.label_min_score) or []
+    ticked = ticked_in_grid(rows, form.respondent_types, form.label_min_score) or []
+    if not ticked:
+        # Web copies and exports-as-text type the category after a "Which best describes you" label.
+        typed = _field_text(blocks, form.respondent_type_labels, form)
+        option = best_option(typed, form.respondent_types, form.label_min_score) if typed else None
+        ticked = [option] if option else [typed] if typed else []
     specified = _field_text(blocks, form.other_specify_labels, form)
     if not ticked and specified:
         ticked = [form.other_type]
@@ -205,18 +271,32 @@ def _personal_fields(blocks: list[Block], form: FormConfig) -> PersonalDetails:
     return details
 
 
-def _organisation(value: str, personal: PersonalDetails, form: FormConfig) -> str:
+def _organisation(value: str, personal: PersonalDetails, config: Config) -> str:
+    """A cleaned organisation name, or "" for a non-answer, a person's name or a job title."""
     value = " ".join(value.split()).strip(" .,;")
-    if norm(value) in {norm(v) for v in form.no_organisation_values} or norm(value) in {norm(n) for n in personal.names}:
+    words = {w.casefold() for w in config.letter.organisation_words}
+    if norm(value) in {norm(v) for v in config.form.no_organisation_values} or norm(value) in {norm(n) for n in personal.names}:
         return ""
-    return value
+    if _PERSON_NAME.match(value) and not _is_organisation_line(value, words):
+        return ""
+    first = value.split()[0].casefold() if value else ""
+    return "" if first in {w.casefold() for w in config.letter.role_words} else value
+
+
+def _has_form_fields(blocks: list[Block], form: FormConfig) -> bool:
+    """Whether the text before the first question is a form (labelled fields or tick boxes)."""
+    labels = _all_labels(form)
+    return any(TICKED in b.text or UNTICKED in b.text or label_value(b.text, labels, form.label_min_score) is not None for b in blocks)
 
 
 # --- questions ----------------------------------------------------------------------------
 
 
 def question_score(text: str, question: Question) -> float:
-    """How well a line matches a question's text (0-100), or 100 for a short line led by an alias."""
+    """How well a line matches a question's text (0-100), or 100 for a short line led by an alias.
+
+    The line must be mostly the question: a sentence that quotes it is not the question.
+    """
     folded = norm(text)
     for alias in question.aliases:
         alias_folded = norm(alias)
@@ -224,7 +304,7 @@ def question_score(text: str, question: Question) -> float:
             return 100.0
     body = norm(_NUMBERING.sub("", text))
     target = norm(question.text)
-    if len(body) > 2 * len(target):
+    if len(body) > QUESTION_LINE_MAX_RATIO * len(target):
         return 0.0
     score = fuzz.ratio(body, target)
     if len(body) > len(target):
@@ -258,9 +338,20 @@ def _answer_text(blocks: list[Block]) -> str:
     return "\n\n".join(paragraphs)
 
 
+def _option_like(text: str, options: list[str], min_score: float) -> bool:
+    atoms = tick_atoms(text)
+    return bool(atoms) and all(kind == "box" or best_option(value, options, min_score) for kind, value in atoms)
+
+
+def _typed_answer(text: str, question: Question, min_score: float) -> str:
+    """The option an answer opens with ("Yes.", "No -", "Not sure, because…"), else ""."""
+    match = re.match(r"^\s*([A-Za-z' ]{1,20}?)\s*[.,;:!\-–—]", text)
+    return best_option(match.group(1), question.options, min_score) or "" if match else ""
+
+
 def _answer(region: list[Block], question: Question, form: FormConfig) -> tuple[str, str]:
     """(closed answer, comment text) of one question's region of the form."""
-    options_atoms: list[Atom] = []
+    option_rows: list[str] = []
     comment_blocks: list[Block] = []
     seen_comments_label = False
     for block in region:
@@ -270,21 +361,29 @@ def _answer(region: list[Block], question: Question, form: FormConfig) -> tuple[
             if value:
                 comment_blocks.append(Block(value))
             continue
-        atoms = tick_atoms(block.text)
-        option_like = not seen_comments_label and all(
-            kind == "box" or best_option(value, question.options, form.label_min_score) for kind, value in atoms
-        )
-        if option_like:
-            options_atoms += atoms
+        is_box_row = all(kind == "box" for kind, _ in tick_atoms(block.text)) and bool(option_rows)
+        if not seen_comments_label and not comment_blocks and (is_box_row or _option_like(block.text, question.options, form.label_min_score)):
+            option_rows.append(block.text)
         else:
             comment_blocks.append(block)
-    ticked = ticked_options(options_atoms, question.options, form.label_min_score)
+    ticked = ticked_in_grid(option_rows, question.options, form.label_min_score)
     if ticked is None:
         # No boxes survived (a retyped form): a single remaining option is the answer.
-        named = {best_option(v, question.options, form.label_min_score) for k, v in options_atoms if k == "text"}
+        named = {best_option(v, question.options, form.label_min_score) for row in option_rows for k, v in tick_atoms(row) if k == "text"}
         ticked = list(named) if len(named) == 1 else []
-    closed = ticked[0] if len(ticked) == 1 else ""
-    return closed, _answer_text(comment_blocks)
+    text = _answer_text(comment_blocks)
+    closed = ticked[0] if len(ticked) == 1 else "" if option_rows else _typed_answer(text, question, form.label_min_score)
+    return closed, text
+
+
+def _repeated_lines(blocks: list[Block], config: Config) -> set[str]:
+    """Short lines repeated throughout a document ("Change" links of a web form copy), normalised."""
+    counts = Counter(norm(b.text) for b in blocks)
+    keep = {norm(o) for q in config.questions for o in q.options} | {norm(label) for label in _all_labels(config.form)}
+    return {
+        t for t, n in counts.items()
+        if n >= REPEATED_LINE_MIN and len(t.split()) <= REPEATED_LINE_MAX_WORDS and t not in keep and not _BOX_TOKEN.match(t)
+    }
 
 
 def response_from_form(document: Document, questions: list[tuple[int, Question]], config: Config, response_id: str) -> Response:
@@ -299,21 +398,24 @@ def response_from_form(document: Document, questions: list[tuple[int, Question]]
     metadata_blocks = blocks[:first] + blocks[end:]
     personal = _personal_fields(metadata_blocks, form)
     personal.update(document.personal)
+    personal.names |= signature_names(blocks, config)
     response = Response(
         response_id=response_id,
         source_file=document.source_file,
         format=document.format,
         layout="form",
         encoding=document.encoding or "",
-        organisation=_organisation(_field_text(blocks[:first], form.organisation_labels, form), personal, form),
+        organisation=_organisation(_field_text(blocks[:first], form.organisation_labels, form), personal, config),
         respondent_type=_respondent_type(blocks[:first], form),
-        on_behalf_of_organisation=_tick_field(blocks[:first], form.on_behalf_labels, form),
-        confidential=_tick_field(metadata_blocks, form.confidential_labels, form),
+        on_behalf_of_organisation=_tick_field(blocks[:first], form.on_behalf_labels, config),
+        confidential=_tick_field(metadata_blocks, form.confidential_labels, config),
         personal=personal,
     )
     bounds = [i for i, _ in questions] + [end]
+    furniture = _repeated_lines(blocks, config)
     for (start, question), stop in zip(questions, bounds[1:]):
-        closed, text = _answer(blocks[start + 1 : max(start + 1, stop)], question, form)
+        region = [b for b in blocks[start + 1 : max(start + 1, stop)] if norm(b.text) not in furniture]
+        closed, text = _answer(region, question, form)
         response.closed_answers[question.id] = closed
         if text:
             response.answers[question.id] = text
@@ -323,47 +425,73 @@ def response_from_form(document: Document, questions: list[tuple[int, Question]]
 # --- letters ------------------------------------------------------------------------------
 
 
-def _signature(blocks: list[Block], config: Config) -> tuple[int | None, list[str]]:
-    """Index of the last sign-off line and the lines after it."""
-    patterns = [re.compile(p, re.IGNORECASE) for p in config.segment.signoff_patterns]
+def _signoff_patterns(config: Config) -> list[re.Pattern]:
+    return [re.compile(p, re.IGNORECASE) for p in config.segment.signoff_patterns]
+
+
+def signature_names(blocks: list[Block], config: Config) -> set[str]:
+    """Names on the line after each sign-off ("Yours faithfully," / "Jane Smith"), in any layout."""
+    words = {w.casefold() for w in config.letter.organisation_words}
+    patterns = _signoff_patterns(config)
+    names = set()
+    for i, block in enumerate(blocks[:-1]):
+        if len(block.text.split()) <= SIGNOFF_MAX_WORDS and any(p.search(block.text) for p in patterns):
+            line = blocks[i + 1].text.strip().rstrip(",")
+            if _PERSON_NAME.match(line) and not _is_organisation_line(line, words):
+                names.add(line)
+    return names
+
+
+def _signature(blocks: list[Block], config: Config) -> list[str]:
+    """The lines after the last sign-off line."""
+    patterns = _signoff_patterns(config)
     for i in range(len(blocks) - 1, -1, -1):
-        if any(p.search(blocks[i].text) for p in patterns):
-            return i, [b.text for b in blocks[i + 1 :]]
-    return None, []
+        if len(blocks[i].text.split()) <= SIGNOFF_MAX_WORDS and any(p.search(blocks[i].text) for p in patterns):
+            return [b.text.strip() for b in blocks[i + 1 :] if b.text.strip()]
+    return []
 
 
 def _is_organisation_line(line: str, words: set[str]) -> bool:
     return bool(words & set(re.findall(r"[\w'’]+", line.casefold().replace("’", "'"))))
 
 
-def response_from_letter(document: Document, config: Config, response_id: str) -> Response:
+def _letter_organisation(lines: list[str], signature: list[str], personal: PersonalDetails, config: Config) -> str:
+    """The first plausible organisation named by the configured patterns, else by the signature."""
+    for pattern in (re.compile(p) for p in config.letter.organisation_patterns):
+        for line in lines:
+            for match in pattern.finditer(line):
+                organisation = _organisation(match.group("org"), personal, config)
+                if organisation:
+                    return organisation
+    words = {w.casefold() for w in config.letter.organisation_words}
+    # A signature reads name, job title, organisation: the last organisation-like line is the body.
+    for line in reversed(signature[1:]):
+        organisation = _organisation(line, personal, config) if _is_organisation_line(line, words) else ""
+        if organisation:
+            return organisation
+    return ""
+
+
+def response_from_letter(document: Document, questions: list[tuple[int, Question]], config: Config, response_id: str) -> Response:
+    """A document that does not use the form: text under recognised questions goes to them,
+    everything else of the body to the unknown question ``""``."""
     letter = config.letter
     blocks = document.blocks
     greetings = [re.compile(p, re.IGNORECASE) for p in letter.greeting_patterns]
     greeting = next((i for i, b in enumerate(blocks[:LETTER_HEAD_BLOCKS]) if any(p.search(b.text) for p in greetings)), None)
-    head, body = (blocks[:greeting], blocks[greeting:]) if greeting is not None else ([], blocks)
+    start = greeting or 0
+    head = blocks[:start]
     personal = PersonalDetails()
     personal.update(document.personal)
-    org_words = {w.casefold() for w in letter.organisation_words}
-    _, signature = _signature(body, config)
-    signature = [line for line in signature if line.strip()]
-    if signature and _PERSON_NAME.match(signature[0]) and not _is_organisation_line(signature[0], org_words):
-        personal.names.add(signature[0].strip())
-    organisation = ""
-    candidates = [b.text for b in (head + body)[:LETTER_HEAD_BLOCKS]]
-    for pattern in (re.compile(p) for p in letter.organisation_patterns):
-        organisation = next((m.group("org") for line in candidates if (m := pattern.search(line))), "")
-        if organisation:
-            break
-    if not organisation:
-        organisation = next((line for line in signature[1:] if _is_organisation_line(line, org_words)), "")
-    organisation = _organisation(organisation, personal, config.form)
+    signature = _signature(blocks[start:], config)
+    personal.names |= signature_names(blocks, config)
+    lines = [b.text for b in blocks[:LETTER_HEAD_BLOCKS]] + [b.text for b in blocks[LETTER_HEAD_BLOCKS:] if len(b.text) < LETTER_ORG_LINE_MAX_CHARS]
+    organisation = _letter_organisation(lines, signature, personal, config)
     for line in head:
         # The address block above the greeting: a sender's postcode or phone marks personal details.
         if POSTCODE.search(line.text) or PHONE.search(line.text):
             personal.addresses.add(line.text)
-    text = _answer_text(body)
-    return Response(
+    response = Response(
         response_id=response_id,
         source_file=document.source_file,
         format=document.format,
@@ -371,9 +499,18 @@ def response_from_letter(document: Document, config: Config, response_id: str) -
         encoding=document.encoding or "",
         organisation=organisation,
         on_behalf_of_organisation=True if organisation else None,
-        answers={"": text} if text else {},
         personal=personal,
     )
+    bounds = [i for i, _ in questions if i >= start] + [len(blocks)]
+    general = _answer_text(blocks[start : bounds[0]])
+    if general:
+        response.answers[""] = general
+    for (index, question), stop in zip([q for q in questions if q[0] >= start], bounds[1:]):
+        text = _answer_text(blocks[index + 1 : stop])
+        response.closed_answers[question.id] = _typed_answer(text, question, config.form.label_min_score)
+        if text:
+            response.answers[question.id] = text
+    return response
 
 
 # --- exports ------------------------------------------------------------------------------
@@ -501,15 +638,6 @@ def _cell_paragraphs(cell: str) -> str:
     return "\n\n".join(block.text.replace("\t", " ") for block in text_to_blocks(cell))
 
 
-def _yes_no(value: str, export) -> bool | None:
-    """True / False for a yes/no cell; None when the cell says neither."""
-    if any(re.search(p, value, re.IGNORECASE) for p in export.yes_patterns):
-        return True
-    if not value or any(re.search(p, value, re.IGNORECASE) for p in export.no_patterns):
-        return False
-    return None
-
-
 def response_from_row(document: Document, columns: ExportColumns, config: Config, response_id: str) -> Response:
     row = document.row or {}
     if not any(value.strip() for value in row.values()):
@@ -521,7 +649,7 @@ def response_from_row(document: Document, columns: ExportColumns, config: Config
 
     def flag(key: str) -> bool | None:
         header = columns.fields[key]
-        return None if header is None else _yes_no(cell(header), export)
+        return None if header is None else yes_no(cell(header), export)
 
     personal = PersonalDetails()
     for header in columns.personal:
@@ -545,7 +673,7 @@ def response_from_row(document: Document, columns: ExportColumns, config: Config
         source_row=document.source_row,
         encoding=document.encoding or "",
         respondent_ref=cell(columns.fields["respondent_ref"]),
-        organisation=_organisation(cell(columns.fields["organisation"]), personal, form),
+        organisation=_organisation(cell(columns.fields["organisation"]), personal, config),
         respondent_type=(best_option(respondent_type, form.respondent_types, form.label_min_score) or respondent_type) if respondent_type else "",
         on_behalf_of_organisation=flag("on_behalf_of_organisation"),
         confidential=flag("confidential"),
@@ -576,6 +704,6 @@ def response_from_document(document: Document, config: Config, response_id: str,
             columns = resolve_export_columns([document.row], config)
         return response_from_row(document, columns, config, response_id)
     questions = find_questions(document.blocks, config.questions, config.form.question_min_score)
-    if questions:
+    if questions and _has_form_fields(document.blocks[: questions[0][0]], config.form):
         return response_from_form(document, questions, config, response_id)
-    return response_from_letter(document, config, response_id)
+    return response_from_letter(document, questions, config, response_id)

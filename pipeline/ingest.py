@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import pickle
+import re
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +29,7 @@ from pipeline.config import Config
 from pipeline.errors import PipelineError, UnreadableFile
 from pipeline.forms import resolve_export_columns, response_from_document
 from pipeline.readers import build_readers
+from pipeline.readers.text import decode_text
 from pipeline.records import Document, Response, Skip
 
 STAGE = "ingest"
@@ -129,7 +133,15 @@ def parse_file(data: bytes, source_file: str, digest: str, config: Config) -> Fi
         suffix = PurePosixPath(source_file).suffix.lower() or "no suffix"
         return FileResult(source_file, digest, skipped=[Skip(source_file, STAGE, f"unsupported format '{suffix}'. Supported: {', '.join(sorted(readers))}")])
     try:
-        documents = reader.read(data, source_file)
+        try:
+            documents = reader.read(data, source_file)
+        except UnreadableFile:
+            # A file whose content is another supported format than its name says (a text file
+            # saved as .docx, a PDF named .doc) is read by the reader its content calls for.
+            other = readers.get(sniff_suffix(data) or "")
+            if other is None or other is reader:
+                raise
+            documents = other.read(data, source_file)
         result = _documents_to_responses(documents, source_file, digest, config)
     except UnreadableFile as exc:
         return FileResult(source_file, digest, skipped=[Skip(source_file, STAGE, str(exc))])
@@ -140,6 +152,32 @@ def parse_file(data: bytes, source_file: str, digest: str, config: Config) -> Fi
         detail = f": {len(result.skipped)} part(s) skipped, see below" if result.skipped else ""
         result.skipped.insert(0, Skip(source_file, STAGE, f"no responses found in file{detail}"))
     return result
+
+
+# Old Word, Excel and password-protected Office files share this container signature.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+_EMAIL_HEADER = re.compile(rb"^(?:From|Received|Return-Path|MIME-Version|Message-ID|Subject|Date): ", re.IGNORECASE)
+
+
+def sniff_suffix(data: bytes) -> str | None:
+    """The suffix a file's content calls for (by magic bytes, zip contents or decodable text), if any."""
+    if data.startswith(b"%PDF"):
+        return ".pdf"
+    if data.startswith(b"PK"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+            return None
+        return ".docx" if "word/document.xml" in names else ".xlsx" if any(n.startswith("xl/") for n in names) else None
+    if data.startswith(OLE_MAGIC):
+        return ".doc"
+    if _EMAIL_HEADER.match(data[:200]):
+        return ".eml"
+    try:
+        decode_text(data)
+    except UnreadableFile:
+        return None
+    return ".txt"
 
 
 def _parse(args: tuple[bytes, str, str, Config]) -> FileResult:

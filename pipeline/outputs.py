@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.records import ANSWER_COLUMNS, RESPONSE_COLUMNS, SKIPPED_COLUMNS, Response, Skip
-from pipeline.redact import redact
+from pipeline.redact import redact, redact_patterns
 
 
 def responses_table(responses: list[Response], config: Config) -> pd.DataFrame:
@@ -31,7 +31,8 @@ def responses_table(responses: list[Response], config: Config) -> pd.DataFrame:
             "format": r.format,
             "layout": r.layout,
             "encoding": r.encoding,
-            "organisation": redact(r.organisation, r.personal),
+            # An organisation is kept whole: a respondent's surname in it is not their name.
+            "organisation": redact_patterns(r.organisation),
             "respondent_type": r.respondent_type,
             "on_behalf_of_organisation": r.on_behalf_of_organisation,
             "confidential": r.confidential,

@@ -48,6 +48,21 @@ _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ'’-]+")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zà-öø-ÿ'’-]+\b")
 
 
+# A line holding only a name: an optional honorific, then two to four capitalised words.
+_HONORIFIC = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof(?:essor)?|Rev|Cllr)\.?\s")
+_NAME_LINE = re.compile(r"(?m)^(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof(?:essor)?|Rev|Cllr)\.?\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3},?[ \t]*$")
+
+
+def _mask(text: str, protected: list[str]) -> str:
+    for i, name in enumerate(protected):
+        text = _literal(name).sub(f"\x00{i}\x00", text)
+    return text
+
+
+def _unmask(text: str, protected: list[str]) -> str:
+    return re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m.group(1))], text)
+
+
 def _literal(value: str) -> re.Pattern:
     words = [re.escape(w) for w in value.split()]
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
@@ -186,11 +201,27 @@ class Redactor:
             return not self._cue.search(before + span)
         return False
 
-    def redact_texts(self, texts: list[str], personal: list[PersonalDetails | None]) -> list[str]:
-        known = [redact_known(text, details) for text, details in zip(texts, personal)]
+    def redact_texts(self, texts: list[str], personal: list[PersonalDetails | None], keep: list[str] | None = None) -> list[str]:
+        """Redacted copies of ``texts``; ``personal[i]`` holds text i's own identifiers.
+
+        ``keep`` lists names that stay whole, such as the responding organisation's: a
+        respondent's surname inside it ("Gallagher Family Therapy Ltd") is not their name.
+        """
+        protected = sorted({k for k in keep or [] if k and len(k) >= MIN_NAME_PART_CHARS}, key=len, reverse=True)
+        masked = [_mask(text, protected) for text in texts]
+        known = [redact_known(text, details) for text, details in zip(masked, personal)]
         if self.config.engine == "presidio":
             known = self._redact_entities(known)
-        return [redact_patterns(text) for text in known]
+        return [_unmask(self._redact_name_lines(redact_patterns(text)), protected) for text in known]
+
+    def _redact_name_lines(self, text: str) -> str:
+        """A line that is only a person's name (a signature the entity model missed) becomes [NAME]."""
+        def line(match: re.Match) -> str:
+            words = [w.casefold() for w in _WORD.findall(match.group(0))]
+            unknown = [w for w in words if w not in self.vocabulary and not is_english_word(w)]
+            return "[NAME]" if unknown or _HONORIFIC.match(match.group(0)) else match.group(0)
+
+        return _NAME_LINE.sub(line, text)
 
     def _redact_entities(self, texts: list[str]) -> list[str]:
         candidates = [i for i, text in enumerate(texts) if text and self._may_name(text)]

@@ -37,20 +37,24 @@ class RunResult:
     written: list[Path]
 
 
-def redact_answers(answers: pd.DataFrame, ingest: IngestResult, statements: pd.DataFrame, config: Config) -> pd.DataFrame:
+def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redactor) -> pd.DataFrame:
     """Answers with individuals' details redacted; every later stage and output works from these.
 
     Redacting once, at the source, makes every derived text (comments, quotes, topics)
     safe by construction. Placeholders never contain line breaks, so paragraphs survive.
     """
-    personal = {r.response_id: r.personal for r in ingest.responses}
-    vocabulary = run_vocabulary(
-        list(statements["text"]) + list(statements["section_title"]) + [r.organisation for r in ingest.responses],
-        config,
-    )
-    redactor = Redactor(config.privacy, vocabulary)
+    by_id = {r.response_id: r for r in ingest.responses}
     out = answers.copy()
-    out["text"] = redactor.redact_texts(list(out["text"]), [personal.get(rid) for rid in out["response_id"]])
+    responses = [by_id[rid] for rid in out["response_id"]]
+    out["text"] = redactor.redact_texts(list(out["text"]), [r.personal for r in responses], keep=[r.organisation for r in responses])
+    return out
+
+
+def redact_file_names(table: pd.DataFrame, ingest: IngestResult, redactor: Redactor) -> pd.DataFrame:
+    """File names often carry the respondent's name ("Response from Jo Bloggs.docx")."""
+    personal = {r.source_file: r.personal for r in ingest.responses}
+    out = table.copy()
+    out["source_file"] = redactor.redact_texts(list(out["source_file"]), [personal.get(f) for f in out["source_file"]])
     return out
 
 
@@ -67,7 +71,7 @@ def analyse(
     ``root`` anchors the relative paths in ``config`` (normally the config file's folder);
     ``say`` receives one summary line per stage.
     """
-    ingest = ingest_responses(raw_dir, config, on_file=on_file, cache_dir=Path(out_dir) / "cache" / "ingest")
+    ingest = ingest_responses(raw_dir, config, on_file=on_file, cache_dir=Path(root) / config.ingest.cache_dir / "ingest")
     n_files, n_skipped = len(ingest.files), len(ingest.skipped_files)
     say(f"Ingest - {n_files} files: {n_files - n_skipped} parsed, {n_skipped} skipped; {len(ingest.responses)} responses")
 
@@ -76,7 +80,11 @@ def analyse(
     n_sections = statements.groupby("statement_id")["section_id"].nunique().sum() if len(statements) else 0
     say(f"Statements - {statements['statement_id'].nunique()} statements: {n_sections} sections, {len(statements)} sentences")
 
-    answers = redact_answers(answers_table(ingest.responses), ingest, statements, config)
+    vocabulary = run_vocabulary(
+        list(statements["text"]) + list(statements["section_title"]) + [r.organisation for r in ingest.responses], config
+    )
+    redactor = Redactor(config.privacy, vocabulary)
+    answers = redact_answers(answers_table(ingest.responses), ingest, redactor)
     comments = segment_comments(answers, statements, config)
     kinds = comments["kind"].value_counts()
     say(
@@ -93,13 +101,13 @@ def analyse(
     say(themes.summary())
 
     tables = {
-        "responses": responses,
+        "responses": redact_file_names(responses, ingest, redactor),
         "answers": answers,
         "comments": themes.comments,
         "topics": themes.topics,
         "topics_per_class": themes.topics_per_class,
         "statements": statements,
-        "skipped": skipped_table(ingest.skipped),
+        "skipped": redact_file_names(skipped_table(ingest.skipped), ingest, redactor),
     }
     written = write_tables(out_dir, tables)
     # A model from an earlier run must not outlive the topics it described.

@@ -156,8 +156,54 @@ def test_questions_told_apart_when_one_word_differs(config):
 def test_question_aliases_on_short_lines(config):
     text = "Question 1\n\nLeaders need more on care plans.\n\nQuestion 2 - practice supervisors\n\nSupervisors need time.\n"
     response = from_text(text, config)
-    assert response.layout == "form"
+    assert response.layout == "letter"  # no form fields: a letter organised by the questions
     assert response.answers == {"q1": "Leaders need more on care plans.", "q2": "Supervisors need time."}
+
+
+def test_letter_with_question_headings_keeps_its_preamble_and_typed_answers(config):
+    text = (
+        "The Kinship Carers' Forum is pleased to respond to this consultation.\n\n"
+        "Question 1:\n\nYes. Leaders should understand kinship care.\n\n"
+        "Question 2:\n\nNot sure - supervisors already do this.\n\nYours sincerely,\n\nAngela Brightwell\nChair\nKinship Carers' Forum\n"
+    )
+    response = from_text(text, config)
+    assert response.organisation == "Kinship Carers' Forum"
+    assert response.answers[""] == "The Kinship Carers' Forum is pleased to respond to this consultation."
+    assert response.closed_answers == {"q1": "Yes", "q2": "Not sure"}
+    assert response.answers["q1"] == "Yes. Leaders should understand kinship care."
+    assert "Angela Brightwell" in response.personal.names
+
+
+def test_a_sentence_quoting_the_question_is_not_the_question(config):
+    q1 = config.questions[0].text
+    text = f'Dear Sir,\n\nOur main concern is partner agencies.\n\nYou asked: "{q1}" Our answer is yes, for the reasons below.\n'
+    response = from_text(text, config)
+    assert response.layout == "letter" and list(response.answers) == [""]
+    assert "Our main concern is partner agencies." in response.answers[""]
+
+
+def test_tick_typed_after_label_without_separator(config):
+    form = make_form(conf="X", behalf="  x")
+    response = from_text(form.replace("confidential. X", "confidential X"), config)
+    assert (response.confidential, response.on_behalf_of_organisation) == (True, True)
+
+
+def test_column_grid_pairs_boxes_with_labels_above(config):
+    response = from_text(make_form(q1_options="Yes\tNo\tNot sure\n\t X\t"), config)
+    assert response.closed_answers["q1"] == "No"
+
+
+def test_web_copy_with_values_on_the_next_line(config):
+    text = (
+        "Organisation\nHarbourside Fostering Ltd\nWhich best describes you\nParent\n"
+        "Are you responding on behalf of an organisation?\nYes\nWould you like us to keep your response confidential?\nNo\n\n"
+        f"{config.questions[0].text}\n\nLeaders need time.\n\nChange\n\n{config.questions[1].text}\n\nSupervisors need time.\n\nChange\n\nAnything else\n\nChange\n"
+    )
+    response = from_text(text, config)
+    assert response.layout == "form"
+    assert (response.organisation, response.respondent_type) == ("Harbourside Fostering Ltd", "Parent")
+    assert (response.on_behalf_of_organisation, response.confidential) == (True, False)
+    assert response.answers["q1"] == "Leaders need time."
 
 
 def test_tick_atoms_and_options():

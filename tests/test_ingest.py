@@ -162,3 +162,15 @@ def test_second_run_parses_nothing_and_a_new_file_is_parsed_alone(raw, config, t
     third = ingest_responses(raw, config, cache_dir=cache)
     assert parsed == ["new.txt"]
     assert len(third.responses) == len(first.responses) + 1
+
+
+def test_content_decides_when_the_suffix_lies(files, config, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "renamed text.docx").write_text("Dear Sir,\n\nThe leaders statement should mention advocacy.\n", encoding="utf-8")
+    shutil.copy(files["sample_form.pdf"], raw / "printed form.doc")
+    shutil.copy(files["corrupt.docx"], raw / "corrupt.docx")
+    result = ingest_responses(raw, config)
+    formats = {r.source_file: r.format for r in result.responses}
+    assert formats == {"renamed text.docx": "docx", "printed form.doc": "pdf"} or formats == {"renamed text.docx": "txt", "printed form.doc": "pdf"}
+    assert [s.source_file for s in result.skipped] == ["corrupt.docx"]

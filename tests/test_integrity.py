@@ -33,14 +33,18 @@ def test_sigterm_mid_run_leaves_previous_outputs_intact(files, tmp_path):
     raw.mkdir()
     shutil.copy(ROOT / "data" / "raw" / "who_cares_trust_response.txt", raw)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline", "analyse", str(raw), "--out", str(out), "--config", str(ROOT / "config.yaml")]
+    cache = tmp_path / "cache"
+    config_file = tmp_path / "config.yaml"
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    text = text.replace("cache_dir: data/interim/cache", f"cache_dir: {cache}").replace("reference_dir: data/reference", f"reference_dir: {ROOT / 'data' / 'reference'}")
+    config_file.write_text(text, encoding="utf-8")
+    command = [sys.executable, "-m", "pipeline", "analyse", str(raw), "--out", str(out), "--config", str(config_file)]
     subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
     before = {p.name: p.read_bytes() for p in out.glob("*.csv")}
     for i in range(80):  # enough files that the run is still going when the signal arrives
         shutil.copy(files["sample_form.pdf"], raw / f"copy {i}.pdf")
         with open(raw / f"copy {i}.pdf", "ab") as handle:
             handle.write(f"\n% {i}\n".encode())  # distinct bytes: not skipped as duplicates
-    cache = out / "cache" / "ingest"
     cached_before = len(list(cache.rglob("*.pkl")))
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60

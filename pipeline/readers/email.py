@@ -17,7 +17,8 @@ from typing import Callable
 
 from pipeline.errors import UnreadableFile
 from pipeline.readers.text import text_to_blocks
-from pipeline.records import Document, PersonalDetails
+from pipeline.redact import EMAIL
+from pipeline.records import Block, Document, PersonalDetails
 
 ReaderLookup = Callable[[str], object | None]
 
@@ -29,9 +30,35 @@ def _html_to_text(markup: str) -> str:
     return html.unescape(_TAGS.sub("", _BREAKS.sub("\n\n", markup)))
 
 
+# Header lines of a forwarded or quoted message inside a body, and the separators around them.
+_FORWARDED_HEADER = re.compile(r"^(?:>\s*)?(From|Sent|To|Cc|Bcc|Date|Subject|Reply-To):\s*(.*)$", re.IGNORECASE)
+_FORWARD_SEPARATOR = re.compile(r"^-{2,}\s*(?:Original Message|Forwarded message)\s*-{2,}$|^Begin forwarded message:?$", re.IGNORECASE)
+
+
+def _without_forwarded_headers(blocks: list[Block], details: PersonalDetails) -> list[Block]:
+    """Drop forwarded-message header lines, keeping the people they name for redaction."""
+    kept = []
+    for block in blocks:
+        header = _FORWARDED_HEADER.match(block.text)
+        if _FORWARD_SEPARATOR.match(block.text.strip()):
+            continue
+        if header is None:
+            kept.append(block)
+            continue
+        if header.group(1).lower() in ("from", "to", "cc", "bcc", "reply-to"):
+            for person in re.split(r"[;,]", header.group(2)):
+                address = EMAIL.search(person)
+                name = EMAIL.sub("", person).strip(" <>[]()'\"")
+                if address:
+                    details.emails.add(address.group(0).removeprefix("mailto:"))
+                if name and "@" not in name:
+                    details.names.add(name)
+    return kept
+
+
 def _sender_details(message) -> PersonalDetails:
     details = PersonalDetails()
-    for header in ("from", "reply-to", "sender"):
+    for header in ("from", "reply-to", "sender", "to", "cc"):
         for address in getattr(message[header], "addresses", ()) if message[header] else ():
             if isinstance(address, Address):
                 if address.addr_spec and "@" in address.addr_spec:
@@ -65,7 +92,9 @@ class EmailReader:
         documents = []
         readable = [d for d in attachments if d.skip_reason is None]
         if body:
-            documents.append(Document(source_file=source_file, format="eml", blocks=text_to_blocks(body)))
+            blocks = _without_forwarded_headers(text_to_blocks(body), sender)
+            if blocks:
+                documents.append(Document(source_file=source_file, format="eml", blocks=blocks))
         documents.extend(attachments)
         if not body and not readable:
             reasons = "; ".join(d.skip_reason for d in attachments) or "no attachment"

@@ -43,6 +43,8 @@ def _unique_headers(cells: list[str]) -> list[str]:
 
 # The header row is looked for among this many leading rows (titles and notes sit above it).
 HEADER_SEARCH_ROWS = 20
+# Cells of a second header row ("Response", "Open-Ended Response") are at most this many words.
+SUBHEADER_MAX_WORDS = 5
 
 
 def _header_row(rows: list[list[str]]) -> int:
@@ -58,19 +60,61 @@ def _header_row(rows: list[list[str]]) -> int:
     return next((i for i, width in enumerate(widths[:HEADER_SEARCH_ROWS]) if width >= needed), 0)
 
 
-def rows_to_documents(rows: list[list[str]], source_file: str, fmt: str, encoding: str | None = None) -> list[Document]:
-    """Turn a header row plus data rows into one document per data row (``source_row`` is 1-based)."""
+def _is_subheader(header: list[str], row: list[str]) -> bool:
+    """Whether ``row`` is a second header row, as survey tools export under merged question cells.
+
+    It fills a column the header row left blank, all its cells are short labels, and its
+    first cell is empty (data rows start with an id or a date).
+    """
+    filled = [i for i, cell in enumerate(header) if cell]
+    if not filled or not row or row[0]:
+        return False
+    gaps = [i for i in range(filled[0], len(header)) if not header[i]] + list(range(len(header), len(row)))
+    short = all(len(cell.split()) <= SUBHEADER_MAX_WORDS for cell in row)
+    return short and any(i < len(row) and row[i] for i in gaps)
+
+
+def _merge_subheader(header: list[str], sub: list[str]) -> list[str]:
+    """"Question text - Response": a blank header cell takes the nearest filled one to its left."""
+    merged, parent = [], ""
+    for i in range(max(len(header), len(sub))):
+        top = header[i] if i < len(header) else ""
+        below = sub[i] if i < len(sub) else ""
+        parent = top or parent
+        merged.append(f"{parent} - {below}" if parent and below else parent if not top and not below else top or below)
+    return merged
+
+
+def split_header(rows: list[list[str]]) -> tuple[list[str], int]:
+    """(unique headers, index of the first data row)."""
     start = _header_row(rows)
-    headers = _unique_headers(rows[start])
+    header = rows[start]
+    if start + 1 < len(rows) and _is_subheader(header, rows[start + 1]):
+        return _unique_headers(_merge_subheader(header, rows[start + 1])), start + 2
+    return _unique_headers(header), start + 1
+
+
+def rows_to_documents(rows: list[list[str]], source_file: str, fmt: str, encoding: str | None = None) -> list[Document]:
+    """Turn header row(s) plus data rows into one document per data row (``source_row`` is 1-based).
+
+    Empty rows at the very end (Excel keeps formatted ones, sometimes thousands) are
+    reported as one range rather than one skip each.
+    """
+    headers, first_data = split_header(rows)
+    data = rows[first_data:]
+    last = len(data)
+    while last and not any(data[last - 1]):
+        last -= 1
     documents = []
-    for number, cells in enumerate(rows[start + 1 :], start=1):
-        if len(cells) > len(headers):
-            extra = [c for c in cells[len(headers):] if c]
-            if extra:
-                raise UnreadableFile(f"row {number} has {len(cells)} cells but the header row has {len(headers)}")
+    for number, cells in enumerate(data[:last], start=1):
+        if len(cells) > len(headers) and any(cells[len(headers) :]):
+            raise UnreadableFile(f"row {number} has {len(cells)} cells but the header row has {len(headers)}")
         cells = list(cells[: len(headers)]) + [""] * (len(headers) - len(cells))
         documents.append(Document(source_file=source_file, format=fmt, row=dict(zip(headers, cells)), source_row=number, encoding=encoding))
-    if not documents:
+    if last < len(data):
+        span = f"row {last + 1}" if last + 1 == len(data) else f"rows {last + 1}-{len(data)}"
+        documents.append(Document(source_file=source_file, format=fmt, skip_reason=f"{span}: every field is empty"))
+    if not any(d.skip_reason is None for d in documents):
         raise UnreadableFile("export has a header row but no responses")
     return documents
 
@@ -109,25 +153,22 @@ def _read_xlsx(data: bytes, source_file: str) -> list[Document]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            sheets = [[[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets]
+            sheets = [(sheet.title, [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]) for sheet in workbook.worksheets]
         finally:
             workbook.close()
     except Exception as exc:  # openpyxl raises many parser errors (zip, XML, KeyError) on corrupt parts
         raise UnreadableFile(f"corrupt .xlsx workbook ({type(exc).__name__}): re-save it from Excel") from exc
-    for rows in sheets:
-        # Excel keeps formatted but empty rows at the end of a sheet (sometimes thousands):
-        # they are reported as one range rather than one skip each.
-        n_rows = len(rows)
-        while rows and not any(rows[-1]):
-            rows.pop()
-        if rows:
-            documents = rows_to_documents(rows, source_file, "xlsx")
-            if n_rows > len(rows):
-                first, last = len(rows), n_rows - 1  # data-row numbers: the header is row 0
-                span = f"row {first}" if first == last else f"rows {first}-{last}"
-                documents.append(Document(source_file=source_file, format="xlsx", skip_reason=f"{span}: every field is empty"))
-            return documents
-    raise UnreadableFile("empty workbook: no sheet has any cells")
+    sheets = [(name, rows) for name, rows in sheets if any(any(row) for row in rows)]
+    if not sheets:
+        raise UnreadableFile("empty workbook: no sheet has any cells")
+    # Responses are the widest table (one column per question); summary sheets are narrow.
+    width = lambda rows: max(sum(1 for cell in row if cell) for row in rows)  # noqa: E731
+    name, rows = max(sheets, key=lambda sheet: (width(sheet[1]), len(sheet[1])))
+    documents = rows_to_documents(rows, source_file, "xlsx")
+    for other, _ in sheets:
+        if other != name:
+            documents.append(Document(source_file=source_file, format="xlsx", skip_reason=f"sheet '{other}' not read: responses taken from sheet '{name}' (the widest)"))
+    return documents
 
 
 class ExportReader:

@@ -57,6 +57,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise UnreadableFile("binary content, not text (NUL bytes)")
     best = from_bytes(data[:200_000]).best()
     guess = best.encoding if best else None
+    if guess and guess.startswith(("utf_16", "utf_32")):
+        guess = None  # without NUL bytes (rejected above) a UTF-16/32 guess is binary noise
     # Short Western European texts look alike in every Latin code page; Windows files in
     # English are overwhelmingly cp1252, so a Latin guess means cp1252.
     candidates = ["cp1252"] if guess in LATIN_CODE_PAGES else [guess, "cp1252"] if guess else ["cp1252"]
@@ -79,14 +81,17 @@ def _checked(text: str, encoding: str) -> tuple[str, str]:
 _INPUT_TAG = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
 _CHECKED_ATTR = re.compile(r"\bchecked\b", re.IGNORECASE)
 _TASK_BOX = re.compile(r"^(\s*[-*+]\s+)?\[([ xX])\]\s+")
+_CELL_BOX = re.compile(r"(?:(?<=\t)|^)\[([ xX])\](?=\t|\s|$)")
 _LINK = re.compile(r"!?\[([^\]]*)\]\(([^)]*)\)")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(.+)\1\s*[:.]?\s*$")
 _RULE = re.compile(r"^\s*([-*_=]\s*){3,}$|^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _BULLET = re.compile(r"^\s*(?:[-*+•·▪◦]|\d{1,2}[.)])\s+(?=\S)")
+# "Name: …", "From: …", "Subject: …": a labelled field is a line of its own, never a wrapped paragraph.
+_FIELD_LINE = re.compile(r"^[A-Z][\w -]{0,25}:\s")
 _TERMINAL = re.compile(r"[.!?:;\"'’”)\]]$")
 
 
@@ -111,6 +116,8 @@ def _markup_to_text(line: str) -> tuple[str, bool]:
     line = html.unescape(line)
     if line.lstrip().startswith("|") and line.rstrip().endswith("|"):
         line = "\t".join(cell.strip() for cell in line.strip().strip("|").split("|"))
+        # Task-list boxes inside a Markdown table's cells: "| [x] | Yes |".
+        line = _CELL_BOX.sub(lambda m: TICKED if m.group(1).lower() == "x" else UNTICKED, line)
     return line, heading
 
 
@@ -119,7 +126,7 @@ def _is_wrapped(lines: list[str]) -> bool:
     if len(lines) < 2:
         return False
     longest = max(len(line) for line in lines)
-    if not 40 <= longest <= 120 or any("\t" in line or _BULLET.match(line) for line in lines):
+    if not 40 <= longest <= 120 or any("\t" in line or _BULLET.match(line) or _FIELD_LINE.match(line) for line in lines):
         return False
     body = lines[:-1]
     # A sentence can end exactly at a wrap, so only most (not all) wrapped lines lack a full stop.
@@ -179,5 +186,6 @@ class TextReader:
         blocks = text_to_blocks(text)
         if not blocks:
             raise UnreadableFile("no text in file")
-        suffix = source_file.rsplit(".", 1)[-1].lower() if "." in source_file else "txt"
-        return [Document(source_file=source_file, format=suffix, blocks=blocks, encoding=encoding)]
+        # The format is what the content is: a text file misnamed .docx is still text.
+        fmt = "md" if source_file.lower().endswith(".md") else "txt"
+        return [Document(source_file=source_file, format=fmt, blocks=blocks, encoding=encoding)]
