@@ -15,6 +15,7 @@ setup: ## Create .venv and install the package with its test dependencies
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	$(PYTHON) -m pip install --quiet --no-deps bertopic==0.17.4
 
 test: ## Run the test suite
 	$(PYTHON) -m pytest -q
