@@ -15,6 +15,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.config import load_config
@@ -39,14 +40,14 @@ def _clean_errors(debug: bool):
     except PipelineError as exc:
         if debug:
             raise
-        errors.print(f"[bold red]Error:[/] {exc}")
+        errors.print(f"[bold red]Error:[/] {escape(str(exc))}")
         raise typer.Exit(exc.exit_code) from None
     except (KeyboardInterrupt, typer.Exit):
         raise
     except Exception as exc:
         if debug:
             raise
-        errors.print(f"[bold red]Error:[/] unexpected {type(exc).__name__}: {exc}. Re-run with --debug for the traceback and report it.")
+        errors.print(f"[bold red]Error:[/] unexpected {type(exc).__name__}: {escape(str(exc))}. Re-run with --debug for the traceback and report it.")
         raise typer.Exit(1) from None
 
 
@@ -74,11 +75,11 @@ def analyse(
             task = progress.add_task("files", total=total)
             result = run_analysis(
                 raw, out, settings, root=config.resolve().parent,
-                say=lambda line: progress.console.print(line),
+                say=lambda line: progress.console.print(escape(line)),
                 on_file=lambda _: progress.advance(task),
             )
-        for skip in result.ingest.skipped:
-            console.print(f"  skipped {skip.source_file}: {skip.reason}")
+        for skip in result.tables["skipped"].itertuples():
+            console.print(escape(f"  skipped {skip.source_file}: {skip.reason}"))
     if strict and result.ingest.skipped:
         errors.print(f"--strict: {len(result.ingest.skipped)} file(s) or row(s) skipped (listed in {out / 'skipped.csv'})")
         raise typer.Exit(EXIT_SKIPPED)
@@ -96,6 +97,6 @@ def evaluate(
     with _clean_errors(debug):
         settings = load_config(config)
         report = run_evaluation(eval_dir, settings, config.resolve().parent)
-        console.print(report.format())
+        console.print(escape(report.format()))
     if not report.passed:
         raise typer.Exit(1)
