@@ -1,0 +1,123 @@
+"""Campaigns: near-identical responses (organised campaign texts and lightly edited copies).
+
+``find_campaigns(answers, responses, config)`` groups responses whose whole text is
+near-identical (MinHash over word shingles, candidate pairs from locality-sensitive
+hashing, so the cost grows linearly with the number of responses), and returns:
+
+* ``assignments`` — ``response_id, campaign_id`` for every response in a campaign;
+* ``campaigns`` — one row per campaign: ``campaign_id, copies, canonical_response_id,
+  canonical_text, respondent_types, distinguishing_edits`` (copies that add or change
+  sentences, with the first added sentences), sorted by ``campaign_id``.
+
+Copies stay in the analysis: a copy with a personal sentence added is in the campaign, and
+its extra sentence is analysed like any other comment. UK practice reports campaign
+responses separately, so summary tables count respondents with and without copies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.errors import require_columns
+
+CAMPAIGN_COLUMNS = ["campaign_id", "copies", "canonical_response_id", "canonical_text", "respondent_types", "distinguishing_edits"]
+# How many added sentences of copies to show per campaign, as examples of the edits.
+EDIT_EXAMPLES = 3
+_WORDS = re.compile(r"\w+")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _shingles(text: str, size: int) -> set[bytes]:
+    words = _WORDS.findall(text.casefold())
+    if len(words) < size:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCES.split(text) if len(s.strip().split()) >= 3]
+
+
+def _components(pairs: list[tuple[int, int]], n: int) -> list[list[int]]:
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[root(i)].append(i)
+    return [sorted(g) for g in groups.values()]
+
+
+def find_campaigns(answers: pd.DataFrame, responses: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(assignments, campaigns) for ``answers`` (``response_id, question_id, text``).
+
+    Only responses with at least ``campaigns.min_words`` words take part: short answers
+    ("I agree") are alike by chance, not by campaign.
+    """
+    from datasketch import MinHash, MinHashLSH
+
+    require_columns(answers, ["response_id", "question_id", "text"], "campaigns", "ingest")
+    settings = config.campaigns
+    ordered = answers.sort_values(["response_id", "question_id"], kind="stable")
+    texts = ordered.groupby("response_id", sort=True)["text"].apply(lambda t: "\n\n".join(t))
+    texts = texts[texts.map(lambda t: len(_WORDS.findall(t)) >= settings.min_words)]
+    ids, bodies = list(texts.index), list(texts)
+    empty = (pd.DataFrame(columns=["response_id", "campaign_id"]), pd.DataFrame(columns=CAMPAIGN_COLUMNS))
+    if len(ids) < settings.min_copies:
+        return empty
+    # Exact copies (the usual campaign) are hashed once; only distinct texts go through MinHash.
+    distinct: dict[str, int] = {}
+    copy_of = [distinct.setdefault(" ".join(_WORDS.findall(t.casefold())), len(distinct)) for t in bodies]
+    representatives = list(dict.fromkeys(copy_of))
+    first_body = {d: bodies[i] for i, d in reversed(list(enumerate(copy_of)))}
+    signatures = MinHash.bulk(
+        [sorted(_shingles(first_body[d], settings.shingle_words)) for d in representatives], num_perm=settings.num_perm, seed=settings.seed
+    )
+    lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
+    for d, signature in zip(representatives, signatures):
+        lsh.insert(d, signature)
+    pairs = [(d, other) for d, signature in zip(representatives, signatures) for other in lsh.query(signature) if other != d]
+    text_groups = _components(pairs, len(distinct))
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, d in enumerate(copy_of):
+        members[d].append(i)
+    groups = [sorted(i for d in g for i in members[d]) for g in text_groups]
+    groups = [g for g in groups if len(g) >= settings.min_copies]
+    # Largest campaign first, then by first response id, so ids are stable across runs.
+    groups.sort(key=lambda g: (-len(g), ids[g[0]]))
+    types = responses.set_index("response_id")["respondent_type"] if "respondent_type" in responses else pd.Series(dtype=str)
+    assignments, rows = [], []
+    for number, group in enumerate(groups, start=1):
+        campaign_id = f"C{number:03d}"
+        # The canonical text is the wording most copies share exactly (the campaign's own text).
+        shared = Counter(copy_of[i] for i in group)
+        canonical = min(group, key=lambda i: (-shared[copy_of[i]], ids[i]))
+        canonical_sentences = set(_sentences(bodies[canonical]))
+        edits = [[s for s in _sentences(bodies[i]) if s not in canonical_sentences] for i in group]
+        examples = list(dict.fromkeys(s for e in edits for s in e))[:EDIT_EXAMPLES]
+        type_counts = Counter(str(types.get(ids[i], "") or "not stated") for i in group)
+        summary = f"{sum(1 for e in edits if e)} of {len(group)} copies add or change sentences"
+        rows.append({
+            "campaign_id": campaign_id,
+            "copies": len(group),
+            "canonical_response_id": ids[canonical],
+            "canonical_text": bodies[canonical],
+            "respondent_types": "; ".join(f"{t} ({n})" for t, n in sorted(type_counts.items(), key=lambda tn: (-tn[1], tn[0]))),
+            "distinguishing_edits": summary + (": " + " | ".join(examples) if examples else ""),
+        })
+        assignments += [{"response_id": ids[i], "campaign_id": campaign_id} for i in group]
+    return (
+        pd.DataFrame(assignments, columns=["response_id", "campaign_id"]).sort_values("response_id").reset_index(drop=True),
+        pd.DataFrame(rows, columns=CAMPAIGN_COLUMNS),
+    )
