@@ -25,40 +25,68 @@ their ``statement_id``, ``section_title``, ``sentence_id``, ``align_method`` and
 ``align_evidence`` are ``""``, ``section_id`` is ``<NA>`` and ``align_score`` is NaN, so
 that section 0 always means a real general comment.
 
-Which statement: the one whose configured ``question`` the comment answers. When the
-question is unknown (letters, e-mails): a statement-level heading ("Practice leaders",
-"Question 1"), else the one statement the text names (``statements[].aliases``); else the
-section evidence below decides among all statements. A comment that matches
-``align.all_statements_patterns`` ("both statements") and has no heading, quote or
-reference evidence gets ``*``, as does a general comment whose statement nothing decides.
+Which statement: the one whose configured ``question`` the comment answers, unless the
+comment's first sentence turns to the other statement by name ("I also wanted to add to my
+answer on the leaders statement: …"; not a comparison such as "As with the practice leader
+statement", a point carried over "… apply here too", a sentence that also speaks of "the
+statement" unnamed, or a comment naming its own statement as well). When the question is
+unknown (letters, e-mails), each answer is read in order and the statement is the one last
+set by a statement-level heading ("Practice leaders", "Question 1") or by a comment opening
+on another statement ("Turning to the statement for practice supervisors…"; a comparison
+does not count); a top-level heading of the respondent's own that names no statement and
+no section ("Accreditation") unsets it. Failing those, the one statement the comment names
+(``statements[].aliases``); failing that, the section evidence below decides among all
+statements. A comment matching
+``align.all_statements_patterns`` ("both statements") with no heading, quote or reference
+evidence gets ``*`` and section 0, whatever its question; so does a general comment whose
+statement nothing decides.
 
 Which section, best evidence first:
 
 1. ``heading``: the section part of the heading matches a section title in scope (fuzzy
    ratio of normalised titles >= ``align.heading_min_score``: "decision making" =
-   "decision-making"), or is a section number ("Section 5"). A title shared by two
+   "decision-making"), or holds a title's distinctive words ("Quality assurance";
+   ``token_set_ratio`` >= ``align.reference_min_score``, one section per statement), or is
+   a section number ("Section 5"). A title shared by two
    statements is settled by the question, else by similarity. A heading that matches no
-   section in scope but one of another statement switches to that statement. A heading in
-   ``segment.extra_headings`` ("Additional comments") marks a general comment: only quotes
-   and references then give it a section (and similarity, if
-   ``align.general_headings_use_similarity``).
+   section in scope but one of another statement switches to that statement. A label
+   opening the comment ("Quality assurance: we would like…", at most
+   ``segment.heading_max_words`` words, ``token_set_ratio`` >= ``align.reference_min_score``)
+   counts as a heading. A heading in ``segment.extra_headings`` ("Additional comments")
+   marks a general comment: only quotes and references then give it a section (and
+   similarity, if ``align.general_headings_use_similarity``).
 2. ``quote``: quoted words ('…', "…", ‘…’, “…”, split at ellipses, at least
    ``align.quote_min_chars`` long) match a sentence in scope (rapidfuzz ``partial_ratio`` >=
    ``align.quote_min_score``) and beat every other section's best sentence by
    ``align.quote_margin`` points. Tolerates the drift between the draft respondents quote
-   and the published reference.
-3. ``reference``: the text names a section ("in the quality assurance section", "section 6";
-   ``token_set_ratio`` >= ``align.reference_min_score`` and better than any other section).
+   and the published reference. Skipped for comments about the statement as a whole
+   (``align.general_patterns``: "overall", "throughout the statement", "the statement
+   assumes…", "applies to…"), which quote a section only as an example. A quoted term
+   talked about as wording ("don't use the word 'cases'", "'orthodoxies' is not an
+   accessible term"), however short, is looked up whole-word (plural or not) in the
+   sections in scope: used in one section, it is a quote of that section; used in several,
+   the comment is about the wording throughout (section 0).
+3. ``reference``: the text names a section ("in the quality assurance section", "section 6",
+   "the first section"; ``token_set_ratio`` >= ``align.reference_min_score`` and better than
+   any other section).
 4. ``similarity``: TF-IDF (IDF fitted on the statements' sentences, word 1..
-   ``align.similarity_ngram_max``-grams) cosine between the comment (with its heading) and
-   each section: ``align.similarity_section_weight`` x the whole section's text plus the rest
-   x its closest sentence. The best section must reach ``align.similarity_min_score`` and beat
+   ``align.similarity_ngram_max``-grams, ``align.synonyms`` expanded on both sides)
+   cosine between the comment (with its heading) and each section:
+   ``align.similarity_section_weight`` x the whole section's text plus the rest x its
+   closest sentence. The best section must reach ``align.similarity_min_score`` and beat
    the runner-up by ``align.similarity_margin``. Computed for all comments at once with
-   sparse matrix products.
+   sparse matrix products. ``align.similarity: none`` turns it off. Skipped (the comment
+   stays section 0) for general comments, comments under a general heading, comments that
+   name another statement as a document ("as with the practice leader statement": a
+   comparison is about the statement as a whole), and comments above the first section
+   heading (or first comment opening with a section label) of an answer organised by
+   section headings: respondents put general points first.
 5. ``none``: section 0.
 
 Once the section is known, a quote inside it, else an ordinal pointer ("the final sentence
 of the third paragraph", "in the first sentence") resolved against it, gives ``sentence_id``.
+Identical comments (campaign copies: same text, heading, question, context and position)
+are aligned once.
 """
 
 from __future__ import annotations
@@ -75,7 +103,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from pipeline.config import AlignConfig, Config
 from pipeline.errors import require_columns
 from pipeline.segment import HEADING_PATH_SEPARATOR
-from pipeline.statements import STATEMENT_COLUMNS, normalise_title, strip_markup
+from pipeline.statements import STATEMENT_COLUMNS, normalise_title, strip_markup, word_count
 
 INPUT_COLUMNS = ["comment_id", "question_id", "kind", "heading", "text"]
 ALIGN_COLUMNS = ["statement_id", "section_id", "section_title", "sentence_id", "align_method", "align_score", "align_evidence"]
@@ -117,12 +145,61 @@ _SECTION_NAMED = [
     re.compile(r"\b(?:section|heading)\s+[\"'‘“](?P<name>[^\"'’”]{3,80})[\"'’”]", re.IGNORECASE),
 ]
 _SECTION_NUMBER = re.compile(r"\bsection\s+(?P<num>\d{1,2})\b", re.IGNORECASE)
+_SECTION_ORDINAL = re.compile(rf"\bthe\s+(?P<ord>{_ORDINAL})\s+section\b", re.IGNORECASE)
+# "Quality assurance: we would like…": a label ending in a colon that opens the comment.
+_LEAD_IN = re.compile(r"^\s*(?P<label>[A-Z][A-Za-z ,&'’\-]{2,80}?)\s*:\s+\S")
+# Running text that moves a letter on to another statement: its first sentence names one
+# statement and says "statement", or opens with a transition ("Turning to practice supervisors").
+_TRANSITION = re.compile(
+    r"^(turning|moving on|moving|coming|returning)( now)? to\b|^(in relation|with regard|in respect) to\b|^(regarding|as for)\b",
+    re.IGNORECASE,
+)
+_FIRST_SENTENCE = re.compile(r"^.*?(?:[.!?](?=\s)|$)", re.DOTALL)
+# A statement named in comparison ("As with the practice leader statement, …") is not a move.
+_COMPARISON = re.compile(
+    r"\b(as with|as in|like|unlike|similar(ly)? to|compared (to|with)|as well as|in addition to|also in)\s+(the\s+)?$",
+    re.IGNORECASE,
+)
+# Words showing that a first sentence naming the other statement carries a point over to this
+# one ("Our comments on the practice leader statement apply here too"), rather than turning to it.
+_CARRY_OVER = re.compile(r"\b(here|equally|likewise)\b|\bthe same\b|\b(apply|applies)\s+(also|too)\b", re.IGNORECASE)
+# The comment's own statement, unnamed ("the statement is long and repeats the leader statement").
+_OWN_STATEMENT = re.compile(r"\b(the|this)\s+statement\b", re.IGNORECASE)
+# A quoted term talked about as wording: "the word 'cases'", "'orthodoxies' is not an accessible term".
+_TERM_BEFORE = re.compile(r"\b(words?|terms?|phrases?|expressions?|language|wording|jargon|labels?)\s*$", re.IGNORECASE)
+_TERM_AFTER = re.compile(
+    r"^\W{0,3}\s*(is|are|was|were)\b[^.;:!?]{0,50}?\b(words?|terms?|phrases?|expressions?|language|wording|jargon|labels?)\b",
+    re.IGNORECASE,
+)
+_TERM_WORD = re.compile(r"\b(word|term|phrase|expression|language|wording|jargon|label)s?\b", re.IGNORECASE)
+_TERM_MIN_CHARS = 3  # a quoted term shorter than this ("'a'") is not a term
 _HEADING_NUMBER = re.compile(r"^(?:section|part)?\s*(?P<num>\d{1,2})\s*[).:]?$", re.IGNORECASE)
 # Words that say where, not which: "this section", "the previous section".
 _GENERIC_WORDS = frozenset(
     "the this that these those each every whole same previous next following above below first second third last "
     "final relevant new current draft entire other a an of and in on".split()
 )
+
+
+class SynonymExpander:
+    """Lower-cases a text and adds each listed variant's canonical term after it.
+
+    ``SynonymExpander({"capacity": ["caseload", "caseloads"]})("High caseloads")`` gives
+    ``"high caseloads capacity"``: the comment keeps its own word and also shares the
+    statement's. One regular expression for all variants (longest first, whole words).
+    """
+
+    def __init__(self, synonyms: dict[str, list[str]]):
+        self.synonyms = synonyms
+        self._canonical = {v.lower(): c.lower() for c, variants in synonyms.items() for v in variants if v.strip()}
+        alternatives = "|".join(re.escape(v) for v in sorted(self._canonical, key=len, reverse=True))
+        self._pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])") if alternatives else None
+
+    def __call__(self, text: str) -> str:
+        text = text.lower()
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: f"{m.group(0)} {self._canonical[m.group(0)]}", text)
 
 
 @dataclass(frozen=True)
@@ -136,16 +213,19 @@ class _Index:
     sent_k: np.ndarray  # section row of each sentence; sentences are grouped by section
     sent_id: list[str]
     sent_text: list[str]
-    sent_p: np.ndarray  # paragraph number
-    sent_s: np.ndarray  # sentence number within the paragraph
+    sent_p: np.ndarray  # paragraph number within the section
     sec_start: np.ndarray  # first sentence row of each section
     statement_ids: list[str]
     question_statement: dict[str, str]
     statement_names: dict[str, list[str]]  # normalised titles, aliases and question labels
     statement_mentions: dict[str, re.Pattern]
+    statement_documents: dict[str, re.Pattern]  # the statement named as a document ("the leader statement")
     extra_headings: list[str]
+    lead_in_max_words: int
     all_statements: list[re.Pattern]
+    general: list[re.Pattern]
     vectorizer: TfidfVectorizer | None
+    sec_words: list[str]  # each section's text in lower case, for finding terms
     sec_matrix: object | None  # sparse TF-IDF, one L2-normalised row per section
     sent_matrix: object | None  # sparse TF-IDF, one L2-normalised row per sentence
 
@@ -158,11 +238,12 @@ class _Index:
         sent_k = np.array([k_of[key] for key in keys], dtype=int)
         rows = np.argsort(sent_k, kind="stable")
         frame, sent_k = frame.iloc[rows].reset_index(drop=True), sent_k[rows]
-        parts = frame["sentence_id"].str.extract(r"\.p(\d+)\.s(\d+)$").astype(int)
+        paragraphs = frame["sentence_id"].str.extract(r"\.p(\d+)\.s\d+$")[0].astype(int)
         sec_text = frame.groupby(sent_k, sort=True)["text"].agg(" ".join).tolist()
         titles = frame.groupby(sent_k, sort=True)["section_title"].first().tolist()
         names: dict[str, list[str]] = {}
         mentions: dict[str, re.Pattern] = {}
+        documents: dict[str, re.Pattern] = {}
         for statement in config.statements:
             labels = [statement.title, *statement.aliases]
             labels += [t for q in config.questions if q.id == statement.question for t in (q.text, *q.aliases)]
@@ -170,10 +251,15 @@ class _Index:
             alternatives = [r"\s+".join(re.escape(w) + "s?" for w in normalise_title(a).split()) for a in statement.aliases]
             if alternatives:
                 mentions[statement.id] = re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE)
+            as_documents = [a for a in (statement.title, *statement.aliases) if "statement" in normalise_title(a).split()]
+            as_documents = [r"\s+".join(re.escape(w) + "s?" for w in normalise_title(a).split()) for a in as_documents]
+            if as_documents:
+                documents[statement.id] = re.compile(r"\b(?:" + "|".join(as_documents) + r")\b", re.IGNORECASE)
         cfg = config.align
         vectorizer = sec_matrix = sent_matrix = None
         if cfg.similarity == "tfidf" and len(frame):
             vectorizer = TfidfVectorizer(
+                preprocessor=SynonymExpander(cfg.synonyms),
                 stop_words="english",
                 sublinear_tf=True,
                 ngram_range=(1, cfg.similarity_ngram_max),
@@ -188,16 +274,19 @@ class _Index:
             sent_k=sent_k,
             sent_id=frame["sentence_id"].tolist(),
             sent_text=frame["text"].tolist(),
-            sent_p=parts[0].to_numpy(),
-            sent_s=parts[1].to_numpy(),
+            sent_p=paragraphs.to_numpy(),
             sec_start=np.searchsorted(sent_k, np.arange(len(order))),
             statement_ids=list(dict.fromkeys(s for s, _ in order)),
             question_statement={s.question: s.id for s in config.statements if s.question},
             statement_names=names,
             statement_mentions=mentions,
+            statement_documents=documents,
             extra_headings=[normalise_title(h) for h in config.segment.extra_headings],
+            lead_in_max_words=config.segment.heading_max_words,
             all_statements=[re.compile(p, re.IGNORECASE) for p in cfg.all_statements_patterns],
+            general=[re.compile(p, re.IGNORECASE) for p in cfg.general_patterns],
             vectorizer=vectorizer,
+            sec_words=[t.lower() for t in sec_text],
             sec_matrix=sec_matrix,
             sent_matrix=sent_matrix,
         )
@@ -218,18 +307,30 @@ class _Index:
 
 def quotations(text: str, min_chars: int) -> list[str]:
     """Quoted fragments of ``text`` at least ``min_chars`` long, split at ellipses and ``[...]``."""
+    return [fragment for _, _, fragment in quotation_spans(text, min_chars)]
+
+
+def quotation_spans(text: str, min_chars: int) -> list[tuple[int, int, str]]:
+    """``(start, end, fragment)`` for each fragment :func:`quotations` returns, in order.
+
+    Offsets index ``strip_markup(text)``, so that a caller can read the words around a quotation.
+    """
     plain = strip_markup(text)
-    spans: list[tuple[int, int, str]] = []
+    spans: list[tuple[int, int, int, int]] = []  # match start, match end, quoted words' start and end
     for pattern in _QUOTES:
         for match in pattern.finditer(plain):
-            if not any(start <= match.start() < end for start, end, _ in spans):
-                spans.append((match.start(), match.end(), match.group(1)))
+            if not any(start <= match.start() < end for start, end, _, _ in spans):
+                spans.append((match.start(), match.end(), *match.span(1)))
     fragments = []
-    for _, _, quote in sorted(spans):
-        for piece in _ELLIPSIS.split(quote):
-            piece = piece.strip(" ,.;:-–—()[]")
-            if len(piece) >= min_chars:
-                fragments.append(piece)
+    for _, _, inner_start, inner_end in sorted(spans):
+        quote = plain[inner_start:inner_end]
+        bounds = [0, *(b for gap in _ELLIPSIS.finditer(quote) for b in gap.span()), len(quote)]
+        for start, end in zip(bounds[::2], bounds[1::2]):
+            piece = quote[start:end]
+            words = piece.strip(" ,.;:-–—()[]")
+            if len(words) >= min_chars:
+                offset = inner_start + start + len(piece) - len(piece.lstrip(" ,.;:-–—()[]"))
+                fragments.append((offset, offset + len(words), words))
     return fragments
 
 
@@ -255,10 +356,14 @@ def _similarity(index: _Index, texts: list[str], section_weight: float) -> tuple
 
 
 def _quote_scores(index: _Index, fragments: list[str]) -> np.ndarray:
+    return quote_scores(fragments, index.sent_text)
+
+
+def quote_scores(fragments: list[str], sentences: list[str]) -> np.ndarray:
     """partial_ratio (0-100), fragments x sentences, with rapidfuzz's parallel ``cdist``."""
-    if not fragments or not index.sent_text:
-        return np.zeros((len(fragments), len(index.sent_text)))
-    return process.cdist(fragments, index.sent_text, scorer=fuzz.partial_ratio, processor=utils.default_process, workers=-1)
+    if not fragments or not sentences:
+        return np.zeros((len(fragments), len(sentences)))
+    return process.cdist(fragments, sentences, scorer=fuzz.partial_ratio, processor=utils.default_process, workers=-1)
 
 
 def _heading_sections(index: _Index, title: str, scope: np.ndarray, min_score: float) -> tuple[list[int], float]:
@@ -277,11 +382,14 @@ def _heading_sections(index: _Index, title: str, scope: np.ndarray, min_score: f
     return [int(k) for k in np.flatnonzero(scores == best)], best / 100
 
 
-def _match_heading(index: _Index, title: str, scope: np.ndarray, statement: str | None, min_score: float) -> tuple[list[int], float]:
-    """Sections the heading names in scope; failing that, in one other statement."""
-    hits, score = _heading_sections(index, title, scope, min_score)
+def _match_heading(index: _Index, title: str, scope: np.ndarray, statement: str | None, cfg: AlignConfig) -> tuple[list[int], float]:
+    """Sections the heading names in scope: the whole title, else its words ("Quality
+    assurance"); failing both, a title of one other statement."""
+    hits, score = _heading_sections(index, title, scope, cfg.heading_min_score)
+    if not hits:
+        hits, score = _sections_by_words(index, title, scope, cfg.reference_min_score)
     if not hits and statement is not None:
-        hits, score = _heading_sections(index, title, ~scope, min_score)
+        hits, score = _heading_sections(index, title, ~scope, cfg.heading_min_score)
         if len({index.sec_statement[k] for k in hits}) != 1:
             return [], 0.0
     return hits, score
@@ -294,19 +402,172 @@ def _named_section(index: _Index, text: str, scope: np.ndarray, min_score: float
         hits = np.flatnonzero(scope & (index.sec_number == int(match.group("num"))))
         if len(hits) == 1:
             return int(hits[0]), 1.0, match.group(0)
+    in_scope = np.flatnonzero(scope)
+    if len({index.sec_statement[k] for k in in_scope}) == 1:
+        for match in _SECTION_ORDINAL.finditer(plain):
+            number = _ORDINALS[match.group("ord").lower()]
+            if number <= len(in_scope):
+                return int(in_scope[number - 1 if number > 0 else -1]), 1.0, match.group(0)
     for pattern in _SECTION_NAMED:
         for match in pattern.finditer(plain):
             words = [w for w in normalise_title(match.group("name")).split() if w not in _GENERIC_WORDS]
             if not words:
                 continue
             name = " ".join(words)
-            scores = np.array([fuzz.token_set_ratio(name, key) if inside else 0.0 for key, inside in zip(index.sec_key, scope, strict=True)])
+            scores = np.array(
+                [fuzz.token_set_ratio(name, key) if inside else 0.0 for key, inside in zip(index.sec_key, scope, strict=True)]
+            )
             ranked = np.argsort(-scores)
             best = scores[ranked[0]]
             runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0
             if best >= min_score and best > runner_up:
                 return int(ranked[0]), best / 100, match.group(0).strip()
     return None, 0.0, ""
+
+
+def _sections_by_words(index: _Index, label: str, scope: np.ndarray, min_score: float) -> tuple[list[int], float]:
+    """Sections whose title contains a short label's words ("Quality assurance"), by
+    ``token_set_ratio``; at most one per statement, else the label is too vague."""
+    words = [w for w in normalise_title(label).split() if w not in _GENERIC_WORDS]
+    if not words:
+        return [], 0.0
+    name = " ".join(words)
+    scores = np.array([fuzz.token_set_ratio(name, key) if inside else 0.0 for key, inside in zip(index.sec_key, scope, strict=True)])
+    best = float(scores.max()) if scores.size else 0.0
+    hits = [int(k) for k in np.flatnonzero(scores == best)] if best >= min_score else []
+    if len({index.sec_statement[k] for k in hits}) != len(hits):
+        return [], 0.0
+    return hits, best / 100
+
+
+def _lead_in(index: _Index, text: str, scope: np.ndarray, min_score: float) -> tuple[list[int], float, str]:
+    """Sections a comment's opening label names ("Quality assurance: …"), the score and the label."""
+    match = _LEAD_IN.match(strip_markup(text))
+    if not match or word_count(match.group("label")) > index.lead_in_max_words:
+        return [], 0.0, ""
+    hits, score = _sections_by_words(index, match.group("label"), scope, min_score)
+    return hits, score, match.group("label")
+
+
+def _statement_switch(index: _Index, text: str) -> str | None:
+    """The statement a comment's first sentence moves on to, if it names exactly one."""
+    first = _FIRST_SENTENCE.match(strip_markup(text).strip())
+    sentence = first.group(0) if first else ""
+    named = {
+        s
+        for s, pattern in index.statement_mentions.items()
+        for match in pattern.finditer(sentence)
+        if not _COMPARISON.search(sentence[: match.start()])
+    }
+    if len(named) == 1 and (re.search(r"\bstatement\b", sentence, re.IGNORECASE) or _TRANSITION.search(sentence)):
+        return named.pop()
+    return None
+
+
+def _is_general(index: _Index, text: str) -> bool:
+    """Whether a comment is about the statement as a whole (``align.general_patterns``).
+
+    A first sentence that moves on to a statement ("Turning to the statement for…") is not.
+    """
+    plain = strip_markup(text).strip()
+    if not any(p.search(plain) for p in index.general):
+        return False
+    first = _FIRST_SENTENCE.match(plain)
+    return not (first and _TRANSITION.search(first.group(0)))
+
+
+def _turns_to_other_statement(index: _Index, text: str, own: str) -> str | None:
+    """The other statement a comment answering ``own``'s question explicitly turns to, if any.
+
+    "I also wanted to add to my answer on the leaders statement: …" in the supervisors'
+    box is about the leaders statement. Not a turn: a comparison ("As with the practice
+    leader statement, …"), a point carried over ("… apply here too"), a first sentence that
+    also speaks of "the statement" unnamed (its own), or a comment naming its own statement.
+    """
+    if not any(pattern.search(text) for s, pattern in index.statement_mentions.items() if s != own):
+        return None
+    other = _statement_switch(index, text)
+    if other is None or other == own:
+        return None
+    first = _FIRST_SENTENCE.match(strip_markup(text).strip())
+    sentence = first.group(0) if first else ""
+    unnamed = index.statement_mentions[other].sub(" ", sentence)
+    own_named = own in index.statement_mentions and index.statement_mentions[own].search(text)
+    if _CARRY_OVER.search(sentence) or _OWN_STATEMENT.search(unnamed) or own_named:
+        return None
+    return other
+
+
+def _names_other_statement(index: _Index, text: str, statement: str | None) -> str | None:
+    """Another statement the comment names as a document ("the practice leader statement").
+
+    A comment comparing its statement with another is about the statement as a whole.
+    """
+    if statement is None:
+        return None
+    return next((s for s, pattern in index.statement_documents.items() if s != statement and pattern.search(text)), None)
+
+
+def _term_sections(index: _Index, text: str, scope: np.ndarray) -> tuple[str, list[int]]:
+    """A quoted term the comment talks about as wording, and the sections in scope using it.
+
+    "Please don't use the word 'cases'", "'orthodoxies' is not an accessible term". A term
+    is found in a section's text whole-word, each word with or without a plural ending.
+    Returns ``("", [])`` when the comment quotes no term.
+    """
+    if not _TERM_WORD.search(text):
+        return "", []
+    plain = strip_markup(text)
+    for start, end, fragment in quotation_spans(text, _TERM_MIN_CHARS):
+        before, after = plain[max(0, start - 30) : max(0, start - 1)], plain[end : end + 80]
+        if not (_TERM_BEFORE.search(before) or _TERM_AFTER.match(after)):
+            continue
+        words = re.findall(r"[a-z0-9]+", fragment.lower())
+        if not words:
+            continue
+        singular = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words]
+        pattern = re.compile(r"\b" + r"\W+".join(re.escape(w) + r"(?:s|es)?" for w in singular) + r"\b")
+        return fragment, [int(k) for k in np.flatnonzero(scope) if pattern.search(index.sec_words[k])]
+    return "", []
+
+
+def _statement_contexts(index: _Index, cfg: AlignConfig, rows: list[int], columns: dict[str, list[str]]) -> dict[int, tuple[str, str]]:
+    """For comments whose question is unknown: the statement the answer is on at that point.
+
+    Walking each answer in order, a new statement-level heading ("Practice leaders") or a
+    comment opening on another statement ("Turning to the statement for practice
+    supervisors…") sets the statement for itself and the comments after it. A top-level
+    heading of the respondent's own that names no statement and no section
+    ("Accreditation", "Conclusion") leaves the statement undecided again.
+    """
+    everywhere = np.ones(len(index.sec_title), dtype=bool)
+    contexts: dict[int, tuple[str, str]] = {}
+    answer = part = None
+    context: tuple[str, str] | None = None
+    for i in rows:
+        if columns["question_id"][i] in index.question_statement:
+            continue
+        this_answer = columns["comment_id"][i].rsplit("-", 1)[0]
+        if this_answer != answer:
+            answer, part, context = this_answer, None, None
+        heading = columns["heading"][i]
+        if heading and _statement_part(heading) != part:
+            part = _statement_part(heading)
+            named = _statement_named(index, part, cfg.heading_min_score)
+            if named is not None:
+                context = (named, f"statement heading '{part}'")
+            elif (
+                HEADING_PATH_SEPARATOR not in heading
+                and not _match_heading(index, part, everywhere, None, cfg)[0]
+                and not process.extractOne(normalise_title(part), index.extra_headings, scorer=fuzz.ratio, score_cutoff=cfg.heading_min_score)
+            ):
+                context = None
+        switch = _statement_switch(index, columns["text"][i])
+        if switch is not None:
+            context = (switch, f"moves on to the {switch} statement")
+        if context is not None:
+            contexts[i] = context
+    return contexts
 
 
 def _pointer(text: str) -> tuple[int | None, int | None, str]:
@@ -366,12 +627,16 @@ def align_comments(comments: pd.DataFrame, statements: pd.DataFrame, config: Con
     if rows and len(statements):
         index = _Index.build(statements, config)
 
-        columns = {c: ["" if pd.isna(v) else str(v) for v in out[c].tolist()] for c in ("text", "heading", "question_id")}
-        # Campaign copies share (text, heading, question): each distinct one is aligned once.
-        key_of = {i: (columns["text"][i], columns["heading"][i], columns["question_id"][i]) for i in rows}
+        columns = {c: ["" if pd.isna(v) else str(v) for v in out[c].tolist()] for c in ("comment_id", "text", "heading", "question_id")}
+        contexts = _statement_contexts(index, cfg, rows, columns)
+        before = _before_section_headings(index, cfg, rows, columns)
+        # Campaign copies share (text, heading, question, context, position): each distinct one is aligned once.
+        key_of = {
+            i: (columns["text"][i], columns["heading"][i], columns["question_id"][i], contexts.get(i), i in before) for i in rows
+        }
         keys = list(dict.fromkeys(key_of.values()))
         similarity, closest = _similarity(
-            index, [f"{_section_part(heading)}\n{text}" for text, heading, _ in keys], cfg.similarity_section_weight
+            index, [f"{_section_part(key[1])}\n{key[0]}" for key in keys], cfg.similarity_section_weight
         )
         fragments = {key: quotations(key[0], cfg.quote_min_chars) for key in keys}
         distinct = list(dict.fromkeys(f for found in fragments.values() for f in found))
@@ -384,10 +649,12 @@ def align_comments(comments: pd.DataFrame, statements: pd.DataFrame, config: Con
                 text=key[0],
                 heading=key[1],
                 question=key[2],
+                context=key[3],
                 similarity=similarity[j],
                 closest=closest[j],
                 quotes=[(f, quote_scores[f]) for f in fragments[key]],
                 headings_seen=headings_seen,
+                before_headings=key[4],
             )
             for j, key in enumerate(keys)
         }
@@ -399,6 +666,48 @@ def align_comments(comments: pd.DataFrame, statements: pd.DataFrame, config: Con
     out["section_id"] = out["section_id"].astype("Int64")
     out["align_score"] = out["align_score"].astype("float64")
     return out
+
+
+def _before_section_headings(index: _Index, cfg: AlignConfig, rows: list[int], columns: dict[str, list[str]]) -> set[int]:
+    """Comments that come before the first section heading of an answer that has them.
+
+    A respondent who organises an answer by the statement's sections puts general points
+    first: comments above the first section heading (or above the first comment opening
+    with a section label, "Quality assurance: …") are not placed by similarity. Headings
+    count within the same statement-level heading ("Practice leaders > …"), so each
+    statement of a letter starts afresh.
+    """
+    everywhere = np.ones(len(index.sec_title), dtype=bool)
+    section_heading: dict[str, bool] = {}
+    block_of: dict[str, str] = {}
+
+    def headed(i: int) -> bool:
+        title = _section_part(columns["heading"][i])
+        if title and title not in section_heading:
+            section_heading[title] = bool(_match_heading(index, title, everywhere, None, cfg)[0])
+        if title and section_heading[title]:
+            return True
+        return bool(_lead_in(index, columns["text"][i], everywhere, cfg.reference_min_score)[0])
+
+    def block(heading: str) -> str:
+        if heading not in block_of:
+            part = _statement_part(heading)
+            named = HEADING_PATH_SEPARATOR in heading or _statement_named(index, part, cfg.heading_min_score) is not None
+            block_of[heading] = part if named else ""
+        return block_of[heading]
+
+    answers: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for position, i in enumerate(rows):
+        answer, _, number = columns["comment_id"][i].rpartition("-")
+        order = int(number) if number.isdigit() else position
+        answers.setdefault((answer, block(columns["heading"][i])), []).append((order, i))
+    before: set[int] = set()
+    for members in answers.values():
+        members.sort()
+        flags = [headed(i) for _, i in members]
+        if any(flags):
+            before.update(i for _, i in members[: flags.index(True)])
+    return before
 
 
 def _section_part(heading: str) -> str:
@@ -453,35 +762,42 @@ def _align_one(
     text: str,
     heading: str,
     question: str,
+    context: tuple[str, str] | None,
     similarity: np.ndarray,
     closest: np.ndarray,
     quotes: list[tuple[str, np.ndarray]],
     headings_seen: dict,
+    before_headings: bool = False,
 ) -> dict:
     evidence: list[str] = []
-    # Which statement(s) are in scope.
+    # Which statement(s) are in scope: the question's, unless the comment turns to the other
+    # one; else the answer's context; else the one statement the comment names. "Both
+    # statements" overrides all but a section heading.
     statement = index.question_statement.get(question)
-    explicit_all = False
-    if statement is None and heading:
-        statement = _statement_named(index, _statement_part(heading), cfg.heading_min_score)
-        if statement is not None:
-            evidence.append(f"statement heading '{_statement_part(heading)}'")
-    if statement is None:
-        explicit_all = any(p.search(text) for p in index.all_statements)
+    explicit_all = any(p.search(text) for p in index.all_statements)
+    if statement is not None and not explicit_all:
+        other = _turns_to_other_statement(index, text, statement)
+        if other is not None:
+            statement = other
+            evidence.append(f"turns to the {other} statement")
+    if statement is None and context is not None:
+        statement = context[0]
+        evidence.append(context[1])
+    if statement is None and not explicit_all:
         named = [s for s, pattern in index.statement_mentions.items() if pattern.search(text)]
-        if len(named) == 1 and not explicit_all:
+        if len(named) == 1:
             statement = named[0]
             evidence.append(f"names the {statement} statement")
     scope = index.scope(statement)
 
     chosen: int | None = None
     method, score = AlignMethod.NONE, 0.0
-    # 1. heading
+    # 1. heading, or a label opening the comment
     title = _section_part(heading)
     general_heading = False
     if title:
         if (title, statement) not in headings_seen:
-            headings_seen[(title, statement)] = _match_heading(index, title, scope, statement, cfg.heading_min_score)
+            headings_seen[(title, statement)] = _match_heading(index, title, scope, statement, cfg)
         hits, heading_score = headings_seen[(title, statement)]
         if hits:
             chosen = hits[0] if len(hits) == 1 else max(hits, key=lambda k: similarity[k])
@@ -490,24 +806,54 @@ def _align_one(
         elif process.extractOne(normalise_title(title), index.extra_headings, scorer=fuzz.ratio, score_cutoff=cfg.heading_min_score):
             general_heading = True
             evidence.append(f"general heading '{title}'")
-    # 2. quote
-    if chosen is None:
+    if chosen is None and not explicit_all:
+        hits, label_score, label = _lead_in(index, text, scope, cfg.reference_min_score)
+        if hits:
+            chosen = hits[0] if len(hits) == 1 else max(hits, key=lambda k: similarity[k])
+            method, score = AlignMethod.HEADING, label_score
+            evidence.append(f"heading '{label}:' opening the comment ({score:.2f})")
+    # A comment about the statement as a whole quotes a section only as an example.
+    general = chosen is None and _is_general(index, text)
+    if general:
+        evidence.append("about the statement as a whole")
+    term, term_hits = _term_sections(index, text, scope) if chosen is None and not general else ("", [])
+    if len(term_hits) > 1:
+        general = True
+        evidence.append(f"about the wording '{_short(term)}', used in {len(term_hits)} sections")
+    # 2. quote, or a quoted term used in one section only
+    if chosen is None and not general:
         best = _best_quote(index, cfg, quotes, scope[index.sent_k], cfg.quote_margin)
         if best is not None:
             chosen, method, score = int(index.sent_k[best[2]]), AlignMethod.QUOTE, best[0] / 100
+        elif len(term_hits) == 1:
+            chosen, method, score = term_hits[0], AlignMethod.QUOTE, 1.0
+            evidence.append(f"the wording '{_short(term)}' is used only in {index.describe(chosen)}")
     # 3. a section named in the text
     if chosen is None:
         k, ref_score, phrase = _named_section(index, text, scope, cfg.reference_min_score)
         if k is not None:
             chosen, method, score = k, AlignMethod.REFERENCE, ref_score
             evidence.append(f"reference '{phrase}' → {index.describe(k)} ({score:.2f})")
+    if chosen is None and explicit_all:
+        evidence.append("about all statements")
+        return _result(ALL_STATEMENTS, None, index, "", AlignMethod.NONE, 0.0, evidence)
     # 4. similarity
     if chosen is None and scope.any():
         masked = np.where(scope, similarity, -1.0)
         ranked = np.argsort(-masked, kind="stable")
         top = float(masked[ranked[0]])
         runner_up = max(float(masked[ranked[1]]), 0.0) if len(ranked) > 1 else 0.0
-        allowed = not (general_heading and not cfg.general_headings_use_similarity) and not explicit_all
+        compared = _names_other_statement(index, text, statement)
+        if compared is not None:
+            evidence.append(f"compares with the {compared} statement")
+        if before_headings:
+            evidence.append("before the answer's first section heading")
+        allowed = (
+            not (general_heading and not cfg.general_headings_use_similarity)
+            and not general
+            and compared is None
+            and not before_headings
+        )
         if allowed and top >= cfg.similarity_min_score and top - runner_up >= cfg.similarity_margin:
             chosen, method, score = int(ranked[0]), AlignMethod.SIMILARITY, top
             evidence.append(
@@ -528,22 +874,21 @@ def _align_one(
             paragraph_id, sentence_id = _resolve_pointer(index, chosen, paragraph, sentence)
             if sentence_id or paragraph_id:
                 evidence.append(f"reference '{phrase}' → {sentence_id or paragraph_id}")
-    # The statement.
     if chosen is not None:
-        statement_id = str(index.sec_statement[chosen])
-        section_id, section_title = int(index.sec_number[chosen]), index.sec_title[chosen]
-    else:
-        section_id, section_title = 0, ""
-        if statement is not None:
-            statement_id = statement
-        elif len(index.statement_ids) == 1:
-            statement_id = index.statement_ids[0]
-        else:
-            statement_id = ALL_STATEMENTS
+        return _result(str(index.sec_statement[chosen]), chosen, index, sentence_id, method, score, evidence)
+    if statement is None:
+        statement = index.statement_ids[0] if len(index.statement_ids) == 1 else ALL_STATEMENTS
+    return _result(statement, None, index, sentence_id, method, score, evidence)
+
+
+def _result(
+    statement_id: str, k: int | None, index: _Index, sentence_id: str, method: AlignMethod, score: float, evidence: list[str]
+) -> dict:
+    """The output columns for one comment; ``k`` is the section row, None for section 0."""
     return {
         "statement_id": statement_id,
-        "section_id": section_id,
-        "section_title": section_title,
+        "section_id": 0 if k is None else int(index.sec_number[k]),
+        "section_title": "" if k is None else index.sec_title[k],
         "sentence_id": sentence_id,
         "align_method": method.value,
         "align_score": round(float(score), 4),

@@ -6,7 +6,7 @@ Input ``answers`` (from ingest), one row per answer:
 * ``question_id``: the configured question it answers, ``""`` when unknown (letters, e-mails)
 * ``text``: the whole answer; paragraphs separated by a blank line, a heading on its own line
 
-Output, one row per unit, sorted by ``comment_id`` (answers in input order, then position):
+Output, one row per unit, sorted by ``comment_id``:
 
 ==================  =================================================================
 column              meaning
@@ -16,8 +16,9 @@ comment_id          ``<response_id>-<question_id>-<nn>``: ``unknown`` stands for
                     answer in order, whatever its kind
 response_id         as in the input
 question_id         as in the input (``""`` when unknown)
-kind                ``comment``; ``preamble`` (letterhead, greeting, "X welcomes the
-                    opportunity…"); ``signoff`` (closing lines, sign-off and the signature
+kind                ``comment``; ``preamble`` (letterhead or address block, greeting,
+                    "X welcomes the opportunity…", covering note, forwarded e-mail
+                    headers); ``signoff`` (closing lines, sign-off and the signature
                     block, which redaction reads for names); ``non_comment`` ("No further
                     comments.", "N/A", "See above": counted as answered without comment)
 heading             the heading above the unit, cleaned of numbering and markup; a
@@ -31,30 +32,48 @@ text                the unit's text; attached footnotes and quoted examples foll
 
 Rules, in the order they are tried for each paragraph:
 
-1. Before the first comment, lines above a greeting (``letter.greeting_patterns``) and the
-   greeting itself, and sentences matching ``segment.preamble_patterns``, are preamble.
+0. A run of two or more forwarded e-mail header lines (``segment.header_patterns``:
+   "-----Original Message-----", "From: …", "Subject: …") is preamble, and the forwarded
+   message starts after it: its greeting and preamble are read afresh. A closing block of
+   short lines that starts with a name and holds a job title, an organisation or contact
+   details ("Nadia Rahman / Registered Manager"; ``segment.job_title_words``,
+   ``letter.organisation_words``) is a signature even without a sign-off line.
+1. Before the first comment, the short lines above a greeting (``letter.greeting_patterns``:
+   address, date, subject) and the greeting itself, short opening lines up to the last one
+   with a postcode, phone number or e-mail address (an address block, whatever the
+   greeting), and opening sentences matching ``segment.preamble_patterns``, are preamble.
 2. A line matching ``segment.signoff_patterns`` starts the sign-off; the short lines after it
    (name, job title, address) are its signature block.
 3. A heading is context for the comments under it, not a row: a line that fuzzily matches a
    section title, a statement's title or alias, a question or ``segment.extra_headings``;
    or a short, title-like line (at most ``segment.heading_max_words`` words, capitalised, no
-   sentence punctuation, no first person, no quotation) that is followed by text.
+   sentence punctuation, no first person, no auxiliary or modal verb, no quotation) that is
+   followed by text. A title-like heading of the respondent's own that follows comments
+   written directly under a statement heading is that heading's sibling, not inside it:
+   "Practice leaders / … / Practice supervisors / … / Accreditation" gives "Accreditation",
+   not "Practice supervisors > Accreditation".
 4. A footnote or reference line ("¹ Mcleod, A., 2006, …") joins the comment that cites its
    marker, else the comment above.
 5. A paragraph that carries on a sentence the previous one broke off (page break or line
    wrap) joins it.
-6. A quotation or bullet list after a paragraph ending in ":" or an example cue
-   (``segment.example_cues``), and a bare "For example:", join the comment above; a
-   quotation standing before a comment is joined to the start of that comment.
+6. A list or quotation after a paragraph ending in ":" or an example cue
+   (``segment.example_cues``), and a bare "For example:", join the comment above (list
+   items: bullets, quotations, paragraphs starting in lower case, or any paragraph after an
+   item ending in ";" or ","); a quotation standing before a comment is joined to the start
+   of that comment.
 7. A paragraph that is only non-comments (``segment.non_comments``, fuzzily, and
    ``segment.non_comment_patterns``, or a closed option such as "No") is a ``non_comment``.
 8. Anything else is a ``comment``.
+
+An answer with text but no unit (only headings) gives one ``non_comment`` row, so that it
+is counted. Identical answers (campaign copies) are segmented once.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -73,7 +92,14 @@ from pipeline.statements import (
 
 INPUT_COLUMNS = ["response_id", "question_id", "text"]
 COMMENT_COLUMNS = ["comment_id", "response_id", "question_id", "kind", "heading", "paragraph_index", "text"]
-KINDS = ("comment", "preamble", "signoff", "non_comment")
+
+
+class Kind(StrEnum):
+    COMMENT = "comment"
+    PREAMBLE = "preamble"
+    SIGNOFF = "signoff"
+    NON_COMMENT = "non_comment"
+
 HEADING_PATH_SEPARATOR = " > "
 UNKNOWN_QUESTION = "unknown"
 
@@ -90,9 +116,24 @@ _FINITE_VERB = re.compile(
     r"\b(is|are|was|were|should|must|would|could|can|will|shall|may|might|need|needs|does|do|did|has|have|had)\b",
     re.IGNORECASE,
 )
+# Contact details themselves (an e-mail address, a phone number, a UK postcode), not just the
+# words "phone" or "email": what marks an address block or a signature's contact line.
+_CONTACT_DETAIL = re.compile(r"\S@\S|(?:\+|\b0)\d[\d\s-]{7,}\d|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
+# A line that is a person's name: up to four capitalised words or initials, perhaps with a
+# title ("Dr Eleanor Whitcombe", "J. Smith", "[NAME]" once redacted). Case-sensitive.
+_PERSON_LINE = re.compile(
+    r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Cllr|Councillor|Sir|Dame|Rev)\.?\s+)?"
+    r"(?:[A-Z][\w'’\-]*\.?|\[NAME\])(?:\s+(?:[A-Z][\w'’\-]*\.?|\[NAME\])){0,3}$"
+)
 _SUPERSCRIPT_TO_DIGIT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
-# Longest known heading line: question texts run to about 30 words.
-_KNOWN_HEADING_MAX_WORDS = 40
+# A line can match a known heading (section title, question, alias) only if it is at most
+# this many times as long as the longest of them (numbering, markup, a typo or two).
+_KNOWN_HEADING_SLACK = 1.5
+# A hard-wrapped block (e-mail, PDF text): lines of at most _WRAP_MAX_WIDTH characters; a line
+# at least _WRAP_MIN_CHARS long and _WRAP_FILL of the longest line was wrapped, not ended.
+_WRAP_MAX_WIDTH = 100
+_WRAP_MIN_CHARS = 40
+_WRAP_FILL = 0.75
 # Characters per word, generously: a paragraph longer than this many per allowed word is
 # too long to be a heading, whatever its word count (a cheap test before counting).
 _MAX_WORD_CHARS = 15
@@ -107,12 +148,15 @@ class _Rules:
     section_titles: list[str]  # normalised
     statement_headings: list[str]  # normalised statement titles/aliases and question texts/aliases
     extra_headings: list[str]  # normalised
+    known_max_chars: int  # longer lines cannot match a known heading
     non_comments: list[str]  # normalised
     non_comment_min_score: float
     non_comment_patterns: list[re.Pattern]
     greeting_patterns: list[re.Pattern]
     preamble_patterns: list[re.Pattern]
     signoff_patterns: list[re.Pattern]
+    header_patterns: list[re.Pattern]
+    signature_words: frozenset[str]  # job-title and organisation words (lower case)
     example_cues: list[str]
     example_intros: frozenset[str]  # the cues, normalised like a paragraph
 
@@ -130,18 +174,22 @@ class _Rules:
             statement_headings += [question.text, *question.aliases]
         options = [option for question in config.questions for option in question.options]
         titles = statements["section_title"].drop_duplicates().tolist() if len(statements) else []
+        longest_heading = max(map(len, [*statement_headings, *titles, *seg.extra_headings]), default=0)
         return cls(
             heading_min_score=config.align.heading_min_score,
             heading_max_words=seg.heading_max_words,
             section_titles=[normalise_title(t) for t in titles],
             statement_headings=[normalise_title(t) for t in statement_headings],
             extra_headings=[normalise_title(t) for t in seg.extra_headings],
+            known_max_chars=int(_KNOWN_HEADING_SLACK * longest_heading),
             non_comments=sorted({_normalise_phrase(t) for t in [*seg.non_comments, *options]}),
             non_comment_min_score=seg.non_comment_min_score,
             non_comment_patterns=compile_all(seg.non_comment_patterns),
             greeting_patterns=compile_all(config.letter.greeting_patterns),
             preamble_patterns=compile_all(seg.preamble_patterns),
             signoff_patterns=compile_all(seg.signoff_patterns),
+            header_patterns=compile_all(seg.header_patterns),
+            signature_words=frozenset(w.lower() for w in [*seg.job_title_words, *config.letter.organisation_words]),
             example_cues=[c.lower() for c in seg.example_cues],
             example_intros=frozenset(_normalise_phrase(c) for c in seg.example_cues),
         )
@@ -149,7 +197,7 @@ class _Rules:
 
 @dataclass
 class _Unit:
-    kind: str
+    kind: Kind
     heading: str
     paragraph_index: int
     parts: list[str] = field(default_factory=list)  # source paragraphs, already joined where split
@@ -191,8 +239,12 @@ def source_paragraphs(text: str, heading_max_words: int) -> list[str]:
         current = lines[0]
         previous_line = lines[0]
         for line in lines[1:]:
-            wrapped = 40 <= len(previous_line) and longest <= 100 and len(previous_line) >= 0.75 * longest
-            if _BULLET.match(line) or _FOOTNOTE.match(line) and _is_footnote(line):
+            wrapped = (
+                len(previous_line) >= _WRAP_MIN_CHARS
+                and longest <= _WRAP_MAX_WIDTH
+                and len(previous_line) >= _WRAP_FILL * longest
+            )
+            if _BULLET.match(line) or _is_footnote(line):
                 joined = False
             elif wrapped and not (ends_sentence(previous_line) and word_count(previous_line) <= heading_max_words):
                 joined = True
@@ -250,7 +302,7 @@ def _is_quotation(paragraph: str) -> bool:
 
 
 def _title_like(paragraph: str, rules: _Rules) -> bool:
-    """Short, capitalised, no sentence punctuation, no first person, no quotation."""
+    """Short, capitalised, no sentence punctuation, no first person, no auxiliary or modal verb, no quotation."""
     if len(paragraph) > _MAX_WORD_CHARS * rules.heading_max_words:
         return False
     title = clean_heading(paragraph)
@@ -271,9 +323,7 @@ def _best(query: str, choices: list[str], cutoff: float) -> bool:
 
 def _known_heading(paragraph: str, rules: _Rules) -> str | None:
     """``"statement"`` or ``"section"`` when the line matches a heading the config or statements know."""
-    if len(paragraph) > _MAX_WORD_CHARS * _KNOWN_HEADING_MAX_WORDS or word_count(paragraph) > _KNOWN_HEADING_MAX_WORDS:
-        return None
-    if _is_quotation(paragraph):
+    if len(paragraph) > rules.known_max_chars or _is_quotation(paragraph):
         return None
     key = normalise_title(paragraph)
     if not key:
@@ -318,6 +368,19 @@ def _invites_example(text: str, rules: _Rules) -> bool:
     return any(cue in last_sentence for cue in rules.example_cues)
 
 
+def _is_list_item(paragraph: str, previous: str) -> bool:
+    """An item of a list or a quotation, after a paragraph that announced one (or after an item).
+
+    A bullet, a quotation, a paragraph starting in lower case, or any paragraph after an item
+    that ended in ";" or "," or "and"/"or" (the list goes on).
+    """
+    plain = strip_markup(paragraph).lstrip()
+    if _BULLET.match(paragraph) or _is_quotation(paragraph) or (plain and plain[0].islower()):
+        return True
+    tail = strip_markup(previous).rstrip()
+    return tail.endswith((";", ",")) or bool(re.search(r"\b(and|or)$", tail))
+
+
 def _is_example_intro(paragraph: str, rules: _Rules) -> bool:
     """A bare cue on its own line: "For example:", "e.g."."""
     return len(paragraph) <= 30 and _normalise_phrase(paragraph) in rules.example_intros
@@ -329,7 +392,8 @@ def _is_example_intro(paragraph: str, rules: _Rules) -> bool:
 
 
 def _headings(paragraphs: list[str], rules: _Rules) -> dict[int, str]:
-    """Which paragraphs are headings, and of which level (``statement`` or ``section``).
+    """Which paragraphs are headings, and of which kind: ``statement`` or ``section`` (a
+    heading the config or statements know), or ``title`` (the respondent's own).
 
     A known heading always is one. A title-like line is one when a run of title-like lines
     it belongs to is followed by a paragraph of text.
@@ -348,7 +412,7 @@ def _headings(paragraphs: list[str], rules: _Rules) -> dict[int, str]:
         while j < len(paragraphs) and title_like[j]:
             j += 1
         if j < len(paragraphs) and not _is_footnote(paragraphs[j]):
-            headings[i] = "section"
+            headings[i] = "title"
     return headings
 
 
@@ -362,12 +426,76 @@ def _preamble_split(paragraph: str, rules: _Rules) -> tuple[str, str]:
 
 
 def _signature_line(paragraph: str, rules: _Rules) -> bool:
-    return word_count(paragraph) <= rules.heading_max_words or bool(_CONTACT.search(paragraph)) and word_count(paragraph) <= 3 * rules.heading_max_words
+    """A line of a signature block: short, or a contact line (e-mail, phone, postcode)."""
+    words = word_count(paragraph)
+    return words <= rules.heading_max_words or (bool(_CONTACT.search(paragraph)) and words <= 3 * rules.heading_max_words)
 
 
 def _letterhead_line(paragraph: str, rules: _Rules) -> bool:
     """A line of an address block, date or subject line above a letter's greeting."""
     return word_count(paragraph) <= 2 * rules.heading_max_words
+
+
+def _header_block(paragraphs: list[str], rules: _Rules) -> set[int]:
+    """Paragraphs of forwarded e-mail headers: runs of at least two lines matching
+    ``segment.header_patterns`` ("-----Original Message-----", "From: …", "Subject: …")."""
+    matching = [word_count(p) <= 2 * rules.heading_max_words and _matches(rules.header_patterns, p) for p in paragraphs]
+    block: set[int] = set()
+    i = 0
+    while i < len(paragraphs):
+        j = i
+        while j < len(paragraphs) and matching[j]:
+            j += 1
+        if j - i >= 2:
+            block.update(range(i, j))
+        i = j + 1
+    return block
+
+
+def _address_block_end(paragraphs: list[str], rules: _Rules) -> int:
+    """How many opening paragraphs are an address or contact block, whatever the greeting.
+
+    The block is the run of short opening lines (at most ``segment.heading_max_words``
+    words) up to the last one with contact details: a postcode, phone number or e-mail
+    address ("14 Mill Lane / Oakham / LE15 6RT / tel 07700 900461"). 0 when there is none.
+    """
+    end = 0
+    for i, paragraph in enumerate(paragraphs):
+        if word_count(paragraph) > rules.heading_max_words or _matches(rules.signoff_patterns, paragraph):
+            break
+        if _CONTACT_DETAIL.search(paragraph):
+            end = i + 1
+    return end
+
+
+def _signature_shaped(paragraph: str, rules: _Rules) -> bool:
+    """A short line that is not a sentence, or a contact line."""
+    words = word_count(paragraph)
+    if _CONTACT_DETAIL.search(paragraph):
+        return words <= 3 * rules.heading_max_words
+    return 0 < words <= rules.heading_max_words and not ends_sentence(paragraph)
+
+
+def _trailing_signature(paragraphs: list[str], headings: dict[int, str], rules: _Rules) -> int:
+    """Where a signature block with no sign-off line starts; ``len(paragraphs)`` when none.
+
+    The closing run of short lines that are not sentences, from its first line that is a
+    name ("Nadia Rahman", "Mark"), when a later line of the run is a job title, an
+    organisation or contact details (``segment.job_title_words``,
+    ``letter.organisation_words``, a phone number…): "Nadia Rahman / Registered Manager".
+    A closing list of short topics ("Reflective practice / Caseload weighting") is not one.
+    """
+    n = len(paragraphs)
+    start = n
+    while start > 1 and start - 1 not in headings and _signature_shaped(paragraphs[start - 1], rules):
+        start -= 1
+    for first in range(start, n - 1):
+        if not _PERSON_LINE.match(strip_markup(paragraphs[first]).strip().rstrip(",")):
+            continue
+        rest = paragraphs[first + 1 :]
+        if any(_CONTACT_DETAIL.search(line) or rules.signature_words & set(re.findall(r"[a-z]+", line.lower())) for line in rest):
+            return first
+    return n
 
 
 def _plain_text_follows(paragraphs: list[str], i: int, headings: dict[int, str], rules: _Rules) -> bool:
@@ -388,8 +516,15 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
     paragraphs = source_paragraphs(text, rules.heading_max_words)
     headings = _headings(paragraphs, rules)
     greeting = next((i for i, p in enumerate(paragraphs) if _matches(rules.greeting_patterns, p)), None)
+    headers = _header_block(paragraphs, rules)
+    address_end = _address_block_end(paragraphs, rules)
+    signature_start = _trailing_signature(paragraphs, headings, rules)
     units: list[_Unit] = []
     statement_heading = section_heading = ""
+    # Whether comments sit directly under the statement heading, and whether a section
+    # heading came under it: an unknown heading after direct comments is the statement
+    # heading's sibling ("Practice leaders / Practice supervisors / Accreditation").
+    under_statement = {"comments": False, "sections": False}
     last_comment: _Unit | None = None  # the comment a broken sentence could carry on
     pending_quote: tuple[int, str] | None = None  # a quotation waiting for the comment it introduces
     in_signature = False
@@ -399,8 +534,8 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
     def heading_path() -> str:
         return HEADING_PATH_SEPARATOR.join(h for h in (statement_heading, section_heading) if h)
 
-    def add(kind: str, index: int, part: str) -> _Unit:
-        if units and units[-1].kind == kind and kind in ("preamble", "signoff"):
+    def add(kind: Kind, index: int, part: str) -> _Unit:
+        if units and units[-1].kind == kind and kind in (Kind.PREAMBLE, Kind.SIGNOFF):
             units[-1].parts.append(part)
             return units[-1]
         unit = _Unit(kind, heading_path(), index, [part])
@@ -408,23 +543,35 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
         return unit
 
     for i, paragraph in enumerate(paragraphs):
+        if i in headers:
+            # A forwarded message starts: its greeting and preamble are read afresh.
+            add(Kind.PREAMBLE, i, paragraph)
+            in_signature, seen_comment, last_comment, attach_following = False, False, None, False
+            greeting = next((j for j in range(i + 1, len(paragraphs)) if _matches(rules.greeting_patterns, paragraphs[j])), None)
+            continue
+        if i >= signature_start:
+            add(Kind.SIGNOFF, i, paragraph)
+            continue
         if in_signature:
             if _signature_line(paragraph, rules) and not _matches(rules.greeting_patterns, paragraph):
-                add("signoff", i, paragraph)
+                add(Kind.SIGNOFF, i, paragraph)
                 continue
             in_signature = False
         if not seen_comment and greeting is not None and (i == greeting or i < greeting and _letterhead_line(paragraph, rules)):
-            add("preamble", i, paragraph)
+            add(Kind.PREAMBLE, i, paragraph)
+            continue
+        if not seen_comment and i < address_end:
+            add(Kind.PREAMBLE, i, paragraph)
             continue
         if not seen_comment and _matches(rules.preamble_patterns, paragraph):
             preamble, rest = _preamble_split(paragraph, rules)
             if preamble:
-                add("preamble", i, preamble)
+                add(Kind.PREAMBLE, i, preamble)
                 if not rest:
                     continue
                 paragraph = rest
         if _matches(rules.signoff_patterns, paragraph) and (seen_comment or units):
-            add("signoff", i, paragraph)
+            add(Kind.SIGNOFF, i, paragraph)
             in_signature = True
             last_comment, attach_following = None, False
             continue
@@ -432,13 +579,17 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
             cleaned = strip_markup(paragraph).strip().rstrip(":").strip()
             if headings[i] == "statement":
                 statement_heading, section_heading = cleaned, ""
+                under_statement.update(comments=False, sections=False)
             else:
+                if headings[i] == "title" and statement_heading and under_statement["comments"] and not under_statement["sections"]:
+                    statement_heading = ""
+                under_statement["sections"] = True
                 section_heading = cleaned
             last_comment, attach_following = None, False
             continue
         if _is_footnote(paragraph):
             marker = _footnote_marker(paragraph)
-            comments = [u for u in units if u.kind == "comment"]
+            comments = [u for u in units if u.kind == Kind.COMMENT]
             citing = next((u for u in reversed(comments) if marker and _cites("\n".join(u.parts), marker)), None)
             target = citing or (comments[-1] if comments else None)
             if target is not None:
@@ -448,12 +599,13 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
             last_comment.parts[-1] += " " + paragraph
             attach_following = _invites_example(paragraph, rules)
             continue
-        if last_comment is not None and (attach_following and (_is_quotation(paragraph) or _BULLET.match(paragraph)) or _is_example_intro(paragraph, rules)):
+        announced = attach_following and _is_list_item(paragraph, last_comment.last) if last_comment else False
+        if last_comment is not None and (announced or _is_example_intro(paragraph, rules)):
             last_comment.parts.append(paragraph)
             attach_following = True
             continue
         if _is_non_comment(paragraph, rules):
-            add("non_comment", i, paragraph)
+            add(Kind.NON_COMMENT, i, paragraph)
             last_comment, attach_following = None, False
             continue
         if _is_quotation(paragraph) and pending_quote is None and _plain_text_follows(paragraphs, i, headings, rules):
@@ -463,15 +615,17 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
         if pending_quote is not None:
             index, parts = pending_quote[0], [pending_quote[1], paragraph]
             pending_quote = None
-        unit = _Unit("comment", heading_path(), index, parts)
+        unit = _Unit(Kind.COMMENT, heading_path(), index, parts)
         units.append(unit)
         last_comment, seen_comment = unit, True
+        if statement_heading and not section_heading:
+            under_statement["comments"] = True
         attach_following = _invites_example(paragraph, rules)
     if pending_quote is not None:
-        units.append(_Unit("comment", heading_path(), pending_quote[0], [pending_quote[1]]))
+        units.append(_Unit(Kind.COMMENT, heading_path(), pending_quote[0], [pending_quote[1]]))
     if not units and paragraphs:
         # Only headings: the answer was given, but says nothing to analyse.
-        units.append(_Unit("non_comment", "", 0, ["\n".join(paragraphs)]))
+        units.append(_Unit(Kind.NON_COMMENT, "", 0, ["\n".join(paragraphs)]))
     return units
 
 
@@ -511,7 +665,7 @@ def segment_comments(answers: pd.DataFrame, statements: pd.DataFrame, config: Co
                     "comment_id": f"{response_id}-{question_id or UNKNOWN_QUESTION}-{nn:0{width}d}",
                     "response_id": response_id,
                     "question_id": question_id,
-                    "kind": unit.kind,
+                    "kind": unit.kind.value,
                     "heading": unit.heading,
                     "paragraph_index": unit.paragraph_index,
                     "text": unit.text(),

@@ -21,8 +21,10 @@ How a statement is read:
   turned into markdown first). The section level is the shallowest markdown level with at
   least two headings, else numbered headings, else bold ones, else plain title-like lines.
 * A contents list (after a "Contents" line, or any heading with no text under it) and
-  everything before the first section (front matter) are skipped; so is publication
-  boilerplate (copyright, licence, "About this publication", reference numbers).
+  everything before the first section (front matter) are skipped; so are publication
+  boilerplate (copyright, licence, "About this publication", reference numbers) and lines
+  printed more than once (running headers and footers).
+* A bullet point is text however short it is; so is a short unmarked line inside a section.
 * A paragraph broken mid-sentence by a page break is one paragraph; in a bulleted section
   a nested bullet or an unbulleted paragraph continues the bullet above it.
 * Sentences come from spaCy's rule-based ``sentencizer``.
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,10 +222,12 @@ def _heading_kind(line: str, max_words: int) -> str | None:
     match = _MD_HEADING.match(stripped)
     if match:
         return f"md{len(match.group(1))}"
-    body = _BULLET_ONLY.sub("", stripped)
-    body = re.sub(r"^\d{1,2}\s*[).:]?\s+", "", body)
+    unbulleted = _BULLET_ONLY.sub("", stripped)
+    body = re.sub(r"^\d{1,2}\s*[).:]?\s+", "", unbulleted)
     if re.fullmatch(r"(\*\*|__).+\1:?", body):
         return "bold"
+    if unbulleted != stripped:
+        return None  # a bullet point, however short, is text
     if _NUMBERED_LINE.match(stripped):
         return "numbered"
     return "plain"
@@ -271,12 +276,15 @@ def _choose_section_kind(lines: list[_Line]) -> str | None:
 
 def _sections(text: str, back_matter: tuple[str, ...], max_heading_words: int) -> list[_Section]:
     back = [re.compile(p, re.IGNORECASE) for p in back_matter]
+    raw_lines = [raw.rstrip() for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    raw_lines = [raw for raw in raw_lines if raw.strip() and not _is_noise(raw)]
     lines: list[_Line] = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if not raw.strip() or _is_noise(raw):
-            continue
+    for raw in raw_lines:
         kind = _heading_kind(raw, max_heading_words)
-        lines.append(_Line(raw.rstrip(), kind, clean_heading(raw) if kind else ""))
+        lines.append(_Line(raw, kind, clean_heading(raw) if kind else ""))
+    # A text line printed more than once is a running header or footer.
+    counts = Counter(" ".join(line.text.split()) for line in lines if line.kind in (None, "plain"))
+    lines = [line for line in lines if line.kind not in (None, "plain") or counts[" ".join(line.text.split())] == 1]
     lines = _drop_contents(lines)
     kind = _choose_section_kind(lines)
     if kind is None:
@@ -289,8 +297,8 @@ def _sections(text: str, back_matter: tuple[str, ...], max_heading_words: int) -
         elif any(p.search(strip_markup(line.text).strip()) for p in back):
             if i > last_heading:
                 break  # boilerplate after the last heading ends the statement
-        elif sections and not line.kind:
-            sections[-1].lines.append(line.text)
+        elif sections and line.kind in (None, "plain"):
+            sections[-1].lines.append(line.text)  # a short line without a full stop is text too
     # A heading with no text under it is a contents entry or a running title; when a title
     # repeats, the last occurrence with text is the section.
     kept: dict[str, _Section] = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.align import ALIGN_COLUMNS, align_comments, quotations
+from pipeline.align import ALIGN_COLUMNS, SynonymExpander, align_comments, quotations
 from pipeline.config import load_config
 from pipeline.errors import StageInputError
 from pipeline.segment import segment_comments
@@ -113,7 +113,8 @@ def test_pointers_resolve_against_the_section_in_scope(aligned):
 
 
 def test_general_comments_and_method_counts(aligned):
-    assert aligned["align_method"].value_counts().to_dict() == {"heading": 29, "none": 3, "quote": 1, "similarity": 1}
+    # The two comments above each answer's first section heading are general, not placed by similarity.
+    assert aligned["align_method"].value_counts().to_dict() == {"heading": 29, "none": 5}
     additional = one(aligned, "As with Practice Leaders, Practice Supervisors should not only")
     assert (additional["section_id"], additional["section_title"], additional["align_method"]) == (0, "", "none")
     assert additional["statement_id"] == "practice_supervisors"
@@ -222,3 +223,193 @@ def test_aligning_many_comments_takes_seconds(config, statements, comments):
     elapsed = time.perf_counter() - start
     assert len(result) == 300 * len(comments)  # 10,200 distinct comments
     assert elapsed < 10, f"{elapsed:.1f}s"
+
+
+def test_label_opening_the_comment_counts_as_a_heading(config, statements):
+    rows = align_texts(config, statements, [("q2", "", "Developing practitioners: supervisors need protected time for their own learning.")])
+    row = rows.iloc[0]
+    assert (row["statement_id"], row["section_id"], row["align_method"]) == ("practice_supervisors", 2, "heading")
+    assert row["align_evidence"].startswith("heading 'Developing practitioners:' opening the comment")
+
+
+def test_ordinal_section_is_a_reference(config, statements):
+    rows = align_texts(config, statements, [("q1", "", "We suggest that the first section refers to corporate parenting.")])
+    assert rows[["section_id", "align_method"]].values.tolist() == [[1, "reference"]]
+
+
+def test_comment_about_the_statement_as_a_whole_stays_general_despite_a_quote(config, statements):
+    text = "Overall we agree with the direction of travel, for example that leaders are a 'highly visible and highly valued figure'."
+    row = align_texts(config, statements, [("q1", "", text)]).iloc[0]
+    assert (row["section_id"], row["align_method"]) == (0, "none")
+    assert "about the statement as a whole" in row["align_evidence"]
+
+
+def test_both_statements_overrides_the_question_unless_a_section_is_named(config, statements):
+    rows = align_texts(
+        config,
+        statements,
+        [
+            ("q2", "", "Both statements should say more about advocacy for children."),
+            ("q2", "Effective use of power and authority", "Both statements should say more about advocacy for children."),
+        ],
+    )
+    assert rows[["statement_id", "section_id"]].values.tolist() == [["*", 0], ["practice_supervisors", 4]]
+
+
+def test_letter_running_text_moves_on_to_the_other_statement(config, statements):
+    rows = align_texts(
+        config,
+        statements,
+        [
+            ("", "Practice leaders", "Leaders must prioritise budgets to meet demand."),
+            ("", "Practice leaders", "As with the practice supervisors statement, supervision matters here too."),
+            ("", "Practice leaders", "Leaders should also secure legal and financial services for the organisation."),
+            ("", "Practice leaders", "Turning to the statement for practice supervisors, we welcome it."),
+            ("", "Practice leaders", "Peer supervision and group case consultation help identify bias."),
+        ],
+    )
+    assert rows["statement_id"].tolist() == ["practice_leaders"] * 3 + ["practice_supervisors"] * 2
+    assert rows["section_id"].iloc[-1] == 7
+    assert rows["align_evidence"].iloc[-1].startswith("moves on to the practice_supervisors statement")
+
+
+def test_abbreviated_or_near_headings(config, statements):
+    rows = align_texts(
+        config,
+        statements,
+        [
+            ("q1", "Quality assurance", "Children placed out of area should be asked too."),
+            ("q2", "Decision making", "Decisions should be explained to children."),
+            ("q1", "5) Support effective decision-making:", "Decisions should be explained to children."),
+            ("q1", "Section 3", "Budgets matter."),
+        ],
+    )
+    assert rows[["statement_id", "section_id", "align_method"]].values.tolist() == [
+        ["practice_leaders", 6, "heading"],
+        ["practice_supervisors", 5, "heading"],
+        ["practice_leaders", 5, "heading"],
+        ["practice_leaders", 3, "heading"],
+    ]
+
+
+def test_comment_before_the_first_section_heading_is_not_placed_by_similarity(config, statements):
+    opening = "Prioritising budgets to meet demand must not come before children's outcomes."
+    headed = align_texts(config, statements, [("q1", "", opening), ("q1", "Quality assurance and improvement", "Audit matters.")])
+    assert headed[["section_id", "align_method"]].values.tolist() == [[0, "none"], [6, "heading"]]
+    assert "before the answer's first section heading" in headed["align_evidence"].iloc[0]
+    # Without a section heading in the answer, or after the first one, similarity places it.
+    alone = align_texts(config, statements, [("q1", "", opening)])
+    after = align_texts(config, statements, [("q1", "Quality assurance and improvement", "Audit matters."), ("q1", "Additional comments", "x"), ("q1", "", opening)])
+    assert alone[["section_id", "align_method"]].values.tolist() == [[3, "similarity"]]
+    assert after[["section_id", "align_method"]].iloc[2].tolist() == [3, "similarity"]
+
+
+def test_a_label_opening_a_later_comment_counts_as_the_first_section_heading(config, statements):
+    rows = align_texts(
+        config,
+        statements,
+        [("q1", "", "Prioritising budgets to meet demand must not come before children's outcomes."), ("q1", "", "Quality assurance: audit matters.")],
+    )
+    assert rows[["section_id", "align_method"]].values.tolist() == [[0, "none"], [6, "heading"]]
+
+
+def test_comment_turning_to_the_other_statement_takes_that_statement(config, statements):
+    text = "I also wanted to add to my answer on the leaders statement: leaders need to back their staff when decisions go wrong."
+    row = align_texts(config, statements, [("q2", "", text)]).iloc[0]
+    assert row["statement_id"] == "practice_leaders"
+    assert row["align_evidence"].startswith("turns to the practice_leaders statement")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As with the practice leader statement, the focus is on safety rather than care.",  # a comparison
+        "Our comments on who the practice leader statement is for apply here too.",  # carried over
+        "Taken as a whole the statement is long and repeats the practice leader statement.",  # its own, unnamed
+        "The supervisor statement is much closer to practice than the leader statement.",  # names its own too
+    ],
+)
+def test_naming_the_other_statement_without_turning_to_it_keeps_the_question(config, statements, text):
+    row = align_texts(config, statements, [("q2", "", text)]).iloc[0]
+    assert (row["statement_id"], row["section_id"], row["align_method"]) == ("practice_supervisors", 0, "none")
+
+
+def test_comparing_with_the_other_statement_makes_a_comment_general(config, statements):
+    compared = "As with the practice leader statement, supervisors should reflect on the emotional impact of the work."
+    role = "Supervisors should work with practice leaders to reflect on the emotional impact of the work."  # a role, not the document
+    rows = align_texts(config, statements, [("q2", "", compared), ("q2", "", role)])
+    assert rows[["section_id", "align_method"]].iloc[0].tolist() == [0, "none"]
+    assert "compares with the practice_leaders statement" in rows["align_evidence"].iloc[0]
+    assert rows["align_method"].iloc[1] == "similarity"
+
+
+def test_a_term_used_in_several_sections_is_about_the_wording_throughout(config, statements):
+    rows = align_texts(
+        config,
+        statements,
+        [
+            ("q2", "", "Also please don't use the word 'cases'. We are not cases."),  # case(s): sections 4, 6 and 7
+            ("q1", "", "We think 'orthodoxies' is not a particularly accessible term."),  # section 3 only
+            ("q1", "", "Leaders should challenge 'orthodoxies' in their budgets."),  # quoted, but not talked about as wording
+        ],
+    )
+    assert rows[["statement_id", "section_id", "align_method"]].values.tolist()[:2] == [
+        ["practice_supervisors", 0, "none"],
+        ["practice_leaders", 3, "quote"],
+    ]
+    assert "about the wording 'cases', used in 3 sections" in rows["align_evidence"].iloc[0]
+    assert "wording" not in rows["align_evidence"].iloc[2]
+
+
+@pytest.mark.parametrize(
+    ("text", "general"),
+    [
+        ("The statement assumes that supervisors work in local authority teams.", True),
+        ("Reading this statement I don't recognise my managers. It reads like a job advert.", True),
+        ("We would like the statement to say that it applies to fostering agencies too.", True),
+        ("We support accreditation but the timetable is too short.", True),
+        ("The statement should say that performance management is not the same as supervision.", False),
+    ],
+)
+def test_comments_about_the_statement_itself_are_general(config, statements, text, general):
+    row = align_texts(config, statements, [("q2", "", text)]).iloc[0]
+    assert ("about the statement as a whole" in row["align_evidence"]) is general
+    if general:
+        assert (row["section_id"], row["align_method"]) == (0, "none")
+
+
+def test_the_final_statements_in_the_plural_means_all_statements(config, statements):
+    rows = align_texts(
+        config,
+        statements,
+        [("q2", "", "Please publish the assessment arrangements alongside the final statements."), ("q2", "", "The statements of practice are vague.")],
+    )
+    assert rows["statement_id"].tolist() == ["*", "practice_supervisors"]
+
+
+def test_synonyms_add_the_canonical_term_and_match_whole_words():
+    expand = SynonymExpander({"capacity": ["caseload", "caseloads"], "children in care": ["LAC", "looked after"]})
+    assert expand("High Caseloads for LAC teams") == "high caseloads capacity for lac children in care teams"
+    assert expand("caseloadsx, lacking, well looked-after-ness") == "caseloadsx, lacking, well looked-after-ness"
+    assert SynonymExpander({})("Same Text") == "same text"
+
+
+def test_synonyms_from_config_change_similarity(config, statements):
+    text = [("q2", "", "Caseloads must be manageable so that workers have time for each family.")]
+    with_synonyms = align_texts(config, statements, text).iloc[0]
+    without = align_texts(config.model_copy(update={"align": config.align.model_copy(update={"synonyms": {}})}), statements, text).iloc[0]
+    assert with_synonyms["align_score"] != without["align_score"]
+
+
+def test_an_own_top_level_heading_in_a_letter_leaves_the_statement_open(config, statements):
+    rows = align_texts(
+        config,
+        statements,
+        [
+            ("", "Practice supervisors", "We broadly support the statement for practice supervisors."),
+            ("", "Accreditation", "A national scheme may not improve practice; evaluate it before any roll-out."),
+            ("", "Practice supervisors", "We broadly support the statement for practice supervisors."),
+            ("", "Practice supervisors > Caseloads", "Supervisors need manageable caseloads."),
+        ],
+    )
+    assert rows["statement_id"].tolist() == ["practice_supervisors", "*", "practice_supervisors", "practice_supervisors"]

@@ -242,3 +242,129 @@ def test_campaign_copies_get_their_own_ids(config, statements):
     answers = pd.DataFrame({"response_id": ["a", "b"], "question_id": ["q2", "q2"], "text": [text, text]})
     rows = segment_comments(answers, statements, config)
     assert rows["comment_id"].tolist() == ["a-q2-01", "a-q2-02", "b-q2-01", "b-q2-02"]
+
+
+def test_list_after_a_colon_belongs_to_the_comment_even_without_bullets(config, statements):
+    text = (
+        "We would like the statement to include:\n\n"
+        "training designed with parents who have used services;\n\n"
+        "Time in every team to reflect on practice.\n\n"
+        "Supervision should be protected."
+    )
+    rows = segment(config, statements, text)
+    assert rows["text"].tolist() == [
+        "We would like the statement to include:\ntraining designed with parents who have used services;\n"
+        "Time in every team to reflect on practice.",
+        "Supervision should be protected.",
+    ]
+
+
+def test_closing_offer_is_part_of_the_signoff(config, statements):
+    text = "Supervision should be protected.\n\nWe would be happy to discuss any of these points.\n\nKind regards\n\nSam Jones"
+    rows = segment(config, statements, text, question_id="")
+    assert rows[["kind", "text"]].values.tolist() == [
+        ["comment", "Supervision should be protected."],
+        ["signoff", "We would be happy to discuss any of these points.\nKind regards\nSam Jones"],
+    ]
+
+
+FORWARDED = """Hello,
+
+Please see below the response from Lowfield Council.
+
+Many thanks
+Lisa Grant
+
+-----Original Message-----
+From: Mark Ellison
+Sent: 28 August 2015 16:42
+To: Lisa Grant
+Subject: KSS consultation response
+
+Lisa,
+
+Practice leaders should make sure that learning from serious case reviews reaches every team."""
+
+
+def test_forwarded_headers_are_not_comments_and_restart_the_letter(config, statements):
+    rows = segment(config, statements, FORWARDED, question_id="")
+    assert rows["kind"].tolist() == ["preamble", "signoff", "preamble", "comment"]
+    assert rows["text"].iloc[2] == "-----Original Message-----\nFrom: Mark Ellison\nSent: 28 August 2015 16:42\nTo: Lisa Grant\nSubject: KSS consultation response\nLisa,"
+
+
+def test_a_single_header_like_line_is_not_a_header_block(config, statements):
+    text = "Supervision needs protected time.\n\nTo: be clear, caseloads should be capped."
+    rows = segment(config, statements, text)
+    assert rows["kind"].tolist() == ["comment", "comment"]
+
+
+def test_closing_name_and_job_title_without_a_signoff_are_a_signature(config, statements):
+    text = "The statement should mention agency foster carers.\n\nNadia Rahman\nRegistered Manager\nSouthmoor Fostering Partnership"
+    rows = segment(config, statements, text, question_id="")
+    assert rows[["kind", "text"]].values.tolist() == [
+        ["comment", "The statement should mention agency foster carers."],
+        ["signoff", "Nadia Rahman\nRegistered Manager\nSouthmoor Fostering Partnership"],
+    ]
+
+
+def test_a_closing_list_of_short_topics_is_not_a_signature(config, statements):
+    text = "The statement leaves out two topics.\n\nReflective Practice\n\nCaseload Weighting"
+    rows = segment(config, statements, text)
+    assert rows["kind"].tolist() == ["comment", "comment", "comment"]
+
+
+def test_opening_address_block_is_preamble_whatever_the_greeting(config, statements):
+    text = (
+        "14 Mill Lane\nOakham\nLE15 6RT\ntel 07700 900461\n\nTo the people doing the social work consultation,\n\n"
+        "I'm writing as a mum. Nobody spoke to us.\n\nThanks\nKaren Wilkes"
+    )
+    rows = segment(config, statements, text, question_id="")
+    assert rows[["kind", "text"]].values.tolist() == [
+        ["preamble", "14 Mill Lane\nOakham\nLE15 6RT\ntel 07700 900461\nTo the people doing the social work consultation,"],
+        ["comment", "I'm writing as a mum. Nobody spoke to us."],
+        ["signoff", "Thanks\nKaren Wilkes"],
+    ]
+
+
+def test_short_opening_lines_without_contact_details_are_not_an_address(config, statements):
+    text = "Agree with most of it\n\nSupervision needs protected time."
+    rows = segment(config, statements, text)
+    assert "preamble" not in rows["kind"].tolist()
+
+
+def test_own_heading_after_comments_under_a_statement_heading_is_its_sibling(config, statements):
+    text = (
+        "Practice leaders\n\nLeaders need political astuteness.\n\nPractice supervisors\n\nWe broadly support it.\n\n"
+        "Accreditation\n\nA national scheme may not improve practice."
+    )
+    rows = segment(config, statements, text, question_id="")
+    assert rows["heading"].tolist() == ["Practice leaders", "Practice supervisors", "Accreditation"]
+
+
+def test_own_heading_under_section_headings_stays_inside_the_statement(config, statements):
+    text = (
+        "Practice supervisors\n\nDeveloping excellent practitioners\n\nMore reflective supervision is needed.\n\n"
+        "Caseloads\n\nCaseloads should be capped."
+    )
+    rows = segment(config, statements, text, question_id="")
+    assert rows["heading"].tolist() == ["Practice supervisors > Developing excellent practitioners", "Practice supervisors > Caseloads"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Please accept this e-mail as the response of Valleys Fostering Network.\n\nCarers need support.", ["preamble", "comment"]),
+        ("Lowfield Council response to the consultation on the statements\n\nCarers need support.", ["preamble", "comment"]),
+        ("Carers need support.\n\nIf you would like to discuss any of this, please call.", ["comment", "signoff"]),
+        ("Carers need support.\n\nFor further information please contact our policy officer.", ["comment", "signoff"]),
+        ("Carers need support.\n\nChange", ["comment", "non_comment"]),
+        ("Carers need support, thanks to the work of their social workers.", ["comment"]),
+    ],
+)
+def test_covering_notes_closing_lines_and_web_form_links(config, statements, text, kinds):
+    assert segment(config, statements, text, question_id="")["kind"].tolist() == kinds
+
+
+def test_an_opening_comment_about_phones_is_not_an_address_block(config, statements):
+    rows = segment(config, statements, "Phone and email contact with families matters.\n\nSupervision needs protected time.")
+    assert rows["kind"].tolist() == ["comment", "comment"]

@@ -212,3 +212,20 @@ def test_clean_heading(raw, clean):
 )
 def test_continues_sentence(previous, following, joined):
     assert continues_sentence(previous, following) is joined
+
+
+def test_short_bullets_are_text_and_running_headers_are_dropped():
+    text = "\n".join(
+        [
+            "## Planning well",
+            "- Plan the work",
+            "- Review the plan with the family.",
+            "Knowledge and skills statement",
+            "## Reviewing well",
+            "Review the work.",
+            "Knowledge and skills statement",
+        ]
+    )
+    frame = parse_statement(text, "demo")
+    assert frame["text"].tolist() == ["Plan the work", "Review the plan with the family.", "Review the work."]
+    assert frame["paragraph_id"].tolist() == ["demo.1.p1", "demo.1.p2", "demo.2.p1"]
