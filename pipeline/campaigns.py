@@ -121,3 +121,18 @@ def find_campaigns(answers: pd.DataFrame, responses: pd.DataFrame, config: Confi
         pd.DataFrame(assignments, columns=["response_id", "campaign_id"]).sort_values("response_id").reset_index(drop=True),
         pd.DataFrame(rows, columns=CAMPAIGN_COLUMNS),
     )
+
+
+def mark_campaign_comments(comments: pd.DataFrame, assignments: pd.DataFrame, campaigns: pd.DataFrame) -> pd.DataFrame:
+    """Comments with ``campaign_id`` (blank outside campaigns) and ``campaign_text``.
+
+    ``campaign_text`` is True for a comment that repeats its campaign's standard wording, and
+    False for what a copy adds (a personal sentence), which is analysed as the respondent's own.
+    """
+    require_columns(comments, ["response_id", "text"], "campaigns", "segment")
+    out = comments.merge(assignments, on="response_id", how="left").fillna({"campaign_id": ""})
+    canonical = {row.campaign_id: " ".join(_WORDS.findall(row.canonical_text.casefold())) for row in campaigns.itertuples()}
+    out["campaign_text"] = [
+        bool(cid) and " ".join(_WORDS.findall(text.casefold())) in canonical.get(cid, "") for cid, text in zip(out["campaign_id"], out["text"])
+    ]
+    return out

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.align import align_comments
+from pipeline.campaigns import find_campaigns, mark_campaign_comments
 from pipeline.config import Config
 from pipeline.ingest import IngestResult, ingest_responses
 from pipeline.outputs import answers_table, responses_table, skipped_table, write_tables
@@ -85,7 +86,10 @@ def analyse(
     )
     redactor = Redactor(config.privacy, vocabulary)
     answers = redact_answers(answers_table(ingest.responses), ingest, redactor)
-    comments = segment_comments(answers, statements, config)
+    campaign_of, campaigns = find_campaigns(answers, responses, config)
+    responses = responses.merge(campaign_of, on="response_id", how="left").fillna({"campaign_id": ""})
+    say(f"Campaigns - {len(campaigns)} campaigns covering {len(campaign_of)} of {len(responses)} responses")
+    comments = mark_campaign_comments(segment_comments(answers, statements, config), campaign_of, campaigns)
     kinds = comments["kind"].value_counts()
     say(
         f"Segment - {len(answers)} answers: {kinds.get('comment', 0)} comments, "
@@ -106,6 +110,7 @@ def analyse(
         "comments": themes.comments,
         "topics": themes.topics,
         "topics_per_class": themes.topics_per_class,
+        "campaigns": campaigns,
         "statements": statements,
         "skipped": redact_file_names(skipped_table(ingest.skipped), ingest, redactor),
     }

@@ -38,3 +38,16 @@ def test_no_campaign_below_min_copies_or_for_different_texts(config):
     texts = {"a": CAMPAIGN, "b": CAMPAIGN, "c": "A completely different response about the need for clearer language in the supervisors statement, especially the term intelligent measures, which nobody we asked could explain."}
     assignments, campaigns = find_campaigns(*frames(texts, {}), config)
     assert assignments.empty and campaigns.empty
+
+
+def test_comments_know_their_campaign_and_what_a_copy_adds(config):
+    from pipeline.campaigns import mark_campaign_comments
+
+    texts = {f"r{i}": CAMPAIGN for i in range(3)}
+    texts["r3"] = CAMPAIGN + "\n\nMy own foster carer was never told about advocacy until I was sixteen."
+    answers, responses = frames(texts, {})
+    assignments, campaigns = find_campaigns(answers, responses, config)
+    comments = pd.DataFrame([{"response_id": "r3", "text": CAMPAIGN}, {"response_id": "r3", "text": "My own foster carer was never told about advocacy until I was sixteen."}, {"response_id": "x", "text": "Other."}])
+    marked = mark_campaign_comments(comments, assignments, campaigns)
+    assert marked["campaign_id"].tolist() == ["C001", "C001", ""]
+    assert marked["campaign_text"].tolist() == [True, False, False]
