@@ -42,6 +42,8 @@ STREET = re.compile(
     r"(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Place|Pl|Crescent|Court|Ct|Gardens|Terrace|Grove|Square|Sq|Hill|Row|Walk|Mews|Parade)\b\.?"
 )
 PLACEHOLDERS = {"PERSON": "[NAME]", "EMAIL_ADDRESS": "[EMAIL]", "PHONE_NUMBER": "[PHONE]", "UK_POSTCODE": "[ADDRESS]", "STREET_ADDRESS": "[ADDRESS]"}
+# Address lines: at most a dozen words, one of them a UK postcode.
+_POSTCODE_LINE = re.compile(r"(?m)^[^\n.!?]{0,80}(?:\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s*\d[A-Z]{2}\b|\[ADDRESS\])[^\n.!?]{0,20}$")
 # A single name word shorter than this is not redacted on its own (too many false hits).
 MIN_NAME_PART_CHARS = 4
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ'’-]+")
@@ -100,6 +102,8 @@ def redact_patterns(text: str) -> str:
     text = EMAIL.sub("[EMAIL]", text)
     text = PHONE.sub("[PHONE]", text)
     text = STREET.sub("[ADDRESS]", text)
+    # A short line carrying a postcode is an address line, whatever its street is called.
+    text = _POSTCODE_LINE.sub("[ADDRESS]", text)
     return POSTCODE.sub("[ADDRESS]", text)
 
 
