@@ -31,3 +31,21 @@ def files(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def config():
     return load_config(ROOT / "config.yaml")
+
+
+@pytest.fixture(scope="session")
+def statements(config):
+    from pipeline.statements import load_statements
+
+    return load_statements(config, ROOT)
+
+
+def sample_answers():
+    """The Who Cares? Trust's answers to q1 and q2, cut from the text copy of its form."""
+    import pandas as pd
+
+    text = (ROOT / "data" / "raw" / "who_cares_trust_response.txt").read_text(encoding="utf-8")
+    q2_start = text.index("2 Is there anything else")
+    q1 = text[text.index("Comments:", text.index("1 Is there anything else")) + len("Comments:") : q2_start]
+    q2 = text[text.index("Comments:", q2_start) + len("Comments:") : text.index("Thank you for taking the time")]
+    return pd.DataFrame({"response_id": ["wct", "wct"], "question_id": ["q1", "q2"], "text": [q1.strip(), q2.strip()]})

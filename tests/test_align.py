@@ -9,31 +9,14 @@ import pandas as pd
 import pytest
 
 from pipeline.align import ALIGN_COLUMNS, SynonymExpander, align_comments, quotations
-from pipeline.config import load_config
 from pipeline.errors import StageInputError
 from pipeline.segment import segment_comments
-from pipeline.statements import load_statements, normalise_title
+from pipeline.statements import normalise_title
+
+from conftest import sample_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def sample_answers() -> pd.DataFrame:
-    """The Who Cares? Trust's answers to q1 and q2, cut from the text copy of its form."""
-    text = (ROOT / "data" / "raw" / "who_cares_trust_response.txt").read_text(encoding="utf-8")
-    q2_start = text.index("2 Is there anything else")
-    q1 = text[text.index("Comments:", text.index("1 Is there anything else")) + len("Comments:") : q2_start]
-    q2 = text[text.index("Comments:", q2_start) + len("Comments:") : text.index("Thank you for taking the time")]
-    return pd.DataFrame({"response_id": ["wct", "wct"], "question_id": ["q1", "q2"], "text": [q1.strip(), q2.strip()]})
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config(ROOT / "config.yaml")
-
-
-@pytest.fixture(scope="module")
-def statements(config):
-    return load_statements(config, ROOT)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """Planted personal data, across every format of an unseen-layout corpus, appears in no output file."""
 
-import subprocess
 import sys
 from pathlib import Path
 

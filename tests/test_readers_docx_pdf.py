@@ -6,7 +6,6 @@ import io
 import random
 import re
 import zipfile
-from pathlib import Path
 
 import docx
 import pypdf

@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.statements import STATEMENT_COLUMNS, clean_heading, continues_sentence, load_statements, parse_statement
 
@@ -32,16 +31,6 @@ SUPERVISOR_TITLES = [
     "Emotionally intelligent practice supervision",
     "Performance management and improvement",
 ]
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config(ROOT / "config.yaml")
-
-
-@pytest.fixture(scope="module")
-def statements(config):
-    return load_statements(config, ROOT)
 
 
 @pytest.fixture(scope="module")
