@@ -30,4 +30,4 @@ fixtures: ## Regenerate the test forms (docx, pdf, xlsx, csv, eml) into tests/fi
 	$(PYTHON) tests/fixtures/make_fixtures.py tests/fixtures/generated
 
 clean: ## Remove generated outputs (keeps data/raw)
-	rm -rf $(OUT)/*.csv $(OUT)/cache $(OUT)/model data/interim tests/fixtures/generated
+	rm -rf $(OUT)/*.csv $(OUT)/*.parquet $(OUT)/report.html $(OUT)/charts $(OUT)/publication $(OUT)/cache $(OUT)/model data/interim tests/fixtures/generated

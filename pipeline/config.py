@@ -131,6 +131,15 @@ class PrivacyConfig(Strict):
     relationship_words: list[str] = ["carer", "worker", "manager", "officer", "mum", "mother", "dad", "father", "son", "daughter", "brother", "sister", "nan", "grandmother", "grandfather", "friend", "teacher", "advocate", "IRO"]
 
 
+class CampaignsConfig(Strict):
+    threshold: Score = 0.6
+    min_copies: int = Field(default=3, ge=2)
+    min_words: int = Field(default=25, ge=1)
+    shingle_words: int = Field(default=3, ge=1)
+    num_perm: int = Field(default=128, ge=16)
+    seed: int = 1
+
+
 READER_NAMES = ("text", "docx", "pdf", "email", "export", "libreoffice")
 
 
@@ -175,11 +184,13 @@ class SegmentConfig(Strict):
     non_comment_min_score: Ratio = 90
     preamble_patterns: list[str] = []
     signoff_patterns: list[str] = []
+    header_patterns: list[str] = []
+    job_title_words: list[str] = []
     extra_headings: list[str] = ["Additional comments", "General comments"]
     heading_max_words: int = Field(default=10, ge=1)
     example_cues: list[str] = ["for example", "for instance", "e.g.", "such as", "as follows", "the following"]
 
-    @field_validator("non_comment_patterns", "preamble_patterns", "signoff_patterns")
+    @field_validator("non_comment_patterns", "preamble_patterns", "signoff_patterns", "header_patterns")
     @classmethod
     def _regexes(cls, value: list[str]) -> list[str]:
         return _valid_regexes(value)
@@ -205,6 +216,14 @@ class AlignConfig(Strict):
     @classmethod
     def _regexes(cls, value: list[str]) -> list[str]:
         return _valid_regexes(value)
+
+    @field_validator("synonyms")
+    @classmethod
+    def _synonyms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for canonical, variants in value.items():
+            if not canonical.strip() or not variants or not all(v.strip() for v in variants):
+                raise ValueError(f"{canonical!r} needs a non-empty term and a list of non-empty variants")
+        return value
 
 
 class EmbeddingConfig(Strict):
@@ -332,7 +351,7 @@ class TagConfig(Strict):
     codebook: list[AskConfig] = []
     semantic: SemanticPassConfig = SemanticPassConfig()
     stance: StanceConfig = StanceConfig()
-    evidence: dict[str, list[str]] = {}
+    evidence: dict[str, list[SpacyPattern]] = {}
     suggestions: SuggestionsConfig = SuggestionsConfig()
 
     @field_validator("codebook")
@@ -344,11 +363,53 @@ class TagConfig(Strict):
             raise ValueError(f"ask ids must be unique; repeated: {', '.join(repeated)}")
         return value
 
-    @field_validator("evidence")
+
+# --- report: summary tables, charts, the HTML report and analyst overrides -------------------
+
+# Summary tables whose counts can be suppressed for publication (see pipeline/summaries.py).
+PublicationTable = Literal[
+    "summary_by_section", "summary_by_ask", "asks_by_respondent_type", "asks_by_section",
+    "closed_questions", "themes", "respondents_by_type",
+]
+
+
+class WordingBand(Strict):
+    """Shares of at least ``min_share`` read as ``words`` ("most" respondents)."""
+
+    min_share: Score
+    words: str = Field(min_length=1)
+
+
+class ReportConfig(Strict):
+    overrides_file: str = "data/overrides.csv"
+    min_count: int = Field(default=0, ge=0)
+    publication_tables: list[PublicationTable] = []
+    top_n: int = Field(default=3, ge=1)
+    quotes_per_section: int = Field(default=3, ge=0)
+    quotes_per_ask: int = Field(default=2, ge=0)
+    quote_max_chars: int = Field(default=600, ge=1)
+    wording_bands: list[WordingBand] = [
+        WordingBand(min_share=1.0, words="all"),
+        WordingBand(min_share=0.9, words="almost all"),
+        WordingBand(min_share=0.55, words="most"),
+        WordingBand(min_share=0.45, words="about half of"),
+        WordingBand(min_share=0.2, words="a minority of"),
+        WordingBand(min_share=0.0, words="a few"),
+    ]
+    wording_none: str = Field(default="no", min_length=1)
+    wording_min_base: int = Field(default=5, ge=1)
+    respondent_type_nouns: dict[str, str] = {}
+    beyond_codebook_share: Score = 0.5
+    max_linked_comments: int = Field(default=50, ge=1)
+
+    @field_validator("wording_bands")
     @classmethod
-    def _evidence_regexes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for patterns in value.values():
-            _valid_regexes(patterns)
+    def _bands_cover_every_share(cls, value: list[WordingBand]) -> list[WordingBand]:
+        shares = [band.min_share for band in value]
+        if not shares or shares != sorted(shares, reverse=True) or len(set(shares)) != len(shares):
+            raise ValueError(f"bands must be listed from the largest min_share down, each once; got min_share {shares}")
+        if shares[-1] != 0:
+            raise ValueError(f"the last band needs min_share 0 so that every share has words; got {shares[-1]}")
         return value
 
 
@@ -364,8 +425,10 @@ class Config(Strict):
     segment: SegmentConfig = SegmentConfig()
     align: AlignConfig = AlignConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    campaigns: CampaignsConfig = CampaignsConfig()
     themes: ThemesConfig = ThemesConfig()
     tag: TagConfig = TagConfig()
+    report: ReportConfig = ReportConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:

@@ -11,6 +11,12 @@ missed gold comment and a split as an extra prediction. Segmentation is scored b
 recall and F1 of found comments; alignment by the share of found comments whose predicted
 (statement_id, section_id) equals the gold label.
 
+Tagging is scored on the found comments whose labels have ``asks`` and ``stance``: per-ask
+precision and recall and micro-F1 of the predicted ``asks``, stance accuracy, and the recall
+of the labelled wording suggestions. A gold suggestion is found when a predicted suggestion
+of the same comment has the same operation and proposed text (normalised, fuzzy ratio >=
+``SUGGESTION_TEXT_MIN_RATIO``); each prediction finds at most one.
+
 The scoring functions are pure; :func:`run_evaluation` runs the real stages on the labelled
 documents and scores them.
 """
@@ -23,8 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
+from sklearn.feature_extraction.text import CountVectorizer
 
 from pipeline.config import Config
 from pipeline.errors import PipelineError, require_columns
@@ -38,19 +46,35 @@ MIN_STARTS_CHARS = 30
 # The floors the pipeline must reach on the labelled set.
 SEGMENTATION_F1_FLOOR = 0.95
 SECTION_ACCURACY_FLOOR = 0.90
+ASKS_F1_FLOOR = 0.85
+STANCE_ACCURACY_FLOOR = 0.85
+SUGGESTION_RECALL_FLOOR = 0.85
+# How closely (rapidfuzz ratio, 0-100) predicted proposed text must match the labelled words.
+SUGGESTION_TEXT_MIN_RATIO = 90
 # How much of a comment's text a mismatch line shows.
 MISMATCH_CHARS = 60
 
 SEGMENTATION_COLUMNS = ["response_id", "question_id", "kind", "text"]
 ALIGNMENT_COLUMNS = [*SEGMENTATION_COLUMNS, "statement_id", "section_id"]
 RESPONSE_KEY_COLUMNS = ["response_id", "source_file", "source_row"]
+TAGGING_COLUMNS = [*SEGMENTATION_COLUMNS, "comment_id", "asks", "stance"]
+SUGGESTION_COLUMNS = ["comment_id", "operation", "proposed_text"]
+STANCES = ("support", "concern", "suggestion", "clarification")
+OPERATIONS = ("add", "remove", "replace", "extend", "clarify")
 
 _DOCUMENT_KEYS = {"file", "row", "comments"}
-_COMMENT_KEYS = {"question", "starts", "statement", "section", "note"}
+_COMMENT_KEYS = {"question", "starts", "statement", "section", "note", "asks", "stance", "suggestions"}
+_SUGGESTION_KEYS = {"operation", "proposed"}
 
 
 class LabelsError(PipelineError):
     """labels.yaml is missing or does not follow the format described at its top."""
+
+
+@dataclass(frozen=True)
+class GoldSuggestion:
+    operation: str  # one of OPERATIONS
+    proposed: str  # the words proposed (or, for remove and clarify, the words it applies to)
 
 
 @dataclass(frozen=True)
@@ -60,6 +84,9 @@ class GoldComment:
     statement: str  # a statement id, or BOTH_STATEMENTS
     section: int  # 0 = the statement as a whole
     note: str | None = None
+    asks: tuple[str, ...] | None = None  # None: not labelled for tagging
+    stance: str | None = None
+    suggestions: tuple[GoldSuggestion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,7 +188,30 @@ def _parse_comment(raw: Any, where: str) -> GoldComment:
         )
     if note is not None and not isinstance(note, str):
         raise LabelsError(f"{where}: 'note' must be text; got {note!r}")
-    return GoldComment(question=question, starts=starts, statement=statement, section=section, note=note)
+    asks, stance = raw.get("asks"), raw.get("stance")
+    if asks is not None and (not isinstance(asks, list) or not all(isinstance(a, str) and a for a in asks)):
+        raise LabelsError(f"{where}: 'asks' must be a list of ask ids ([] when none); got {asks!r}")
+    if stance is not None and stance not in STANCES:
+        raise LabelsError(f"{where}: 'stance' must be one of {', '.join(STANCES)}; got {stance!r}")
+    if (asks is None) != (stance is None):
+        raise LabelsError(f"{where}: label 'asks' and 'stance' together (a comment is labelled for tagging or not)")
+    suggestions = tuple(_parse_suggestion(x, f"{where} suggestions[{k}]") for k, x in enumerate(raw.get("suggestions") or []))
+    return GoldComment(
+        question=question, starts=starts, statement=statement, section=section, note=note,
+        asks=None if asks is None else tuple(asks), stance=stance, suggestions=suggestions,
+    )  # fmt: skip
+
+
+def _parse_suggestion(raw: Any, where: str) -> GoldSuggestion:
+    if not isinstance(raw, dict):
+        raise LabelsError(f"{where}: expected a mapping with keys operation, proposed")
+    _check_keys(raw, _SUGGESTION_KEYS, where)
+    operation, proposed = raw.get("operation"), raw.get("proposed")
+    if operation not in OPERATIONS:
+        raise LabelsError(f"{where}: 'operation' must be one of {', '.join(OPERATIONS)}; got {operation!r}")
+    if not isinstance(proposed, str) or not proposed.strip():
+        raise LabelsError(f"{where}: 'proposed' must be the words proposed; got {proposed!r}")
+    return GoldSuggestion(operation=operation, proposed=proposed)
 
 
 def _check_keys(raw: dict, allowed: set[str], where: str) -> None:
@@ -181,6 +231,9 @@ class _Prediction:
     normalised: str
     statement: str
     section: int | None
+    comment_id: str = ""
+    asks: tuple[str, ...] = ()
+    stance: str = ""
 
 
 @dataclass
@@ -212,6 +265,8 @@ def _predictions(rows: pd.DataFrame) -> list[_Prediction]:
         # Segmentation alone is scored before align adds these columns.
         section = getattr(row, "section_id", None)
         statement = getattr(row, "statement_id", None)
+        # Tagging columns exist only once the tag stage has run.
+        asks, stance, comment_id = (getattr(row, c, None) for c in ("asks", "stance", "comment_id"))
         predictions.append(
             _Prediction(
                 question="" if _blank(row.question_id) else str(row.question_id),
@@ -220,6 +275,9 @@ def _predictions(rows: pd.DataFrame) -> list[_Prediction]:
                 normalised=normalise_text(text),
                 statement="" if _blank(statement) else str(statement),
                 section=None if _blank(section) else int(section),
+                comment_id="" if _blank(comment_id) else str(comment_id),
+                asks=() if _blank(asks) or not str(asks) else tuple(str(asks).split(";")),
+                stance="" if _blank(stance) else str(stance),
             )
         )
     return predictions
@@ -370,6 +428,258 @@ def score_alignment(predicted: pd.DataFrame, responses: pd.DataFrame, gold: list
     }
 
 
+# --- tagging --------------------------------------------------------------------------------
+
+
+def _plain_words(text: str) -> str:
+    return normalise_text(text).strip(" ,.;:-()[]'\"…")
+
+
+def _same_suggestion(gold: GoldSuggestion, operation: str, proposed: str) -> bool:
+    from rapidfuzz import fuzz
+
+    wanted, got = _plain_words(gold.proposed), _plain_words(proposed)
+    return gold.operation == operation and (wanted == got or fuzz.ratio(wanted, got) >= SUGGESTION_TEXT_MIN_RATIO)
+
+
+def score_tagging(
+    predicted: pd.DataFrame, suggestions: pd.DataFrame, responses: pd.DataFrame, gold: list[GoldDocument], ask_ids: list[str]
+) -> dict:
+    """Asks, stance and wording suggestions on the found gold comments labelled for tagging.
+
+    ``predicted`` has the segmentation columns plus comment_id, asks (``;``-joined) and
+    stance; ``suggestions`` has comment_id, operation and proposed_text. Returns
+    ``{"asks": {id: {tp, fp, fn, precision, recall, f1}}, "micro": {...}, "stance":
+    {found, correct, accuracy}, "suggestions": {gold, predicted, found, recall, precision},
+    "mismatches": [...]}``; each mismatch holds ``document, text, problem, detail``.
+    """
+    require_columns(predicted, TAGGING_COLUMNS, "evaluate", "tag")
+    require_columns(suggestions, SUGGESTION_COLUMNS, "evaluate", "suggestions")
+    matches, _ = _match_all(predicted, responses, gold)
+    by_comment: dict[str, list[tuple[str, str]]] = {}
+    for row in suggestions.itertuples(index=False):
+        by_comment.setdefault(str(row.comment_id), []).append((str(row.operation), str(row.proposed_text)))
+    counts = {ask: {"tp": 0, "fp": 0, "fn": 0} for ask in ask_ids}
+    stance_found = stance_correct = gold_suggestions = predicted_suggestions = found_suggestions = 0
+    mismatches = []
+    for m in matches:
+        for comment, p in m.found:
+            if comment.asks is None:
+                continue
+            where = {"document": m.document.name, "text": _clip(comment.starts)}
+            wanted, got = set(comment.asks), set(p.asks)
+            for ask in wanted | got:
+                outcome = "tp" if ask in wanted & got else "fn" if ask in wanted else "fp"
+                counts.setdefault(ask, {"tp": 0, "fp": 0, "fn": 0})[outcome] += 1
+            if wanted != got:
+                detail = ", ".join([f"+{a}" for a in sorted(got - wanted)] + [f"-{a}" for a in sorted(wanted - got)])
+                mismatches.append({**where, "problem": "asks", "detail": detail})
+            stance_found += 1
+            if p.stance == comment.stance:
+                stance_correct += 1
+            else:
+                mismatches.append({**where, "problem": "stance", "detail": f"{comment.stance} -> {p.stance or '?'}"})
+            unused = list(by_comment.get(p.comment_id, []))
+            gold_suggestions += len(comment.suggestions)
+            predicted_suggestions += len(unused)
+            for suggestion in comment.suggestions:
+                hit = next((x for x in unused if _same_suggestion(suggestion, *x)), None)
+                if hit is None:
+                    detail = f"{suggestion.operation} {_clip(suggestion.proposed)}"
+                    mismatches.append({**where, "problem": "suggestion missed", "detail": detail})
+                else:
+                    unused.remove(hit)
+                    found_suggestions += 1
+            for operation, proposed in unused:
+                mismatches.append({**where, "problem": "suggestion extra", "detail": f"{operation} {_clip(proposed)}"})
+    per_ask = {ask: {**c, **_prf(c["tp"], c["tp"] + c["fn"], c["tp"] + c["fp"])} for ask, c in counts.items()}
+    totals = {key: sum(c[key] for c in counts.values()) for key in ("tp", "fp", "fn")}
+    return {
+        "asks": per_ask,
+        "micro": {**totals, **_prf(totals["tp"], totals["tp"] + totals["fn"], totals["tp"] + totals["fp"])},
+        "stance": {"found": stance_found, "correct": stance_correct, "accuracy": _ratio(stance_correct, stance_found)},
+        "suggestions": {
+            "gold": gold_suggestions,
+            "predicted": predicted_suggestions,
+            "found": found_suggestions,
+            "recall": _ratio(found_suggestions, gold_suggestions),
+            "precision": _ratio(found_suggestions, predicted_suggestions),
+        },
+        "mismatches": mismatches,
+    }
+
+
+def _format_tagging(tagging: dict) -> list[str]:
+    header = f"{'ask':<34} {'gold':>5} {'pred':>5} {'TP':>5} {'P':>6} {'R':>6} {'F1':>6}"
+    lines = ["", header, "-" * len(header)]
+    for ask, c in [*tagging["asks"].items(), ("micro", tagging["micro"])]:
+        lines.append(
+            f"{ask:<34} {c['tp'] + c['fn']:>5} {c['tp'] + c['fp']:>5} {c['tp']:>5} "
+            f"{c['precision']:>6.3f} {c['recall']:>6.3f} {c['f1']:>6.3f}"
+        )
+    s = tagging["suggestions"]
+    lines.append(f"suggestions: {s['gold']} labelled, {s['predicted']} predicted, {s['found']} found (precision {_number(s['precision'])})")
+    return lines
+
+
+# --- topics ---------------------------------------------------------------------------------
+
+# Keywords per topic that NPMI scores (the usual top 10 of topic-model coherence).
+NPMI_TOP_WORDS = 10
+
+
+def npmi_coherence(keywords: dict[int, list[str]], texts: list[str], top_n: int = NPMI_TOP_WORDS) -> dict[int, float]:
+    """Per topic (outliers excluded), the mean NPMI over pairs of its first ``top_n`` keywords,
+    counting co-occurrence in the same text. 1: the words always appear together; 0:
+    independent; -1: never together.
+
+    A keyword may be a phrase ("care plans"); it occurs in a text when the text's tokens,
+    stop words removed as the topic vectorizer removes them, contain it.
+    """
+    vocabulary = sorted({w for t, words in keywords.items() if t != -1 for w in words[:top_n]})
+    if not vocabulary or not texts:
+        return {}
+    longest = max(len(w.split()) for w in vocabulary)
+    counter = CountVectorizer(vocabulary=vocabulary, stop_words="english", ngram_range=(1, longest), binary=True)
+    present = counter.fit_transform(texts).tocsc().astype(bool)
+    column = {w: i for i, w in enumerate(vocabulary)}
+    n = len(texts)
+    scores = {}
+    for topic, words in keywords.items():
+        words = words[:top_n]
+        if topic == -1 or len(words) < 2:
+            continue
+        pairs = []
+        for a in range(len(words)):
+            for b in range(a + 1, len(words)):
+                docs_a = set(present[:, column[words[a]]].indices)
+                docs_b = set(present[:, column[words[b]]].indices)
+                joint = len(docs_a & docs_b) / n
+                if joint == 0:
+                    pairs.append(-1.0)
+                elif joint == 1:
+                    pairs.append(1.0)
+                else:
+                    pmi = np.log(joint / ((len(docs_a) / n) * (len(docs_b) / n)))
+                    pairs.append(float(pmi / -np.log(joint)))
+        scores[topic] = float(np.mean(pairs))
+    return scores
+
+
+def section_reference(comment: GoldComment) -> str:
+    """A comment's gold section, as ``statement.section``."""
+    return _label(comment.statement, comment.section)
+
+
+def ask_reference(comment: GoldComment) -> str | None:
+    """A comment's first gold ask (``(none)`` when it makes none); None when asks are not labelled."""
+    if comment.asks is None:
+        return None
+    return comment.asks[0] if comment.asks else "(none)"
+
+
+def gold_references(
+    predicted: pd.DataFrame, responses: pd.DataFrame, gold: list[GoldDocument], reference=section_reference
+) -> pd.Series:
+    """``reference(gold comment)`` for each predicted comment row that starts a gold comment,
+    indexed like ``predicted`` (rows that match no gold comment are left out)."""
+    labels: dict[Any, str] = {}
+    for document in gold:
+        same = responses[[_same_file(f, document.file) for f in responses["source_file"]]]
+        if document.row is not None:
+            same = same[[not _blank(r) and int(r) == document.row for r in same["source_row"]]]
+        rows = predicted[predicted["response_id"].isin(set(same["response_id"])) & (predicted["kind"] == "comment")]
+        texts = {i: normalise_text("" if _blank(t) else str(t)) for i, t in rows["text"].items()}
+        questions = {i: "" if _blank(q) else str(q) for i, q in rows["question_id"].items()}
+        for comment in document.comments:
+            prefix = normalise_text(comment.starts)
+            hit = next((i for i in texts if i not in labels and questions[i] == comment.question and texts[i].startswith(prefix)), None)
+            if hit is not None:
+                labels[hit] = reference(comment)
+    return pd.Series({i: label for i, label in labels.items() if label is not None}, dtype=object)
+
+
+def _agreement(topics: pd.Series, references: pd.Series) -> dict:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    found = topics.loc[references.index].tolist()
+    if not found:
+        return {"found": 0, "nmi": None, "ari": None}
+    gold = references.tolist()
+    return {"found": len(found), "nmi": float(normalized_mutual_info_score(gold, found)), "ari": float(adjusted_rand_score(gold, found))}
+
+
+def score_topics(
+    predicted: pd.DataFrame, responses: pd.DataFrame, gold: list[GoldDocument], keywords: dict[int, list[str]]
+) -> dict:
+    """Topic quality on the labelled set: NPMI coherence of each topic's keywords over the
+    predicted comments, and agreement (NMI, ARI) between ``topic_id`` and the gold labels of
+    the comments found: their first ask (where asks are labelled) and their section.
+    Outliers (-1) count as one more cluster.
+
+    Returns ``{"n_topics", "outlier_share", "npmi", "asks": {"found", "nmi", "ari"},
+    "sections": {...}}``.
+    """
+    require_columns(predicted, [*SEGMENTATION_COLUMNS, "topic_id"], "evaluate", "themes")
+    comments = predicted[predicted["kind"] == "comment"]
+    coherence = npmi_coherence(keywords, comments["text"].fillna("").astype(str).tolist())
+    topics = comments["topic_id"].astype(int)
+    return {
+        "n_topics": int((topics.drop_duplicates() != -1).sum()),
+        "outlier_share": float((topics == -1).mean()) if len(topics) else 0.0,
+        "npmi": float(np.mean(list(coherence.values()))) if coherence else None,
+        "asks": _agreement(topics, gold_references(comments, responses, gold, ask_reference)),
+        "sections": _agreement(topics, gold_references(comments, responses, gold, section_reference)),
+    }
+
+
+def score_topics_per_backend(comments: pd.DataFrame, statements: pd.DataFrame, responses: pd.DataFrame,
+                             gold: list[GoldDocument], config: Config) -> list[dict]:
+    """Run the themes stage once per embedding backend (the configured one as configured, the
+    others with their defaults) and score each; a backend that cannot run here gets a
+    ``skipped`` reason instead of scores, so the default is chosen on evidence."""
+    from pipeline.embeddings import BACKENDS
+    from pipeline.themes import model_themes
+
+    rows = []
+    for backend in BACKENDS:
+        embedding = config.themes.embedding
+        if backend != embedding.backend:
+            embedding = embedding.model_copy(update={"backend": backend, "model_path": ""})
+        settings = config.model_copy(update={"themes": config.themes.model_copy(update={"embedding": embedding})})
+        row = {"backend": backend, "method": f"{backend} + {config.themes.cluster.method}"}
+        if backend == "model2vec" and not embedding.model_path:
+            rows.append({**row, "skipped": "no themes.embedding.model_path for a model2vec folder"})
+            continue
+        try:
+            result = model_themes(comments, statements, responses, settings, None)
+        except PipelineError as exc:
+            rows.append({**row, "skipped": str(exc)})
+            continue
+        if result.skipped_reason:
+            rows.append({**row, "skipped": result.skipped_reason})
+            continue
+        keywords = {t: k.split("; ") if k else [] for t, k in zip(result.topics["topic_id"], result.topics["keywords"])}
+        rows.append({**row, "seconds": result.seconds, **score_topics(result.comments, responses, gold, keywords)})
+    return rows
+
+
+def _format_topics(rows: list[dict]) -> list[str]:
+    header = f"{'themes (topic quality)':<34} {'topics':>6} {'outl':>5} {'NPMI':>6} {'NMI ask':>7} {'ARI ask':>7} {'NMI sec':>7} {'ARI sec':>7} {'secs':>5}"
+    lines = ["", header, "-" * len(header)]
+    for row in rows:
+        if "skipped" in row:
+            lines.append(f"{row['method']:<34} skipped: {row['skipped']}")
+            continue
+        asks, sections = row["asks"], row["sections"]
+        lines.append(
+            f"{row['method']:<34} {row['n_topics']:>6} {row['outlier_share']:>5.0%} {_number(row['npmi']):>6} "
+            f"{_number(asks['nmi']):>7} {_number(asks['ari']):>7} {_number(sections['nmi']):>7} {_number(sections['ari']):>7} "
+            f"{row['seconds']:>5.1f}"
+        )
+    return lines
+
+
 # --- report ---------------------------------------------------------------------------------
 
 
@@ -387,6 +697,11 @@ class EvaluationReport:
     alignment: dict
     f1_floor: float = SEGMENTATION_F1_FLOOR
     accuracy_floor: float = SECTION_ACCURACY_FLOOR
+    tagging: dict | None = None  # from score_tagging; None when tagging was not scored
+    asks_floor: float = ASKS_F1_FLOOR
+    stance_floor: float = STANCE_ACCURACY_FLOOR
+    suggestion_floor: float = SUGGESTION_RECALL_FLOOR
+    topics: tuple[dict, ...] = ()  # from score_topics_per_backend: reported, no floor
 
     @property
     def f1(self) -> float:
@@ -396,9 +711,19 @@ class EvaluationReport:
     def accuracy(self) -> float | None:
         return self.alignment["overall"]["accuracy"]
 
+    def _floors(self) -> list[tuple[str, float | None, float]]:
+        floors = [("segmentation F1 ", self.f1, self.f1_floor), ("section accuracy", self.accuracy, self.accuracy_floor)]
+        if self.tagging is not None:
+            floors += [
+                ("asks micro-F1   ", self.tagging["micro"]["f1"], self.asks_floor),
+                ("stance accuracy ", self.tagging["stance"]["accuracy"], self.stance_floor),
+                ("suggestion recall", self.tagging["suggestions"]["recall"], self.suggestion_floor),
+            ]
+        return floors
+
     @property
     def passed(self) -> bool:
-        return _meets(self.f1, self.f1_floor) and _meets(self.accuracy, self.accuracy_floor)
+        return all(_meets(value, floor) for _, value, floor in self._floors())
 
     def format(self) -> str:
         """A plain-text table per document and overall, the floors, then every mismatch."""
@@ -414,11 +739,12 @@ class EvaluationReport:
                 f"{name:<34} {seg['gold']:>5} {seg['predicted']:>5} {seg['found']:>5} "
                 f"{seg['precision']:>6.3f} {seg['recall']:>6.3f} {seg['f1']:>6.3f} {_number(ali['accuracy']):>11}"
             )
+        if self.tagging is not None:
+            lines += _format_tagging(self.tagging)
+        if self.topics:
+            lines += _format_topics(list(self.topics))
         lines.append("")
-        for label, value, floor in [
-            ("segmentation F1 ", self.f1, self.f1_floor),
-            ("section accuracy", self.accuracy, self.accuracy_floor),
-        ]:
+        for label, value, floor in self._floors():
             verdict = "PASS" if _meets(value, floor) else "FAIL"
             lines.append(f"{label}  {_number(value)} (floor {floor:.2f}) {verdict}")
         segmentation, alignment = self.segmentation["mismatches"], self.alignment["mismatches"]
@@ -431,6 +757,9 @@ class EvaluationReport:
         if alignment:
             lines += ["", "Section mismatches (gold -> predicted):"]
             lines += [f"  {m['document']}: {m['text']}: {m['gold']} -> {m['predicted']}" for m in alignment]
+        if self.tagging is not None and self.tagging["mismatches"]:
+            lines += ["", "Tagging mismatches (asks: +predicted only, -labelled only; stance: gold -> predicted):"]
+            lines += [f"  {m['document']}: {m['text']}: {m['problem']} {m['detail']}" for m in self.tagging["mismatches"]]
         return "\n".join(lines)
 
 
@@ -442,6 +771,7 @@ def run_evaluation(eval_dir: Path, config: Config, root: Path) -> EvaluationRepo
     from pipeline.outputs import answers_table, responses_table
     from pipeline.segment import segment_comments
     from pipeline.statements import load_statements
+    from pipeline.suggestions import tag_and_extract
 
     eval_dir = Path(eval_dir)
     gold = load_labels(eval_dir)
@@ -451,7 +781,10 @@ def run_evaluation(eval_dir: Path, config: Config, root: Path) -> EvaluationRepo
     statements = load_statements(config, root)
     comments = segment_comments(answers, statements, config)
     aligned = align_comments(comments, statements, config)
+    tagged, suggestions = tag_and_extract(aligned, statements, config)
     return EvaluationReport(
         segmentation=score_segmentation(aligned, responses, gold),
         alignment=score_alignment(aligned, responses, gold),
+        tagging=score_tagging(tagged, suggestions, responses, gold, [a.id for a in config.tag.codebook]),
+        topics=tuple(score_topics_per_backend(tagged, statements, responses, gold, config)),
     )

@@ -65,25 +65,65 @@ def skipped_table(skipped: list[Skip]) -> pd.DataFrame:
     return frame.sort_values(["source_file", "stage"], kind="stable").reset_index(drop=True)
 
 
-def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
-    """Write each table to ``out_dir/<name>.csv`` atomically.
-
-    All files are first written to a staging folder inside ``out_dir`` and only then moved
-    into place, so an error or a kill while writing leaves the previous outputs intact.
-    """
-    out_dir = Path(out_dir)
+def _staging(out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".staging-*"):  # left by a run that was killed outright
         shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    return Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+
+
+def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], encoding: str = "utf-8", parquet: bool = False) -> list[Path]:
+    """Write each table to ``out_dir/<name>.csv`` (and ``<name>.parquet`` with ``parquet``) atomically.
+
+    All files are first written to a staging folder inside ``out_dir`` and only then moved
+    into place, so an error or a kill while writing leaves the previous outputs intact.
+    ``encoding="utf-8-sig"`` starts the file with a byte-order mark, which Excel needs to read
+    UTF-8 (without it, "Who Cares?" Trust's curly quotes open as mojibake).
+    """
+    out_dir = Path(out_dir)
+    staging = _staging(out_dir)
+    suffixes = [".csv", ".parquet"] if parquet else [".csv"]
     try:
         for name, frame in tables.items():
-            frame.to_csv(staging / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+            frame.to_csv(staging / f"{name}.csv", index=False, encoding=encoding, lineterminator="\n")
+            if parquet:
+                frame.to_parquet(staging / f"{name}.parquet", index=False)
         written = []
         for name in tables:
-            target = out_dir / f"{name}.csv"
-            os.replace(staging / f"{name}.csv", target)
+            for suffix in suffixes:
+                target = out_dir / f"{name}{suffix}"
+                os.replace(staging / f"{name}{suffix}", target)
+                written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write each ``{relative path: bytes}`` (charts, report.html) under ``out_dir``, atomically
+    as :func:`write_tables` does."""
+    out_dir = Path(out_dir)
+    staging = _staging(out_dir)
+    try:
+        for i, data in enumerate(files.values()):
+            (staging / str(i)).write_bytes(data)
+        written = []
+        for i, relative in enumerate(files):
+            target = out_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / str(i), target)
             written.append(target)
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
+    """Every table a run wrote to ``out_dir``, by name: the Parquet copy where there is one
+    (its column types survive), else the CSV. For notebooks, which read only the outputs."""
+    out_dir = Path(out_dir)
+    tables = {}
+    for path in sorted(out_dir.glob("*.csv")):
+        parquet = path.with_suffix(".parquet")
+        tables[path.stem] = pd.read_parquet(parquet) if parquet.exists() else pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    return tables

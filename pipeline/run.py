@@ -16,17 +16,26 @@ import pandas as pd
 
 from pipeline.align import align_comments
 from pipeline.campaigns import find_campaigns, mark_campaign_comments
+from pipeline.charts import chart_images
 from pipeline.config import Config
 from pipeline.ingest import IngestResult, ingest_responses
-from pipeline.outputs import answers_table, responses_table, skipped_table, write_tables
+from pipeline.outputs import answers_table, responses_table, skipped_table, write_files, write_tables
+from pipeline.overrides import apply_overrides, read_overrides
 from pipeline.redact import Redactor, run_vocabulary
+from pipeline.report import render_report
 from pipeline.segment import segment_comments
 from pipeline.statements import load_statements
+from pipeline.summaries import publication_tables, summary_tables
+from pipeline.suggestions import tag_and_extract
 from pipeline.themes import model_themes, save_model
 
 # Under the output folder: the embedding cache and the fitted topic model.
 CACHE_DIR = "cache"
 MODEL_DIR = "model"
+# Under the output folder: the report, its charts and the tables meant for publication.
+REPORT_FILE = "report.html"
+CHARTS_DIR = "charts"
+PUBLICATION_DIR = "publication"
 
 
 @dataclass
@@ -57,6 +66,18 @@ def redact_file_names(table: pd.DataFrame, ingest: IngestResult, redactor: Redac
     out = table.copy()
     out["source_file"] = redactor.redact_texts(list(out["source_file"]), [personal.get(f) for f in out["source_file"]])
     return out
+
+
+def tag_summary(tagged: pd.DataFrame, suggestions: pd.DataFrame) -> str:
+    """``Tag - 34 comments: 28 with asks, 9 evidence-rich, stance 27 suggestion / 4 support / …; 9 wording suggestions``."""
+    comments = tagged[tagged["kind"] == "comment"]
+    stances = comments["stance"].value_counts()
+    return (
+        f"Tag - {len(comments)} comments: {int((comments['asks'] != '').sum())} with asks, "
+        f"{int(comments['evidence_rich'].sum())} evidence-rich, stance "
+        + " / ".join(f"{n} {stance}" for stance, n in stances.items())
+        + f"; {len(suggestions)} wording suggestions"
+    )
 
 
 def analyse(
@@ -98,22 +119,43 @@ def analyse(
     aligned = align_comments(comments, statements, config)
     methods = aligned.loc[aligned["kind"] == "comment", "align_method"].value_counts()
     say("Align - " + f"{int(methods.sum())} comments: " + ", ".join(f"{n} by {m}" for m, n in methods.items()))
+    # Text was redacted at the source, so suggestions quoting a comment are redacted too.
+    tagged, suggestions = tag_and_extract(aligned, statements, config)
+    say(tag_summary(tagged, suggestions))
 
     # Themes find the points nobody wrote a codebook entry for; embeddings are cached in
     # <out>/cache so a re-run embeds only new comments.
-    themes = model_themes(aligned, statements, responses, config, cache_dir=Path(out_dir) / CACHE_DIR)
+    themes = model_themes(tagged, statements, responses, config, cache_dir=Path(out_dir) / CACHE_DIR)
     say(themes.summary())
 
     tables = {
         "responses": redact_file_names(responses, ingest, redactor),
         "answers": answers,
         "comments": themes.comments,
+        "wording_suggestions": suggestions,
         "topics": themes.topics,
         "topics_per_class": themes.topics_per_class,
         "campaigns": campaigns,
         "statements": statements,
         "skipped": redact_file_names(skipped_table(ingest.skipped), ingest, redactor),
     }
+    # Analysts' corrections win over every automatic stage; those that no longer match are reported.
+    tables["comments"], tables["overrides_log"] = apply_overrides(
+        tables["comments"], read_overrides(Path(root) / config.report.overrides_file), statements, config
+    )
+    summaries = summary_tables(tables, config)
+    charts = chart_images(summaries, config)
+    report = render_report(tables, summaries, charts, config)
+    # Summary tables are opened in Excel, which reads UTF-8 only after a byte-order mark.
+    write_tables(out_dir, summaries, encoding="utf-8-sig", parquet=True)
+    publication = write_tables(Path(out_dir) / PUBLICATION_DIR, publication_tables(summaries, config), encoding="utf-8-sig")
+    write_files(out_dir, {f"{CHARTS_DIR}/{name}.png": png for name, png in charts.items()} | {REPORT_FILE: report.encode("utf-8")})
+    status = tables["overrides_log"]["status"].value_counts()
+    say(
+        f"Report - {len(summaries)} summary tables (CSV and Parquet), {len(publication)} in {PUBLICATION_DIR}/, "
+        f"{len(charts)} charts in {CHARTS_DIR}/, {REPORT_FILE}; overrides: {status.get('applied', 0)} applied, "
+        f"{status.get('unmatched', 0)} matching no comment, {status.get('invalid', 0)} not valid"
+    )
     written = write_tables(out_dir, tables)
     # A model from an earlier run must not outlive the topics it described.
     model_dir = Path(out_dir) / MODEL_DIR

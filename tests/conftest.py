@@ -49,3 +49,36 @@ def sample_answers():
     q1 = text[text.index("Comments:", text.index("1 Is there anything else")) + len("Comments:") : q2_start]
     q2 = text[text.index("Comments:", q2_start) + len("Comments:") : text.index("Thank you for taking the time")]
     return pd.DataFrame({"response_id": ["wct", "wct"], "question_id": ["q1", "q2"], "text": [q1.strip(), q2.strip()]})
+
+
+PLANTED_SECRET = "PLANTEDCONFIDENTIALWORDS"
+
+
+@pytest.fixture(scope="session")
+def analysed_sample(tmp_path_factory, config) -> Path:
+    """The sample (data/raw) plus a planted export whose one respondent asked for
+    confidentiality, analysed once per session (as `make analyse` does) with no analyst
+    overrides; returns the output folder."""
+    import csv
+    import shutil
+
+    from pipeline.run import analyse
+
+    raw = tmp_path_factory.mktemp("raw")
+    for path in (ROOT / "data" / "raw").iterdir():
+        shutil.copy(path, raw / path.name)
+    header = ["Response ID", "Organisation", "Respondent type", "Responding on behalf of organisation", "Confidential",
+              "Question 1", "Question 1 comments", "Question 2", "Question 2 comments"]
+    rows = [
+        ["P-1", "Northshire County Council", "Local authority or representative body", "Yes", "Yes", "Yes",
+         f"Practice leaders must know the law on children in care. {PLANTED_SECRET} is what our lawyers advise on corporate parenting.", "No", ""],
+        ["P-2", "", "Parent", "No", "No", "Not sure",
+         "Leaders should make sure social workers are honest with parents about what needs to change for children in care.", "Yes",
+         "Supervisors should give social workers time to reflect on their cases in supervision."],
+    ]
+    with open(raw / "planted_export.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    out = tmp_path_factory.mktemp("processed")
+    hermetic = config.model_copy(update={"report": config.report.model_copy(update={"overrides_file": str(out / "no_overrides.csv")})})
+    analyse(raw, out, hermetic, ROOT)
+    return out

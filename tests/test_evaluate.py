@@ -18,11 +18,13 @@ from pipeline.evaluate import (
     EvaluationReport,
     GoldComment,
     GoldDocument,
+    GoldSuggestion,
     LabelsError,
     load_labels,
     normalise_text,
     score_alignment,
     score_segmentation,
+    score_tagging,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,6 +233,82 @@ def test_report_applies_floors():
     assert "export.csv row 1" in text  # the unlabelled response is listed
 
 
+# --- tagging: asks, stance, wording suggestions ------------------------------------------------
+
+TAGGED_GOLD = [
+    GoldDocument(
+        file="form.txt",
+        row=None,
+        comments=(
+            GoldComment("q1", "Alpha: practice leaders should know the law", "practice_leaders", 1,
+                        asks=("legal_framework_uncrc", "care_leavers"), stance="suggestion",
+                        suggestions=(GoldSuggestion("add", "the law on care leavers"),)),
+            GoldComment("q1", "Beta: the statement as a whole reads like", "practice_leaders", 0, asks=(), stance="concern"),
+            # Not labelled for tagging: left out of the tagging scores.
+            GoldComment("q2", "Gamma: supervisors cannot control caseloads", "practice_supervisors", 3),
+        ),
+    ),
+]
+ASK_IDS = ["legal_framework_uncrc", "care_leavers", "advocacy"]
+
+
+def tagged(*rows: tuple[str, str, str]) -> pd.DataFrame:
+    """Predicted comments of form.txt: (text, asks, stance)."""
+    frame = predictions(*[("r-form", "q2" if text == GAMMA else "q1", "comment", text, "practice_leaders", 1) for text, _, _ in rows])
+    frame["comment_id"] = [f"c{i}" for i in range(len(rows))]
+    frame["asks"] = [asks for _, asks, _ in rows]
+    frame["stance"] = [stance for _, _, stance in rows]
+    return frame
+
+
+def suggestions(*rows: tuple[str, str, str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["comment_id", "operation", "proposed_text"])
+
+
+def test_perfect_tagging_scores_one():
+    predicted = tagged((ALPHA, "legal_framework_uncrc;care_leavers", "suggestion"), (BETA, "", "concern"), (GAMMA, "advocacy", "support"))
+    result = score_tagging(predicted, suggestions(("c0", "add", "The law on care leavers.")), RESPONSES, TAGGED_GOLD, ASK_IDS)
+    assert result["micro"] == {"tp": 2, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert result["asks"]["advocacy"] == {"tp": 0, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert result["stance"] == {"found": 2, "correct": 2, "accuracy": 1.0}
+    assert result["suggestions"] == {"gold": 1, "predicted": 1, "found": 1, "recall": 1.0, "precision": 1.0}
+    assert result["mismatches"] == []
+
+
+def test_tagging_errors_are_counted_per_ask_and_listed():
+    predicted = tagged((ALPHA, "legal_framework_uncrc;advocacy", "concern"), (BETA, "", "concern"))
+    result = score_tagging(predicted, suggestions(("c0", "replace", "the law on care leavers")), RESPONSES, TAGGED_GOLD, ASK_IDS)
+    assert (result["asks"]["care_leavers"]["fn"], result["asks"]["advocacy"]["fp"]) == (1, 1)
+    assert result["micro"]["f1"] == pytest.approx(0.5)
+    assert result["stance"]["accuracy"] == 0.5
+    assert result["suggestions"]["recall"] == 0.0  # the right words under the wrong operation do not count
+    problems = [(m["problem"], m["detail"]) for m in result["mismatches"]]
+    assert problems == [
+        ("asks", "+advocacy, -care_leavers"),
+        ("stance", "suggestion -> concern"),
+        ("suggestion missed", "add 'the law on care leavers'"),
+        ("suggestion extra", "replace 'the law on care leavers'"),
+    ]
+
+
+def test_tagging_needs_the_tag_stage():
+    with pytest.raises(StageInputError, match="run tag first"):
+        score_tagging(predictions(*PERFECT), suggestions(), RESPONSES, TAGGED_GOLD, ASK_IDS)
+
+
+def test_report_applies_the_tagging_floors():
+    predicted = tagged((ALPHA, "legal_framework_uncrc;care_leavers", "suggestion"), (BETA, "", "support"))
+    tagging = score_tagging(predicted, suggestions(), RESPONSES, TAGGED_GOLD, ASK_IDS)
+    seg, ali = score_segmentation(predictions(*PERFECT), RESPONSES, GOLD), score_alignment(predictions(*PERFECT), RESPONSES, GOLD)
+    text = EvaluationReport(seg, ali, tagging=tagging).format()
+    assert "asks micro-F1     1.000 (floor 0.85) PASS" in text
+    assert "stance accuracy   0.500 (floor 0.85) FAIL" in text
+    assert "suggestion recall  0.000 (floor 0.85) FAIL" in text
+    assert "care_leavers                           1     1     1  1.000  1.000  1.000" in text
+    assert not EvaluationReport(seg, ali, tagging=tagging).passed
+    assert EvaluationReport(seg, ali).passed  # without tagging, only the first two floors apply
+
+
 # --- labels.yaml validation --------------------------------------------------------------------
 
 VALID = {"question": "q1", "starts": "A comment long enough to identify it", "statement": "practice_leaders", "section": 1}
@@ -247,7 +325,12 @@ def write_labels(folder: Path, *documents: dict) -> None:
         ({"starts": "too short"}, "'starts' must be"),
         ({"section": "two"}, "'section' must be"),
         ({"statement": "*", "section": 2}, "must have section 0"),
-        ({"stance": "for"}, "unknown key(s) stance"),
+        ({"stanse": "suggestion"}, "unknown key(s) stanse"),
+        ({"asks": ["care_plans"], "stance": "for"}, "'stance' must be one of support, concern, suggestion, clarification"),
+        ({"asks": "care_plans", "stance": "concern"}, "'asks' must be a list of ask ids"),
+        ({"asks": ["care_plans"]}, "label 'asks' and 'stance' together"),
+        ({"asks": [], "stance": "suggestion", "suggestions": [{"operation": "rewrite", "proposed": "x"}]}, "'operation' must be one of"),
+        ({"asks": [], "stance": "suggestion", "suggestions": [{"operation": "add", "words": "x"}]}, "unknown key(s) words"),
         ({"starts": VALID["starts"][:-5]}, "'starts' also begins comments[0]"),
     ],
 )
@@ -359,6 +442,21 @@ def test_labelled_sections_exist(gold: list[GoldDocument], config):
                 continue
             assert comment.statement in counts, f"{doc.name} comments[{i}]: unknown statement {comment.statement!r}"
             assert comment.section <= counts[comment.statement], f"{doc.name} comments[{i}]: no such section"
+
+
+def test_every_comment_is_labelled_for_tagging(gold: list[GoldDocument], config):
+    ids = {a.id for a in config.tag.codebook}
+    for doc in gold:
+        for i, comment in enumerate(doc.comments):
+            assert comment.asks is not None and comment.stance is not None, f"{doc.name} comments[{i}]: no asks/stance"
+            assert set(comment.asks) <= ids, f"{doc.name} comments[{i}]: unknown ask {set(comment.asks) - ids}"
+
+
+def test_labelled_asks_stances_and_suggestions_cover_the_codebook(gold: list[GoldDocument], config):
+    comments = [c for d in gold for c in d.comments]
+    assert {a for c in comments for a in c.asks} == {a.id for a in config.tag.codebook}
+    assert {c.stance for c in comments} == {"support", "concern", "suggestion", "clarification"}
+    assert {s.operation for c in comments for s in c.suggestions} == {"add", "remove", "replace", "extend", "clarify"}
 
 
 def test_labelled_questions_exist(gold: list[GoldDocument], config):

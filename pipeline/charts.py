@@ -1,0 +1,200 @@
+"""Charts of the summary tables, as PNG bytes an analyst pastes into a briefing.
+
+Each chart function takes summary tables (see :mod:`pipeline.summaries`) and returns a
+matplotlib ``Figure``; :func:`chart_images` renders them all to PNG at :data:`DPI`. Figures are
+built on the Agg canvas directly, never through pyplot, so nothing needs a display and no
+global state is touched. Colours: Paul Tol's "muted" qualitative scheme and the "cividis"
+colour map, both distinguishable with any common colour-vision deficiency.
+
+==========================  ==============================================================
+chart                       from
+==========================  ==============================================================
+asks_by_section_heatmap     ``asks_by_section``: respondents per ask and section
+asks_by_respondent_type     ``asks_by_respondent_type``: respondents per ask, stacked by type
+closed_answers              ``closed_questions``: answers per question and respondent type
+comments_per_section        ``summary_by_section``: comments per section
+==========================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from pipeline.config import Config
+from pipeline.summaries import NOT_STATED, TOTAL
+
+DPI = 150
+WIDTH = 10  # inches: 1,500 pixels at DPI, the width of a briefing page at print resolution
+# Paul Tol's "muted" scheme (colour-blind safe), then his pale grey for "not stated" / "not answered".
+PALETTE = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499"]
+PALE_GREY = "#DDDDDD"
+# Beyond the palette, colours repeat with these hatchings so that every class stays distinct.
+HATCHES = ["", "//", "..", "xx"]
+COLOUR_MAP = "cividis"
+LABEL_WIDTH = 45  # characters before a tick label wraps
+
+
+def _figure(height: float) -> Figure:
+    figure = Figure(figsize=(WIDTH, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _empty(title: str, message: str) -> Figure:
+    figure = _figure(2)
+    ax = figure.add_subplot()
+    ax.set_title(title, fontsize=13, loc="left")
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11)
+    ax.set_axis_off()
+    return figure
+
+
+def _wrap(label: str, width: int = LABEL_WIDTH) -> str:
+    return "\n".join(textwrap.wrap(str(label), width)) or str(label)
+
+
+def _style(index: int, name: str) -> dict:
+    if name == NOT_STATED:
+        return {"color": PALE_GREY, "hatch": ""}
+    return {"color": PALETTE[index % len(PALETTE)], "hatch": HATCHES[(index // len(PALETTE)) % len(HATCHES)]}
+
+
+def _ask_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The asks of a cross table, without its "Any ask" and base rows."""
+    return table[table["ask_id"].astype(str) != ""]
+
+
+def asks_by_section_heatmap(asks_by_section: pd.DataFrame) -> Figure:
+    title = "Respondents raising each ask, by section"
+    asks = _ask_rows(asks_by_section)
+    sections = [c for c in asks_by_section.columns if c not in ("ask_id", "ask_label", "total")]
+    if asks.empty or not sections:
+        return _empty(title, "No comments were placed in a section with an ask.")
+    values = asks[sections].to_numpy(dtype=float)
+    figure = _figure(max(3.5, 1.6 + 0.38 * len(asks)))
+    ax = figure.add_subplot()
+    # Empty cells stay white, so the eye goes to where asks were made.
+    colours = matplotlib.colormaps[COLOUR_MAP].with_extremes(bad="white")
+    image = ax.imshow(np.ma.masked_equal(values, 0), cmap=colours, aspect="auto", vmin=0, vmax=max(values.max(), 1))
+    ax.set_xticks(range(len(sections)), sections, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(asks)), [_wrap(label) for label in asks["ask_label"]], fontsize=9)
+    threshold = values.max() * 0.6 if values.size else 0
+    for (i, j), value in np.ndenumerate(values):
+        if value:
+            ax.text(j, i, f"{int(value)}", ha="center", va="center", fontsize=8, color="black" if value > threshold else "white")
+    ax.set_xlabel("Section (statement.section; 0 = the statement as a whole)", fontsize=10)
+    ax.set_ylabel("Ask", fontsize=10)
+    ax.set_title(title, fontsize=13, loc="left")
+    bar = figure.colorbar(image, ax=ax, label="Respondents", shrink=0.8)
+    bar.ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_xticks(np.arange(len(sections) + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(len(asks) + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="#EEEEEE", linewidth=0.5)
+    ax.tick_params(which="minor", length=0)
+    return figure
+
+
+def asks_by_respondent_type_bars(asks_by_respondent_type: pd.DataFrame) -> Figure:
+    title = "Respondents raising each ask, by respondent type"
+    asks = _ask_rows(asks_by_respondent_type)
+    types = [c for c in asks_by_respondent_type.columns if c not in ("ask_id", "ask_label", "total")]
+    if asks.empty or not types or not asks["total"].sum():
+        return _empty(title, "No comment made a codebook ask.")
+    asks = asks.iloc[::-1]  # first ask at the top
+    figure = _figure(max(3.5, 2.2 + 0.36 * len(asks) + 0.18 * len(types)))
+    ax = figure.add_subplot()
+    left = np.zeros(len(asks))
+    for index, name in enumerate(types):
+        counts = asks[name].to_numpy(dtype=float)
+        ax.barh(range(len(asks)), counts, left=left, label=_wrap(name, 40), edgecolor="white", linewidth=0.5, **_style(index, name))
+        left += counts
+    ax.set_yticks(range(len(asks)), [_wrap(label) for label in asks["ask_label"]], fontsize=9)
+    ax.set_xlabel("Respondents", fontsize=10)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(title, fontsize=13, loc="left")
+    ax.legend(title="Respondent type", fontsize=8, title_fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def closed_answers_bars(closed_questions: pd.DataFrame, config: Config) -> Figure:
+    title = "Answers to the closed questions, by respondent type"
+    if closed_questions.empty:
+        return _empty(title, "The consultation has no closed questions.")
+    questions = list(dict.fromkeys(closed_questions["question_id"]))
+    options = list(dict.fromkeys(o for q in config.questions for o in q.options))
+    answers = [*options, "not_answered"]
+    n_rows = int(closed_questions.groupby("question_id").size().max())
+    figure = _figure(1.4 + len(questions) * (0.8 + 0.32 * n_rows))
+    axes = figure.subplots(len(questions), 1, squeeze=False, sharex=True)[:, 0]
+    for ax, question in zip(axes, questions):
+        rows = closed_questions[closed_questions["question_id"] == question].iloc[::-1]
+        left = np.zeros(len(rows))
+        for index, answer in enumerate(answers):
+            counts = rows[answer].to_numpy(dtype=float) if answer in rows else np.zeros(len(rows))
+            style = {"color": PALE_GREY, "hatch": ""} if answer == "not_answered" else _style(index, answer)
+            ax.barh(range(len(rows)), counts, left=left, label="Not answered" if answer == "not_answered" else answer, edgecolor="white", linewidth=0.5, **style)
+            left += counts
+        ax.set_yticks(range(len(rows)), [_wrap(label) for label in rows["respondent_type"]], fontsize=8)
+        # The overall bar is the one to read first: set it apart from the breakdown.
+        ax.get_yticklabels()[-1].set_fontweight("bold")
+        text = next((q.text for q in config.questions if q.id == question), "")
+        ax.set_title(_wrap(f"{question}: {text}", 90), fontsize=10, loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[-1].set_xlabel("Respondents", fontsize=10)
+    axes[-1].xaxis.get_major_locator().set_params(integer=True)
+    axes[0].legend(title="Answer", fontsize=8, title_fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    figure.suptitle(title, fontsize=13, x=0.01, ha="left")
+    return figure
+
+
+def comments_per_section_bars(summary_by_section: pd.DataFrame) -> Figure:
+    title = "Comments per section"
+    rows = summary_by_section[summary_by_section["section_title"] != TOTAL]
+    rows = rows[rows["section"].astype(str) != ""]
+    if rows.empty or not rows["comments"].sum():
+        return _empty(title, "No comments.")
+    rows = rows.iloc[::-1]
+    statements = list(dict.fromkeys(rows["statement_id"].iloc[::-1]))
+    figure = _figure(max(3.5, 1.4 + 0.3 * len(rows)))
+    ax = figure.add_subplot()
+    colours = [PALETTE[statements.index(s) % len(PALETTE)] for s in rows["statement_id"]]
+    ax.barh(range(len(rows)), rows["comments"].to_numpy(dtype=float), color=colours)
+    for y, value in enumerate(rows["comments"]):
+        ax.text(value, y, f" {int(value)}", va="center", fontsize=8)
+    labels = [f"{key}  {title_}" for key, title_ in zip(rows["section"], rows["section_title"])]
+    ax.set_yticks(range(len(rows)), [_wrap(label, 60) for label in labels], fontsize=8)
+    ax.set_xlabel("Comments", fontsize=10)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(title, fontsize=13, loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def chart_figures(summaries: dict[str, pd.DataFrame], config: Config) -> dict[str, Figure]:
+    """Every chart, by name (the PNG's name without ``.png``)."""
+    return {
+        "asks_by_section_heatmap": asks_by_section_heatmap(summaries["asks_by_section"]),
+        "asks_by_respondent_type": asks_by_respondent_type_bars(summaries["asks_by_respondent_type"]),
+        "closed_answers": closed_answers_bars(summaries["closed_questions"], config),
+        "comments_per_section": comments_per_section_bars(summaries["summary_by_section"]),
+    }
+
+
+def png_bytes(figure: Figure) -> bytes:
+    """The figure as PNG at :data:`DPI`, without a software stamp, so equal charts are equal bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def chart_images(summaries: dict[str, pd.DataFrame], config: Config) -> dict[str, bytes]:
+    """Every chart as PNG bytes, by name. Pure: writing them is the caller's job."""
+    return {name: png_bytes(figure) for name, figure in chart_figures(summaries, config).items()}

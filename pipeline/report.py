@@ -1,0 +1,468 @@
+"""report.html: one self-contained page a drafting team reads top to bottom.
+
+:func:`render_report` fills the Jinja2 template ``pipeline/templates/report.html.j2`` from a
+run's tables (``responses``, ``comments`` after overrides, ``wording_suggestions``,
+``skipped``, ``statements``, ``topics``, ``campaigns`` and ``overrides_log``), its summary
+tables (:func:`pipeline.summaries.summary_tables`) and its charts (PNG bytes, inlined as
+data URIs). It is pure: it returns the HTML and writes nothing.
+
+Every count in the page is read from a summary table or ``overview.csv`` and is marked with the
+table and column it came from (``data-table``, ``data-column``); every count of comments or
+commenting respondents links to a list of the comments behind it, and those lists link to the
+comments themselves, at the end of the page. Shares read as analysts write them: "most
+respondents (7 of 12)", "a minority of local authorities (3 of 12)" (bands in
+``report.wording_bands``). Respondents who asked for confidentiality are counted but never
+quoted or listed. Settings quoted in the method notes are config values, shown with their keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from pipeline.config import STANCES, Config, ReportConfig
+from pipeline.summaries import (
+    ALL_COMMENTING,
+    ALL_RESPONDENTS,
+    ALL_STATEMENTS,
+    ALL_STATEMENTS_ROW,
+    CAMPAIGNS,
+    CAMPAIGN_COPIES,
+    COMMENTING,
+    COMMENTS,
+    CONFIDENTIAL,
+    EVERY_STATEMENT_TITLE,
+    FILES_READ,
+    NON_COMMENTS,
+    OUTLIER_TOPIC,
+    OVERRIDES_APPLIED,
+    OVERRIDES_INVALID,
+    OVERRIDES_UNMATCHED,
+    PLACED_BY,
+    RESPONSES,
+    SKIPPED,
+    TOTAL,
+    WHOLE_STATEMENT_TITLE,
+    Facts,
+    section_key,
+)
+
+TEMPLATE = "report.html.j2"
+_LISTED = re.compile(r"^(?P<item>.*) \((?P<n>\d+)\)$")
+_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
+# How align places comments, in the order the method notes explain them (strongest evidence first).
+ALIGN_METHODS = {
+    "heading": "under a heading that names the section",
+    "quote": "quoting a sentence of the section",
+    "reference": "naming the section in the text",
+    "similarity": "by word similarity to the section (the weakest evidence)",
+    "none": "no evidence: counted as about the statement as a whole",
+}
+
+
+# --- wording ------------------------------------------------------------------------------------
+
+
+def share_words(n: int, base: int, config: ReportConfig) -> str:
+    """The words for ``n`` of ``base`` ("most", "a minority of"); "" when the base is too small
+    for words (``report.wording_min_base``)."""
+    if base < config.wording_min_base or base <= 0:
+        return ""
+    if n == 0:
+        return config.wording_none
+    share = n / base
+    return next(band.words for band in config.wording_bands if share >= band.min_share)
+
+
+def share_phrase(n: int, base: int, noun: str, config: ReportConfig) -> str:
+    """``most respondents (23 of 41)``; ``2 of 3 parents`` when the base is too small for words."""
+    words = share_words(n, base, config)
+    return f"{words} {noun} ({n} of {base})" if words else f"{n} of {base} {noun}"
+
+
+def type_noun(respondent_type: str, config: ReportConfig) -> str:
+    """The plural noun for a respondent type in a sentence ("local authorities")."""
+    return config.respondent_type_nouns.get(respondent_type) or f"respondents ({respondent_type})"
+
+
+# --- counts that link to their comments ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number shown in the page, with the CSV table and column it comes from."""
+
+    value: Any
+    table: str
+    column: str
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class Share:
+    n: Number
+    base: Number
+    words: str
+    noun: str
+
+
+@dataclass
+class Evidence:
+    id: str
+    title: str
+    comment_ids: list[str]
+    truncated: bool
+    hidden: bool  # some comments are from respondents who asked for confidentiality
+    by_respondent: list[tuple[str, list[str]]]  # (attribution, comment ids), in first-comment order
+
+
+@dataclass
+class _Evidence:
+    """The comment lists counts link to, and the comments those lists show."""
+
+    facts: Facts
+    limit: int
+    lists: dict[str, Evidence] = field(default_factory=dict)
+    quoted: set[str] = field(default_factory=set)
+
+    def link(self, key: str, title: str, mask: pd.Series) -> str:
+        anchor = "e-" + _SLUG.sub("_", key.replace("*", "all"))
+        if anchor not in self.lists:
+            chosen = self.facts.comments[mask.to_numpy()]
+            shareable = chosen[~chosen["confidential"]].head(self.limit)
+            groups: dict[str, list[str]] = {}
+            for comment_id, rid in zip(shareable["comment_id"], shareable["response_id"]):
+                groups.setdefault(self.facts.attribution.get(rid, ""), []).append(comment_id)
+            self.lists[anchor] = Evidence(
+                anchor, title, shareable["comment_id"].tolist(), int((~chosen["confidential"]).sum()) > self.limit,
+                bool(chosen["confidential"].any()), list(groups.items()),
+            )
+        return "#" + anchor
+
+    def quote(self, comment_id: str) -> str:
+        """A quoted comment: shown at the end of the page like those the lists link to."""
+        self.quoted.add(comment_id)
+        return comment_id
+
+    def shown(self) -> set[str]:
+        return {i for e in self.lists.values() for i in e.comment_ids} | self.quoted
+
+
+def section_anchor(key: str) -> str:
+    """The id of a section's block in the page (``practice_leaders.3`` -> ``s-practice_leaders_3``)."""
+    return "s-" + _SLUG.sub("_", key.replace("*", "all"))
+
+
+def _listed(text: str) -> list[tuple[str, int]]:
+    items = []
+    for item in str(text or "").split("; "):
+        if m := _LISTED.match(item):
+            items.append((m.group("item"), int(m.group("n"))))
+    return items
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+def _png(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _sentence_edit(operation: str, current: str, proposed: str) -> tuple[Markup, Markup]:
+    """(before, after) for a wording suggestion, with the words removed or clarified marked."""
+    current, proposed = (v if isinstance(v, str) else "" for v in (current, proposed))
+    # Whole words only: removing "can" must not mark the "can" in "significant".
+    found = re.search(r"(?<!\w)" + re.escape(proposed) + r"(?!\w)", current, re.IGNORECASE) if proposed else None
+
+    def marked(tag: str) -> Markup:
+        return escape(current[: found.start()]) + Markup(f"<{tag}>") + escape(current[found.start() : found.end()]) + Markup(f"</{tag}>") + escape(current[found.end() :])
+
+    located = escape(current) if current else Markup("<em>(no sentence located)</em>")
+    quoted = escape(f"“{proposed}”")
+    if operation == "remove":
+        if not found:
+            return located, Markup("<em>remove</em> ") + quoted
+        return marked("del"), escape(re.sub(r"\s{2,}", " ", current[: found.start()] + current[found.end() :]).strip())
+    if operation == "clarify":
+        return marked("mark") if found else located, Markup("<em>clarify</em> ") + quoted
+    if operation == "extend":
+        return located, Markup("<em>extend to include</em> ") + quoted
+    if operation == "add":
+        return escape(current) if current else Markup("<em>(new text)</em>"), Markup("<em>add</em> ") + quoted
+    return located, quoted
+
+
+class _Page:
+    """The report's content, one method per part of the page, sharing the counts' sources."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], config: Config):
+        self.tables, self.summaries, self.config, self.cfg = tables, summaries, config, config.report
+        self.facts = Facts(tables, config)
+        self.c = self.facts.comments
+        self.by_id = self.c.set_index("comment_id")
+        self.evidence = _Evidence(self.facts, self.cfg.max_linked_comments)
+        self.overview = dict(zip(summaries["overview"]["measure"], summaries["overview"]["value"]))
+        self.responses = self.number(RESPONSES)
+        self.commenting = self.number(COMMENTING)
+        self.with_campaigns = int(self.overview.get(CAMPAIGNS, 0)) > 0
+        # Which comments make each ask, worked out once for every count that needs it.
+        self.has_ask = {ask: self.c["ask_list"].map(lambda asks, a=ask: a in asks) for ask in self.facts.ask_ids}
+
+    def number(self, measure: str) -> Number:
+        return Number(int(self.overview.get(measure, 0)), "overview", "value")
+
+    def share(self, n: Number, base: Number, noun: str) -> Share:
+        return Share(n, base, share_words(int(n.value), int(base.value), self.cfg), noun)
+
+    def analysed(self) -> dict:
+        columns = ("respondents", "organisations", "individuals", "confidential", "campaign_copies", "commenting")
+        return {
+            "files": self.number(FILES_READ), "skipped_n": self.number(SKIPPED), "responses": self.responses,
+            "confidential": self.number(CONFIDENTIAL), "campaigns": self.number(CAMPAIGNS), "campaign_copies": self.number(CAMPAIGN_COPIES),
+            "commenting": self.commenting, "comments": self.number(COMMENTS), "non_comments": self.number(NON_COMMENTS),
+            "types": [
+                {"type": r.respondent_type, "total": r.respondent_type == ALL_RESPONDENTS}
+                | {column: Number(int(getattr(r, column)), "respondents_by_type", column) for column in columns}
+                for r in self.summaries["respondents_by_type"].itertuples()
+            ],
+            "skipped": self.tables["skipped"].to_dict("records"),
+        }
+
+    def closed(self) -> tuple[list[str], list[dict]]:
+        """(answer columns, one row per question): the closed answers of all respondents."""
+        table = self.summaries["closed_questions"]
+        answers = [column for column in table.columns if column not in ("question_id", "respondent_type")]
+        texts = {q.id: q.text for q in self.config.questions}
+        rows = [
+            {"question": r["question_id"], "text": texts.get(r["question_id"], ""), "counts": [Number(int(r[a]), "closed_questions", a) for a in answers]}
+            for _, r in table[table["respondent_type"] == ALL_RESPONDENTS].iterrows()
+        ]
+        return [a.replace("_", " ").capitalize() for a in answers], rows
+
+    def campaigns(self) -> list[dict]:
+        table = self.tables.get("campaigns")
+        if not self.with_campaigns or table is None:
+            return []
+        return [
+            {
+                "id": r.campaign_id, "copies": Number(int(r.copies), "campaigns", "copies"), "types": r.respondent_types,
+                # The campaign's text is a quote of its canonical copy.
+                "text": "" if self.facts.confidential.get(r.canonical_response_id, True) else r.canonical_text,
+            }
+            for r in table.itertuples()
+        ]
+
+    def asks(self) -> list[dict]:
+        """Each ask overall and by respondent type, most respondents first."""
+        c, cfg = self.c, self.cfg
+        cross = self.summaries["asks_by_respondent_type"]
+        types = [column for column in cross.columns if column not in ("ask_id", "ask_label", "total")]
+        base = cross[cross["ask_label"] == ALL_RESPONDENTS].iloc[0]
+        asks = []
+        for r in self.summaries["summary_by_ask"].query("ask_id != ''").itertuples():
+            has = self.has_ask[r.ask_id]
+            href = self.evidence.link(f"a-{r.ask_id}", f"Comments making the ask “{r.ask_label}”", has)
+            row = cross[cross["ask_id"] == r.ask_id].iloc[0]
+            by_type = []
+            for t in (t for t in types if int(row[t])):
+                t_href = self.evidence.link(f"a-{r.ask_id}-t-{t}", f"Comments from {type_noun(t, cfg)} making the ask “{r.ask_label}”", has & (c["type"] == t))
+                by_type.append(self.share(Number(int(row[t]), "asks_by_respondent_type", t, t_href), Number(int(base[t]), "asks_by_respondent_type", t), type_noun(t, cfg)))
+            asks.append({
+                "label": r.ask_label,
+                "share": self.share(Number(int(r.respondents), "summary_by_ask", "respondents", href), self.responses, "respondents"),
+                "non_campaign": Number(int(r.non_campaign_respondents), "summary_by_ask", "non_campaign_respondents"),
+                "comments": Number(int(r.comments), "summary_by_ask", "comments", href),
+                "sections": [(k, section_anchor(k), Number(n, "summary_by_ask", "sections")) for k, n in _listed(r.sections)][: cfg.top_n],
+                "types": by_type,
+            })
+        return sorted(asks, key=lambda a: (-a["share"].n.value, a["label"]))
+
+    def statements(self) -> list[dict]:
+        """Each statement with its sections in reading order; sections nobody commented on are named."""
+        titles = {s.id: s.title for s in self.config.statements}
+        statements = []
+        for statement_id, rows in self.summaries["summary_by_section"].groupby("statement_id", sort=False):
+            if statement_id in (ALL_STATEMENTS_ROW, ""):  # the grand total and unplaced comments: in the overview
+                continue
+            placed = rows[rows["section"] != ""]
+            sections = [self.section(r) for r in placed.itertuples() if r.comments]
+            silent = [f"{r.section_id}. {r.section_title}" for r in placed.itertuples() if not r.comments]
+            total = rows[rows["section_title"] == TOTAL]
+            statement_total = None
+            if len(total):
+                href = self.evidence.link(f"st-{statement_id}", f"Comments on {titles.get(statement_id, statement_id)}", self.c["section"].isin(set(placed["section"])))
+                statement_total = self.share(Number(int(total.iloc[0]["respondents"]), "summary_by_section", "respondents", href), self.responses, "respondents")
+            statements.append({
+                "title": titles.get(statement_id, "Comments about every statement" if statement_id == ALL_STATEMENTS else statement_id),
+                "total": statement_total, "sections": sections, "silent": silent,
+            })
+        return statements
+
+    def section(self, r) -> dict:
+        c, key = self.c, r.section
+        in_section = c["section"] == key
+        href = self.evidence.link(f"s-{key}", f"Comments on {key} {r.section_title}", in_section)
+        stances = []
+        for stance in STANCES:
+            n = int(getattr(r, stance))
+            s_href = self.evidence.link(f"s-{key}-st-{stance}", f"Comments on {key} with stance {stance}", in_section & (c["stance"] == stance)) if n else ""
+            stances.append((stance, Number(n, "summary_by_section", stance, s_href)))
+        cross = self.summaries["asks_by_section"]
+        base = Number(int(cross.loc[cross["ask_label"] == ALL_COMMENTING, key].iloc[0]), "asks_by_section", key)
+        asks = []
+        for ask_id, label, n in zip(cross["ask_id"], cross["ask_label"], cross[key]):
+            if ask_id and n:
+                a_href = self.evidence.link(f"s-{key}-a-{ask_id}", f"Comments on {key} making the ask “{label}”", in_section & self.has_ask[ask_id])
+                asks.append((label, self.share(Number(int(n), "asks_by_section", key, a_href), base, "respondents commenting on this section")))
+        topics = []
+        for label, n in _listed(r.top_topics):
+            topic_id, name = label.split(": ", 1)
+            t_href = self.evidence.link(f"s-{key}-t-{topic_id}", f"Comments on {key} in topic {label}", in_section & (c["topic"] == int(topic_id)))
+            topics.append((name, Number(n, "summary_by_section", "top_topics", t_href)))
+        quotes = self.summaries["quotes"]
+        suggestions = self.tables["wording_suggestions"]
+        edits = []
+        for s in suggestions.itertuples():
+            # A wording suggestion is the respondent's words: never from one who asked for confidentiality.
+            if section_key(s.statement_id, s.section_id) != key or self.facts.confidential.get(s.response_id, True):
+                continue
+            before, after = _sentence_edit(s.operation, s.current_text, s.proposed_text)
+            edits.append({"comment_id": self.evidence.quote(s.comment_id), "before": before, "after": after, "attribution": self.facts.attribution.get(s.response_id, "")})
+        return {
+            "key": key, "anchor": section_anchor(key), "number": r.section_id, "title": r.section_title,
+            "share": self.share(Number(int(r.respondents), "summary_by_section", "respondents", href), self.responses, "respondents"),
+            "non_campaign": Number(int(r.non_campaign_respondents), "summary_by_section", "non_campaign_respondents"),
+            "comments": Number(int(r.comments), "summary_by_section", "comments", href),
+            "stances": stances,
+            "asks": sorted(asks, key=lambda item: (-item[1].n.value, item[0])),
+            "topics": topics,
+            "quotes": [
+                {"id": self.evidence.quote(q.comment_id), "attribution": q.attribution, "stance": q.stance, "text": q.text}
+                for q in quotes[(quotes["quote_for"] == "section") & (quotes["key"] == key)].itertuples()
+            ],
+            "suggestions": Number(int(r.wording_suggestions), "summary_by_section", "wording_suggestions"),
+            "edits": edits,
+            "edits_hidden": len(edits) < int(r.wording_suggestions),
+        }
+
+    def themes(self) -> tuple[list[dict], list[dict]]:
+        """(themes beyond the codebook, topics that mostly repeat its asks)."""
+        c, cfg, by_id = self.c, self.cfg, self.by_id
+        themes = self.summaries["themes"]
+        beyond, within = [], []
+        for r in themes[themes["topic_id"].notna()].itertuples():
+            topic = int(r.topic_id)
+            href = self.evidence.link(f"t-{topic}", f"Comments in topic {topic}: {r.label}", c["topic"] == topic)
+            no_ask = self.evidence.link(f"t-{topic}-no-ask", f"Comments in topic {topic} without a codebook ask", (c["topic"] == topic) & (c["ask_list"].map(len) == 0)) if r.comments_without_ask else ""
+            shareable = [i for i in str(r.representative_comment_ids or "").split("; ") if i in by_id.index and not by_id.at[i, "confidential"]]
+            theme = {
+                "id": topic, "label": r.label, "keywords": r.keywords,
+                "share": self.share(Number(int(r.n_respondents), "themes", "n_respondents", href), self.commenting, "respondents who commented"),
+                "comments": Number(int(r.n_comments), "themes", "n_comments", href),
+                "without_ask": Number(int(r.comments_without_ask), "themes", "comments_without_ask", no_ask),
+                "sections": [(k, Number(n, "themes", "by_section")) for k, n in _listed(r.by_section)][: cfg.top_n],
+                "types": [(k, Number(n, "themes", "by_respondent_type")) for k, n in _listed(r.by_respondent_type)][: cfg.top_n],
+                "quotes": [{"id": self.evidence.quote(i), "attribution": self.facts.attribution.get(by_id.at[i, "response_id"], ""), "text": by_id.at[i, "text"]} for i in shareable[:1]],
+            }
+            is_beyond = topic != OUTLIER_TOPIC and r.n_comments and r.comments_without_ask / r.n_comments >= cfg.beyond_codebook_share
+            (beyond if is_beyond else within).append(theme)
+        return beyond, within
+
+    def methods(self) -> list[tuple[str, str, Number]]:
+        """How many comments each kind of evidence placed."""
+        placed = self.c["align_method"].fillna("").replace("", "none") if "align_method" in self.c else None
+        methods = []
+        for method, description in ALIGN_METHODS.items():
+            if PLACED_BY + method in self.overview:
+                href = self.evidence.link(f"m-{method}", f"Comments placed {description}", placed == method) if placed is not None else ""
+                methods.append((method, description, Number(int(self.overview[PLACED_BY + method]), "overview", "value", href)))
+        return methods
+
+    def overrides(self) -> dict:
+        log = self.tables.get("overrides_log")
+        overrides = {
+            "applied": self.number(OVERRIDES_APPLIED), "unmatched": self.number(OVERRIDES_UNMATCHED), "invalid": self.number(OVERRIDES_INVALID),
+            "problems": [] if log is None else log[log["status"] != "applied"].to_dict("records"),
+            "file": self.cfg.overrides_file,
+        }
+        corrected = self.c["overridden"].fillna("") != "" if "overridden" in self.c else None
+        if corrected is not None and corrected.any():
+            overrides["href"] = self.evidence.link("overridden", "Comments an analyst corrected", corrected)
+        return overrides
+
+    def comments(self) -> list[dict]:
+        """Every comment a list links to (call last: the other parts make the lists)."""
+        shown = []
+        for comment_id in sorted(self.evidence.shown()):
+            row = self.by_id.loc[comment_id]
+            section = row["section"]
+            if section.startswith(ALL_STATEMENTS + "."):
+                title = EVERY_STATEMENT_TITLE
+            elif section.endswith(".0"):
+                title = WHOLE_STATEMENT_TITLE
+            else:
+                title = row.get("section_title", "")
+            shown.append({
+                "id": comment_id, "attribution": self.facts.attribution.get(row["response_id"], ""), "source": self.facts.source.get(row["response_id"], ""),
+                "section": section or "not placed", "title": "" if pd.isna(title) else title,
+                "asks": [self.facts.ask_labels[a] for a in row["ask_list"]], "stance": row["stance"],
+                "topic": row["topic_label"] if pd.notna(row["topic"]) else "", "overridden": row.get("overridden", ""),
+                "paragraphs": [p for p in str(row["text"]).split("\n\n") if p.strip()],
+            })
+        return shown
+
+
+def report_context(tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], charts: dict[str, bytes], config: Config) -> dict:
+    """Everything the template shows, computed here so the template only lays it out."""
+    page = _Page(tables, summaries, config)
+    beyond, within = page.themes()
+    context = {
+        "consultation": config.consultation,
+        "analysed": page.analysed(),
+        "campaigns": page.campaigns(),
+        "closed": page.closed(),
+        "with_campaigns": page.with_campaigns,
+        "asks": page.asks(),
+        "statements": page.statements(),
+        "beyond": beyond,
+        "within": within,
+        "methods": page.methods(),
+        "overrides": page.overrides(),
+        "settings": _settings(config),
+        "bands": config.report.wording_bands,
+        "cfg": config.report,
+        "charts": {name: _png(data) for name, data in charts.items()},
+    }
+    # Last: the comment lists are complete only once every count has been linked.
+    context["evidence"] = list(page.evidence.lists.values())
+    context["comments"] = page.comments()
+    return context
+
+
+def _settings(config: Config) -> list[tuple[str, Any]]:
+    """The thresholds the method notes quote, with their config keys."""
+    return [
+        ("align.heading_min_score", config.align.heading_min_score),
+        ("align.quote_min_score", config.align.quote_min_score),
+        ("align.reference_min_score", config.align.reference_min_score),
+        ("align.similarity", config.align.similarity),
+        ("align.similarity_min_score", config.align.similarity_min_score),
+        ("align.similarity_margin", config.align.similarity_margin),
+        ("tag.semantic.enabled", config.tag.semantic.enabled),
+        ("themes.embedding.backend", config.themes.embedding.backend),
+        ("themes.cluster.method", config.themes.cluster.method),
+        ("report.beyond_codebook_share", config.report.beyond_codebook_share),
+        ("report.min_count", config.report.min_count),
+    ]
+
+
+def render_report(tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], charts: dict[str, bytes], config: Config) -> str:
+    """The report as one HTML string (charts inlined). Pure."""
+    environment = Environment(loader=PackageLoader("pipeline", "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return environment.get_template(TEMPLATE).render(**report_context(tables, summaries, charts, config))

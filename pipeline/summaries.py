@@ -1,0 +1,654 @@
+"""Summary tables: what the drafting team reads, as CSVs an analyst opens in Excel.
+
+:func:`summary_tables` turns a run's tables into the summaries below; it is pure (no file
+I/O) and every table is rebuilt from the comments as they stand after analyst overrides.
+Inputs (``tables``): ``responses`` (``campaign_id`` is used when present), ``comments``
+(after tag, themes and :func:`pipeline.overrides.apply_overrides`), ``wording_suggestions``,
+``topics``, ``statements``, ``skipped`` and optionally ``campaigns`` and ``overrides_log``.
+
+Counts are of **respondents** (distinct ``response_id``) unless the column says comments
+or suggestions; only ``kind == "comment"`` rows are comments. A respondent's type is their
+``respondent_type`` with "Other: <text>" counted as ``form.other_type`` and blank as
+"Not stated" (several ticked types stay one combined type, so types add up to the total).
+Respondents who asked for confidentiality are counted everywhere and quoted nowhere.
+
+==========================  =================================================================
+table                       one row per
+==========================  =================================================================
+overview                    figure the report states (files, responses, comments, ...)
+respondents_by_type         respondent type, and a total row
+summary_by_section          statement section, a total row per statement and a grand total
+summary_by_ask              codebook ask, and an "Any ask" total row
+asks_by_respondent_type     ask (then "Any ask" and the base "All respondents"); a column per
+                            respondent type and a ``total`` column
+asks_by_section             ask (then "Any ask" and the base "All commenting"); a column per
+                            section key (``practice_leaders.3``) and a ``total`` column
+closed_questions            question and respondent type ("All respondents" first)
+quotes                      representative quote of a section or an ask
+themes                      topic (``topics.csv`` with section and respondent-type breakdowns)
+==========================  =================================================================
+
+:func:`publication_tables` makes the copies meant for publication: counts from 1 to
+``report.min_count - 1`` are suppressed (shown as ``[c]``), plus the smallest other count of
+any row or column that adds up to a total in which exactly one count was suppressed (so the
+hidden count cannot be worked out by subtraction); listed counts ("Parent (2)") below the
+threshold are dropped. Only counts of respondents are suppressed: counts of comments and
+suggestions identify nobody.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import STANCES, Config
+from pipeline.errors import PipelineError, require_columns
+
+INPUT_COLUMNS = {
+    "responses": ["response_id", "source_file", "organisation", "respondent_type", "on_behalf_of_organisation", "confidential"],
+    "comments": [
+        "comment_id", "response_id", "kind", "text", "statement_id", "section_id", "asks", "stance", "evidence_rich",
+        "topic_id", "topic_label",
+    ],
+    "wording_suggestions": ["suggestion_id", "comment_id", "statement_id", "section_id"],
+    "topics": ["topic_id", "label", "keywords", "representative_comment_ids"],
+    "statements": ["statement_id", "section_id", "section_title"],
+    "skipped": ["source_file", "stage", "reason"],
+}
+PRODUCED_BY = {
+    "responses": "ingest", "comments": "tag and themes", "wording_suggestions": "tag (suggestions)",
+    "topics": "themes", "statements": "statements", "skipped": "ingest",
+}
+
+NOT_STATED = "Not stated"
+ALL_RESPONDENTS = "All respondents"
+ANY_ASK = "Any ask"
+ALL_COMMENTING = "All commenting"
+TOTAL = "Total"
+ALL_STATEMENTS_ROW = "All statements"
+ALL_TOPICS = "All topics"
+ALL_STATEMENTS = "*"  # align's statement id for comments about every statement
+WHOLE_STATEMENT_TITLE = "The statement as a whole"
+EVERY_STATEMENT_TITLE = "All statements together"
+OUTLIER_TOPIC = -1
+SUPPRESSED = "[c]"  # the ONS shorthand for a value withheld for confidentiality
+ASK_SEPARATOR = ";"
+LIST_SEPARATOR = "; "
+
+# The overview's measures, in the order the report states them.
+FILES_READ = "Files read"
+SKIPPED = "Files or rows skipped"
+RESPONSES = "Responses"
+CONFIDENTIAL = "Respondents who asked for confidentiality"
+CAMPAIGNS = "Campaigns"
+CAMPAIGN_COPIES = "Campaign copies"
+COMMENTING = "Respondents commenting"
+COMMENTS = "Comments"
+NON_COMMENTS = "Answers without comment"
+SUGGESTIONS = "Wording suggestions"
+TOPICS = "Topics"
+OVERRIDES_APPLIED = "Overrides applied"
+OVERRIDES_UNMATCHED = "Overrides matching no comment"
+OVERRIDES_INVALID = "Overrides not valid"
+PLACED_BY = "Comments placed by "  # + align_method
+
+# Counts of respondents each table holds (what disclosure control protects; counts of comments
+# identify nobody): plain count columns, counts listed in text ("Parent (2); Carer (1)"), and
+# derived columns suppressed with their count column.
+COUNT_COLUMNS = {
+    "respondents_by_type": ["respondents", "organisations", "individuals", "confidential", "campaign_copies", "commenting"],
+    "summary_by_section": ["respondents", "non_campaign_respondents", *STANCES],
+    "summary_by_ask": ["respondents", "non_campaign_respondents"],
+    "themes": ["n_respondents", "non_campaign_respondents"],
+}
+LISTED_COUNT_COLUMNS = {
+    "summary_by_section": ["top_asks", "top_topics"],
+    "summary_by_ask": ["sections", "respondent_types"],
+    "themes": ["by_section", "by_respondent_type"],
+}
+DERIVED_COLUMNS = {"summary_by_ask": {"respondents_pct": "respondents"}}
+CROSS_TABLES = ("asks_by_respondent_type", "asks_by_section")
+_LISTED = re.compile(r"^(?P<item>.*) \((?P<n>\d+)\)$")
+_ATTACHMENT = re.compile(r"^(?P<file>.*?\.eml) \(.*\)$", re.IGNORECASE)
+
+
+# --- helpers shared with the report and the notebooks -------------------------------------------
+
+
+def section_key(statement_id, section_id) -> str:
+    """``practice_leaders.3``; ``""`` when the comment was not placed."""
+    if statement_id is None or pd.isna(statement_id) or statement_id == "" or pd.isna(section_id):
+        return ""
+    return f"{statement_id}.{int(section_id)}"
+
+
+def split_asks(value) -> list[str]:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return []
+    return [a.strip() for a in str(value).split(ASK_SEPARATOR) if a.strip()]
+
+
+def respondent_types(responses: pd.DataFrame, config: Config) -> pd.Series:
+    """Each response's type as the summaries count it, indexed by ``response_id``."""
+    other = config.form.other_type
+
+    def normalise(value) -> str:
+        if not isinstance(value, str) or not value.strip():
+            return NOT_STATED
+        parts = [other if p.strip().casefold().startswith(other.casefold() + ":") else p.strip() for p in value.split(";")]
+        return LIST_SEPARATOR.join(dict.fromkeys(p for p in parts if p)) or NOT_STATED
+
+    return pd.Series([normalise(v) for v in responses["respondent_type"]], index=responses["response_id"].to_numpy(), dtype=str)
+
+
+def type_order(types: Iterable[str], config: Config) -> list[str]:
+    """Types in form order, then any others alphabetically, "Not stated" last."""
+    present = set(types)
+    ordered = [t for t in config.form.respondent_types if t in present]
+    ordered += sorted(present - set(ordered) - {NOT_STATED})
+    return ordered + ([NOT_STATED] if NOT_STATED in present else [])
+
+
+def listed(counts: Counter, limit: int | None = None, names: dict[str, str] | None = None) -> str:
+    """``"Children in care (5); Care leavers (3)"``: most first, ties by name."""
+    ranked = sorted(((names.get(k, k) if names else k, n) for k, n in counts.items() if n), key=lambda kn: (-kn[1], kn[0]))
+    return LIST_SEPARATOR.join(f"{k} ({n})" for k, n in ranked[:limit])
+
+
+def is_organisation(organisation, on_behalf) -> bool:
+    """A response on an organisation's behalf: ticked so, or not said and an organisation named."""
+    if not pd.isna(on_behalf):
+        return bool(on_behalf)
+    return isinstance(organisation, str) and bool(organisation.strip())
+
+
+def attribution(responses: pd.DataFrame, config: Config) -> pd.Series:
+    """Who a quote is from: the organisation when the response is on its behalf, else the
+    respondent's type (an individual's employer is not who is speaking)."""
+    types = respondent_types(responses, config)
+    names = []
+    for rid, organisation, on_behalf in zip(responses["response_id"], responses["organisation"], responses["on_behalf_of_organisation"]):
+        named = isinstance(organisation, str) and bool(organisation.strip())
+        names.append(organisation.strip() if named and is_organisation(organisation, on_behalf) else _unnamed(types[rid]))
+    return pd.Series(names, index=responses["response_id"].to_numpy(), dtype=str)
+
+
+def _unnamed(respondent_type: str) -> str:
+    return "A respondent who did not state a type" if respondent_type == NOT_STATED else respondent_type
+
+
+# --- the facts every table is counted from --------------------------------------------------------
+
+
+class Facts:
+    """What every summary is counted from, checked on entry (the report reads it too).
+
+    ``comments``: the ``kind == "comment"`` rows with ``section`` (key), ``ask_list`` (codebook
+    ids), ``type``, ``confidential`` and ``campaign`` (of the respondent) and ``topic`` (Int64)
+    added; ``asks``: one row per (comment, ask); ``types``, ``confidential``, ``campaign``,
+    ``attribution`` and ``source``: per response id; ``sections``: (key, statement id, section
+    id, title) in reading order.
+    """
+
+    def __init__(self, tables: dict[str, pd.DataFrame], config: Config):
+        for name, columns in INPUT_COLUMNS.items():
+            if name not in tables:
+                raise PipelineError(f"summaries need the {name!r} table; run {PRODUCED_BY[name]} first")
+            require_columns(tables[name], columns, "summaries", PRODUCED_BY[name])
+        self.config = config
+        responses = tables["responses"]
+        self.responses = responses
+        self.types = respondent_types(responses, config)
+        self.confidential = pd.Series(responses["confidential"].fillna(False).astype(bool).to_numpy(), index=responses["response_id"].to_numpy())
+        campaign = responses["campaign_id"].fillna("").astype(str) if "campaign_id" in responses else pd.Series("", index=responses.index)
+        self.campaign = pd.Series(campaign.to_numpy() != "", index=responses["response_id"].to_numpy())
+        self.attribution = attribution(responses, config)
+        self.source = pd.Series(responses["source_file"].to_numpy(), index=responses["response_id"].to_numpy())
+        self.ask_labels = {ask.id: ask.label for ask in config.tag.codebook}
+        self.ask_ids = [ask.id for ask in config.tag.codebook]
+
+        comments = tables["comments"]
+        c = comments[comments["kind"] == "comment"].copy()
+        c["section"] = [section_key(s, n) for s, n in zip(c["statement_id"], c["section_id"])]
+        c["ask_list"] = [[a for a in split_asks(v) if a in self.ask_labels] for v in c["asks"]]
+        c["type"] = [self.types.get(rid, NOT_STATED) for rid in c["response_id"]]
+        # A comment whose respondent is unknown is treated as confidential: never quote by accident.
+        c["confidential"] = [bool(self.confidential.get(rid, True)) for rid in c["response_id"]]
+        c["campaign"] = [bool(self.campaign.get(rid, False)) for rid in c["response_id"]]
+        if "campaign_text" not in c:
+            c["campaign_text"] = False
+        if "campaign_id" not in c:
+            c["campaign_id"] = ""
+        c["campaign_id"] = c["campaign_id"].fillna("").astype(str)
+        c["topic"] = c["topic_id"].astype("Int64")
+        self.comments = c.reset_index(drop=True)
+        exploded = self.comments[["comment_id", "response_id", "section", "type", "campaign", "ask_list"]].explode("ask_list")
+        self.asks = exploded.dropna(subset=["ask_list"]).rename(columns={"ask_list": "ask"})
+        self.all_comments = comments
+        suggestions = tables["wording_suggestions"]
+        self.suggestions = suggestions.assign(section=[section_key(s, n) for s, n in zip(suggestions["statement_id"], suggestions["section_id"])])
+        self.topics = tables["topics"]
+        self.statements = tables["statements"]
+        self.skipped = tables["skipped"]
+        self.campaigns = tables.get("campaigns")
+        self.overrides_log = tables.get("overrides_log")
+        self.sections = self._sections()
+
+    def _sections(self) -> list[tuple[str, str, int, str]]:
+        """(key, statement_id, section_id, title) in reading order: each statement's sections
+        (0, the statement as a whole, first), then comments about every statement."""
+        statements = self.statements
+        configured = [s.id for s in self.config.statements]
+        ids = configured + sorted(set(statements["statement_id"]) - set(configured))
+        rows = []
+        for sid in ids:
+            part = statements[statements["statement_id"] == sid].drop_duplicates("section_id").sort_values("section_id")
+            rows.append((f"{sid}.0", sid, 0, WHOLE_STATEMENT_TITLE))
+            rows += [(f"{sid}.{int(n)}", sid, int(n), t) for n, t in zip(part["section_id"], part["section_title"]) if int(n) != 0]
+        known = {r[0] for r in rows}
+        extra = sorted(k for k in set(self.comments["section"]) - known if k)
+        rows += [(k, k.rsplit(".", 1)[0], int(k.rsplit(".", 1)[1]), EVERY_STATEMENT_TITLE if k.startswith(ALL_STATEMENTS + ".") else "") for k in extra]
+        return rows
+
+    def respondents(self, frame: pd.DataFrame) -> int:
+        return int(frame["response_id"].nunique())
+
+    def non_campaign(self, frame: pd.DataFrame) -> int:
+        return int(frame.loc[~frame["campaign"], "response_id"].nunique())
+
+
+# --- the tables ------------------------------------------------------------------------------------
+
+
+def summary_tables(tables: dict[str, pd.DataFrame], config: Config) -> dict[str, pd.DataFrame]:
+    """Every summary table, by name (the CSV's name without ``.csv``). Pure."""
+    facts = Facts(tables, config)
+    quotes = quotes_table(facts)
+    return {
+        "overview": overview_table(facts),
+        "respondents_by_type": respondents_by_type_table(facts),
+        "summary_by_section": summary_by_section_table(facts),
+        "summary_by_ask": summary_by_ask_table(facts, quotes),
+        "asks_by_respondent_type": asks_by_respondent_type_table(facts),
+        "asks_by_section": asks_by_section_table(facts),
+        "closed_questions": closed_questions_table(facts),
+        "quotes": quotes,
+        "themes": themes_table(facts),
+    }
+
+
+def overview_table(facts: Facts) -> pd.DataFrame:
+    responses, comments = facts.responses, facts.comments
+    files = {(_ATTACHMENT.match(f).group("file") if _ATTACHMENT.match(f) else f) for f in responses["source_file"].astype(str)}
+    kinds = facts.all_comments["kind"].value_counts()
+    topics = facts.comments["topic"].dropna()
+    rows = [
+        (FILES_READ, len(files)),
+        (SKIPPED, len(facts.skipped)),
+        (RESPONSES, len(responses)),
+        (CONFIDENTIAL, int(facts.confidential.sum())),
+        (CAMPAIGNS, 0 if facts.campaigns is None else len(facts.campaigns)),
+        (CAMPAIGN_COPIES, int(facts.campaign.sum())),
+        (COMMENTING, facts.respondents(comments)),
+        (COMMENTS, len(comments)),
+        (NON_COMMENTS, int(kinds.get("non_comment", 0))),
+        (SUGGESTIONS, len(facts.suggestions)),
+        (TOPICS, int(topics[topics != OUTLIER_TOPIC].nunique())),
+    ]
+    if "align_method" in comments:
+        methods = comments["align_method"].fillna("").replace("", "none").value_counts()
+        rows += [(PLACED_BY + method, int(n)) for method, n in sorted(methods.items())]
+    log = facts.overrides_log
+    status = log["status"].value_counts() if log is not None and len(log) else pd.Series(dtype=int)
+    rows += [
+        (OVERRIDES_APPLIED, int(status.get("applied", 0))),
+        (OVERRIDES_UNMATCHED, int(status.get("unmatched", 0))),
+        (OVERRIDES_INVALID, int(status.get("invalid", 0))),
+    ]
+    return pd.DataFrame(rows, columns=["measure", "value"]).astype({"value": "int64"})
+
+
+def respondents_by_type_table(facts: Facts) -> pd.DataFrame:
+    r = facts.responses
+    types = facts.types.reindex(r["response_id"]).to_numpy()
+    organisation = [is_organisation(org, on_behalf) for org, on_behalf in zip(r["organisation"], r["on_behalf_of_organisation"])]
+    frame = pd.DataFrame({
+        "response_id": r["response_id"].to_numpy(),
+        "type": types,
+        "organisation": organisation,
+        "confidential": facts.confidential.reindex(r["response_id"]).to_numpy(),
+        "campaign": facts.campaign.reindex(r["response_id"]).to_numpy(),
+        "commenting": r["response_id"].isin(set(facts.comments["response_id"])).to_numpy(),
+    })
+
+    def row(label: str, part: pd.DataFrame) -> dict:
+        return {
+            "respondent_type": label,
+            "respondents": len(part),
+            "organisations": int(part["organisation"].sum()),
+            "individuals": int((~part["organisation"]).sum()),
+            "confidential": int(part["confidential"].sum()),
+            "campaign_copies": int(part["campaign"].sum()),
+            "commenting": int(part["commenting"].sum()),
+        }
+
+    rows = [row(t, frame[frame["type"] == t]) for t in type_order(frame["type"], facts.config)]
+    rows.append(row(ALL_RESPONDENTS, frame))
+    return pd.DataFrame(rows, columns=["respondent_type", *COUNT_COLUMNS["respondents_by_type"]])
+
+
+def _section_row(facts: Facts, part: pd.DataFrame, suggestions: pd.DataFrame, top_n: int) -> dict:
+    asks = Counter()
+    for ask, members in facts.asks.loc[lambda f: f["comment_id"].isin(set(part["comment_id"]))].groupby("ask"):
+        asks[ask] = members["response_id"].nunique()
+    topics = Counter()
+    for topic, members in part[part["topic"].notna() & (part["topic"] != OUTLIER_TOPIC)].groupby("topic"):
+        label = Counter(members["topic_label"]).most_common(1)[0][0]
+        topics[f"{int(topic)}: {label}"] = members["response_id"].nunique()
+    row = {
+        "respondents": facts.respondents(part),
+        "non_campaign_respondents": facts.non_campaign(part),
+        "comments": len(part),
+    }
+    row |= {stance: int(part.loc[part["stance"] == stance, "response_id"].nunique()) for stance in STANCES}
+    row |= {
+        "top_asks": listed(asks, top_n, facts.ask_labels),
+        "top_topics": listed(topics, top_n),
+        "wording_suggestions": len(suggestions),
+    }
+    return row
+
+
+def summary_by_section_table(facts: Facts) -> pd.DataFrame:
+    c, s, top_n = facts.comments, facts.suggestions, facts.config.report.top_n
+    rows = []
+    for statement_id in dict.fromkeys(sid for _, sid, _, _ in facts.sections):
+        keys = [k for k, sid, _, _ in facts.sections if sid == statement_id]
+        for key, sid, number, title in facts.sections:
+            if sid == statement_id:
+                rows.append({"section": key, "statement_id": sid, "section_id": number, "section_title": title}
+                            | _section_row(facts, c[c["section"] == key], s[s["section"] == key], top_n))
+        if statement_id != ALL_STATEMENTS:
+            rows.append({"section": "", "statement_id": statement_id, "section_id": pd.NA, "section_title": TOTAL}
+                        | _section_row(facts, c[c["section"].isin(keys)], s[s["section"].isin(keys)], top_n))
+    unplaced = c[c["section"] == ""]
+    if len(unplaced):
+        rows.append({"section": "", "statement_id": "", "section_id": pd.NA, "section_title": "Not placed"}
+                    | _section_row(facts, unplaced, s[s["section"] == ""], top_n))
+    rows.append({"section": "", "statement_id": ALL_STATEMENTS_ROW, "section_id": pd.NA, "section_title": TOTAL}
+                | _section_row(facts, c, s, top_n))
+    frame = pd.DataFrame(rows)
+    frame["section_id"] = frame["section_id"].astype("Int64")
+    return frame
+
+
+def summary_by_ask_table(facts: Facts, quotes: pd.DataFrame) -> pd.DataFrame:
+    by_ask = facts.asks
+    base = len(facts.responses)
+    examples = quotes[quotes["quote_for"] == "ask"].groupby("key")["comment_id"].apply(list).to_dict()
+
+    def row(ask_id: str, label: str, part: pd.DataFrame, n_comments: int) -> dict:
+        n = part["response_id"].nunique()
+        sections = Counter({k: g["response_id"].nunique() for k, g in part.groupby("section") if k})
+        types = Counter({t: g["response_id"].nunique() for t, g in part.groupby("type")})
+        return {
+            "ask_id": ask_id,
+            "ask_label": label,
+            "respondents": int(n),
+            "respondents_pct": round(100 * n / base, 1) if base else 0.0,
+            "non_campaign_respondents": int(part.loc[~part["campaign"], "response_id"].nunique()),
+            "comments": int(n_comments),
+            "sections": listed(sections),
+            "respondent_types": listed(types),
+            "example_comment_ids": LIST_SEPARATOR.join(examples.get(ask_id, [])),
+        }
+
+    rows = [row(a, facts.ask_labels[a], by_ask[by_ask["ask"] == a], (by_ask["ask"] == a).sum()) for a in facts.ask_ids]
+    rows.append(row("", ANY_ASK, by_ask, by_ask["comment_id"].nunique()))
+    return pd.DataFrame(rows)
+
+
+def _cross_table(facts: Facts, column: str, classes: list[str], base_label: str, base: dict[str, int]) -> pd.DataFrame:
+    by_ask = facts.asks
+    rows = []
+    for ask_id, label, part in [(a, facts.ask_labels[a], by_ask[by_ask["ask"] == a]) for a in facts.ask_ids] + [("", ANY_ASK, by_ask)]:
+        counts = part.groupby(column)["response_id"].nunique()
+        rows.append({"ask_id": ask_id, "ask_label": label, "total": int(part["response_id"].nunique())} | {k: int(counts.get(k, 0)) for k in classes})
+    rows.append({"ask_id": "", "ask_label": base_label, "total": base[TOTAL]} | {k: base[k] for k in classes})
+    return pd.DataFrame(rows, columns=["ask_id", "ask_label", "total", *classes])
+
+
+def asks_by_respondent_type_table(facts: Facts) -> pd.DataFrame:
+    types = facts.types.reindex(facts.responses["response_id"])
+    classes = type_order(types, facts.config)
+    base = {t: int((types == t).sum()) for t in classes} | {TOTAL: len(types)}
+    return _cross_table(facts, "type", classes, ALL_RESPONDENTS, base)
+
+
+def asks_by_section_table(facts: Facts) -> pd.DataFrame:
+    c = facts.comments
+    present = set(c["section"])
+    classes = [k for k, _, _, _ in facts.sections if k in present]
+    base = {k: int(c.loc[c["section"] == k, "response_id"].nunique()) for k in classes} | {TOTAL: facts.respondents(c)}
+    return _cross_table(facts, "section", classes, ALL_COMMENTING, base)
+
+
+def closed_questions_table(facts: Facts) -> pd.DataFrame:
+    r = facts.responses
+    types = facts.types.reindex(r["response_id"]).to_numpy()
+    rows = []
+    for question in facts.config.questions:
+        column = f"{question.id}_answer"
+        answers = r[column].fillna("").astype(str).to_numpy() if column in r else np.full(len(r), "", dtype=object)
+        for label in [ALL_RESPONDENTS, *type_order(types, facts.config)]:
+            mask = np.ones(len(r), dtype=bool) if label == ALL_RESPONDENTS else types == label
+            chosen = answers[mask]
+            row = {"question_id": question.id, "respondent_type": label}
+            row |= {option: int((chosen == option).sum()) for option in question.options}
+            row["not_answered"] = int(mask.sum()) - sum(row[o] for o in question.options)
+            row["total"] = int(mask.sum())
+            rows.append(row)
+    options = list(dict.fromkeys(o for q in facts.config.questions for o in q.options))
+    frame = pd.DataFrame(rows, columns=["question_id", "respondent_type", *options, "not_answered", "total"])
+    return frame.fillna({o: 0 for o in options}).astype({o: "int64" for o in options})
+
+
+# --- quotes --------------------------------------------------------------------------------------
+
+
+def _pick(candidates: pd.DataFrame, n: int, vary: str, max_chars: int, focus: bool) -> list[str]:
+    """Up to ``n`` comment ids: shareable, one per respondent and one per campaign text,
+    short enough to quote, evidence-rich first (for an ask, comments making fewest other
+    asks first), varied by ``vary`` (stance or respondent type) where the choice allows."""
+    pool = candidates[~candidates["confidential"]]
+    if not len(pool) or not n:
+        return []
+    pool = pool.assign(
+        too_long=pool["text"].astype(str).str.len() > max_chars,
+        plain=~pool["evidence_rich"].fillna(False).astype(bool),
+        n_asks=pool["ask_list"].map(len),
+        no_ask=pool["ask_list"].map(len) == 0,
+    )
+    order = ["too_long", "n_asks", "plain", "comment_id"] if focus else ["too_long", "plain", "no_ask", "comment_id"]
+    ranked = pool.sort_values(order, kind="stable")
+    chosen: list[str] = []
+    respondents, varied, campaigns = set(), set(), set()
+    for strict in (True, False):
+        for row in ranked.itertuples():
+            if len(chosen) == n:
+                return chosen
+            if row.comment_id in chosen or row.response_id in respondents:
+                continue
+            if row.campaign_text and row.campaign_id in campaigns:
+                continue
+            if strict and getattr(row, vary) in varied:
+                continue
+            chosen.append(row.comment_id)
+            respondents.add(row.response_id)
+            varied.add(getattr(row, vary))
+            if row.campaign_text:
+                campaigns.add(row.campaign_id)
+    return chosen
+
+
+QUOTE_COLUMNS = ["quote_for", "key", "label", "rank", "comment_id", "response_id", "source_file", "attribution", "stance", "evidence_rich", "text"]
+
+
+def quotes_table(facts: Facts) -> pd.DataFrame:
+    c, cfg = facts.comments, facts.config.report
+    by_id = c.set_index("comment_id")
+    rows = []
+
+    def add(quote_for: str, key: str, label: str, ids: list[str]) -> None:
+        for rank, comment_id in enumerate(ids, start=1):
+            comment = by_id.loc[comment_id]
+            rid = comment["response_id"]
+            rows.append({
+                "quote_for": quote_for, "key": key, "label": label, "rank": rank, "comment_id": comment_id,
+                "response_id": rid, "source_file": facts.source.get(rid, ""), "attribution": facts.attribution.get(rid, ""),
+                "stance": comment["stance"], "evidence_rich": bool(comment["evidence_rich"]), "text": comment["text"],
+            })
+
+    for key, _, _, title in facts.sections:
+        add("section", key, title, _pick(c[c["section"] == key], cfg.quotes_per_section, "stance", cfg.quote_max_chars, focus=False))
+    for ask_id in facts.ask_ids:
+        members = c[c["ask_list"].map(lambda asks, a=ask_id: a in asks)]
+        add("ask", ask_id, facts.ask_labels[ask_id], _pick(members, cfg.quotes_per_ask, "type", cfg.quote_max_chars, focus=True))
+    return pd.DataFrame(rows, columns=QUOTE_COLUMNS)
+
+
+# --- themes -------------------------------------------------------------------------------------
+
+THEME_COLUMNS = [
+    "topic_id", "label", "keywords", "n_comments", "n_respondents", "non_campaign_respondents", "comments_without_ask",
+    "top_sections", "by_section", "by_respondent_type", "top_asks", "representative_comment_ids",
+]
+
+
+def themes_table(facts: Facts) -> pd.DataFrame:
+    """``topics.csv`` recounted over the comments as overridden, with breakdowns by section
+    and respondent type (respondents). A topic's label is the one most of its comments carry."""
+    c = facts.comments
+    members_of = c[c["topic"].notna()]
+    keywords = dict(zip(facts.topics["topic_id"].astype(int), facts.topics["keywords"].fillna("")))
+    listed_ids = {int(t): split_asks(v.replace(LIST_SEPARATOR, ASK_SEPARATOR)) for t, v in zip(facts.topics["topic_id"], facts.topics["representative_comment_ids"].fillna(""))}
+    n_representative = facts.config.themes.representative_comments
+    rows = []
+
+    def row(topic, label: str, part: pd.DataFrame) -> dict:
+        shareable = set(part.loc[~part["confidential"], "comment_id"])
+        kept = [i for i in listed_ids.get(topic, []) if i in shareable] if topic is not pd.NA else []
+        # Overrides can move the listed comments out: fill up with the topic's best quotes.
+        if topic is not pd.NA and len(kept) < n_representative:
+            kept += [i for i in _pick(part, n_representative, "stance", facts.config.report.quote_max_chars, focus=False) if i not in kept]
+        asks = Counter(a for asks in part["ask_list"] for a in asks)
+        return {
+            "topic_id": topic,
+            "label": label,
+            "keywords": keywords.get(topic, "") if topic is not pd.NA else "",
+            "n_comments": len(part),
+            "n_respondents": facts.respondents(part),
+            "non_campaign_respondents": facts.non_campaign(part),
+            "comments_without_ask": int((part["ask_list"].map(len) == 0).sum()),
+            "top_sections": listed(Counter(s for s in part["section"] if s), 3),
+            "by_section": listed(Counter({k: g["response_id"].nunique() for k, g in part.groupby("section") if k})),
+            "by_respondent_type": listed(Counter({t: g["response_id"].nunique() for t, g in part.groupby("type")})),
+            "top_asks": listed(asks, 3),
+            "representative_comment_ids": LIST_SEPARATOR.join(kept[:n_representative]),
+        }
+
+    for topic, part in members_of.groupby("topic", sort=True):
+        labels = Counter(part["topic_label"].fillna(""))
+        label = sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        rows.append(row(int(topic), label, part))
+    if rows:
+        rows.append(row(pd.NA, ALL_TOPICS, members_of))
+    frame = pd.DataFrame(rows, columns=THEME_COLUMNS)
+    frame["topic_id"] = frame["topic_id"].astype("Int64")
+    return frame
+
+
+# --- publication copies -------------------------------------------------------------------------
+
+
+def _drop_small(text, min_count: int):
+    if not isinstance(text, str) or not text:
+        return text
+    kept = [item for item in text.split(LIST_SEPARATOR) if not (m := _LISTED.match(item)) or int(m.group("n")) >= min_count]
+    return LIST_SEPARATOR.join(kept)
+
+
+def _suppress(values: np.ndarray, groups: list[tuple[list[tuple[int, int]], tuple[int, int] | None]], min_count: int) -> np.ndarray:
+    """Cells to suppress in ``values``: small counts, then, in each group of cells adding up to
+    a total cell, one more when exactly one of them is suppressed."""
+    hidden = (values > 0) & (values < min_count)
+    changed = True
+    while changed:
+        changed = False
+        for cells, total in groups:
+            members = cells + ([total] if total is not None else [])
+            if sum(hidden[c] for c in members) != 1:
+                continue
+            open_cells = [c for c in cells if not hidden[c]]
+            if not open_cells:
+                continue
+            smallest = min(open_cells, key=lambda c: (values[c] == 0, values[c], c))
+            hidden[smallest] = True
+            changed = True
+    return hidden
+
+
+def publication_tables(summaries: dict[str, pd.DataFrame], config: Config) -> dict[str, pd.DataFrame]:
+    """Copies of the ``report.publication_tables`` with small counts suppressed (see the module
+    docstring); with ``report.min_count`` 0 they are plain copies."""
+    min_count = config.report.min_count
+    options = list(dict.fromkeys(o for q in config.questions for o in q.options))
+    out = {}
+    for name in config.report.publication_tables:
+        table = summaries[name].copy()
+        if name in CROSS_TABLES:
+            columns = [c for c in table.columns if c not in ("ask_id", "ask_label")]
+        elif name == "closed_questions":
+            columns = [*options, "not_answered", "total"]
+        else:
+            columns = COUNT_COLUMNS[name]
+        values = table[columns].fillna(0).to_numpy(dtype=np.int64)
+        groups = _additive_groups(name, table, columns)
+        hidden = _suppress(values, groups, min_count) if min_count else np.zeros(values.shape, dtype=bool)
+        table[columns] = table[columns].astype(object)
+        for j, column in enumerate(columns):
+            table.loc[hidden[:, j], column] = SUPPRESSED
+        for derived, source in DERIVED_COLUMNS.get(name, {}).items():
+            table[derived] = table[derived].astype(object)
+            table.loc[table[source] == SUPPRESSED, derived] = SUPPRESSED
+        if min_count:
+            for column in LISTED_COUNT_COLUMNS.get(name, []):
+                table[column] = table[column].map(lambda v: _drop_small(v, min_count))
+        out[name] = table
+    return out
+
+
+def _additive_groups(name: str, table: pd.DataFrame, columns: list[str]) -> list[tuple[list[tuple[int, int]], tuple[int, int] | None]]:
+    """Rows and columns whose counts add up to a total, as (cells, total cell)."""
+    groups = []
+    if name == "asks_by_respondent_type":  # each respondent has one (combined) type: types add up to the total
+        total = columns.index("total")
+        groups += [([(i, j) for j in range(len(columns)) if j != total], (i, total)) for i in range(len(table))]
+    elif name == "closed_questions":  # answers add up to the total; types add up to "All respondents"
+        total = columns.index("total")
+        groups += [([(i, j) for j in range(len(columns)) if j != total], (i, total)) for i in range(len(table))]
+        for _, rows in table.groupby("question_id").groups.items():
+            positions = [table.index.get_loc(r) for r in rows]
+            overall = [p for p in positions if table.iloc[p]["respondent_type"] == ALL_RESPONDENTS]
+            parts = [p for p in positions if p not in overall]
+            groups += [([(p, j) for p in parts], (overall[0], j) if overall else None) for j in range(len(columns))]
+    elif name == "respondents_by_type":  # types add up to the total row; organisations + individuals = respondents
+        last = len(table) - 1
+        groups += [([(i, j) for i in range(last)], (last, j)) for j in range(len(columns))]
+        r, o, ind = (columns.index(c) for c in ("respondents", "organisations", "individuals"))
+        groups += [([(i, o), (i, ind)], (i, r)) for i in range(len(table))]
+    return groups
