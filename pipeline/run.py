@@ -7,9 +7,11 @@ folder (through ingest) and writes the outputs.
 
 from __future__ import annotations
 
+import resource
 import shutil
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -40,11 +42,53 @@ PUBLICATION_DIR = "publication"
 
 @dataclass
 class RunResult:
-    """The tables a run wrote, keyed by output name, and the ingest record."""
+    """The tables a run wrote, keyed by output name, the ingest record and each stage's cost."""
 
     tables: dict[str, pd.DataFrame]
     ingest: IngestResult
     written: list[Path]
+    # One dict per stage, in run order: stage, items, wall_s, cpu_s, peak_rss_mb (see StageTimer).
+    timings: list[dict] = field(default_factory=list)
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory so far of this process or of any child it waited for (Linux reports KiB)."""
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return round(peak / 1024, 1)
+
+
+def _cpu_s() -> float:
+    """CPU seconds used by this process and by finished children (the ingest worker pool)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+class StageTimer:
+    """Wall time, CPU time (own and children's) and peak RSS per stage, for ``make bench``.
+
+    ``timer.stage(name)`` closes the previous stage and opens the next; ``done(items)`` records
+    how many items the stage handled. Peak RSS is cumulative: the run's peak up to that stage's end.
+    """
+
+    def __init__(self):
+        self.timings: list[dict] = []
+        self._open: tuple[str, float, float] | None = None
+
+    def stage(self, name: str) -> None:
+        self._open = (name, time.perf_counter(), _cpu_s())
+
+    def done(self, items: int) -> None:
+        name, wall, cpu = self._open
+        self.timings.append(
+            {
+                "stage": name,
+                "items": int(items),
+                "wall_s": round(time.perf_counter() - wall, 3),
+                "cpu_s": round(_cpu_s() - cpu, 3),
+                "peak_rss_mb": _peak_rss_mb(),
+            }
+        )
+        self._open = None
 
 
 def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redactor) -> pd.DataFrame:
@@ -65,6 +109,21 @@ def redact_file_names(table: pd.DataFrame, ingest: IngestResult, redactor: Redac
     personal = {r.source_file: r.personal for r in ingest.responses}
     out = table.copy()
     out["source_file"] = redactor.redact_texts(list(out["source_file"]), [personal.get(f) for f in out["source_file"]])
+    return out
+
+
+def withhold_confidential_attribution(suggestions: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
+    """Wording suggestions with the attribution of confidential respondents withheld.
+
+    Their suggestions still count (the drafting team weighs every proposal), but nothing in
+    the table leads back to who made them.
+    """
+    secret = set(responses.loc[responses["confidential"].fillna(False).astype(bool), "response_id"])
+    out = suggestions.copy()
+    out["confidential"] = out["response_id"].isin(secret)
+    hidden = out["confidential"]
+    out.loc[hidden, "suggestion_id"] = [f"confidential-{i:03d}" for i in range(1, int(hidden.sum()) + 1)]
+    out.loc[hidden, ["comment_id", "response_id"]] = ""
     return out
 
 
@@ -93,46 +152,64 @@ def analyse(
     ``root`` anchors the relative paths in ``config`` (normally the config file's folder);
     ``say`` receives one summary line per stage.
     """
+    timer = StageTimer()
+    timer.stage("ingest")
     ingest = ingest_responses(raw_dir, config, on_file=on_file, cache_dir=Path(root) / config.ingest.cache_dir / "ingest")
     n_files, n_skipped = len(ingest.files), len(ingest.skipped_files)
+    timer.done(n_files)
     say(f"Ingest - {n_files} files: {n_files - n_skipped} parsed, {n_skipped} skipped; {len(ingest.responses)} responses")
 
+    timer.stage("statements")
     responses = responses_table(ingest.responses, config)
     statements = load_statements(config, root)
+    timer.done(len(statements))
     n_sections = statements.groupby("statement_id")["section_id"].nunique().sum() if len(statements) else 0
     say(f"Statements - {statements['statement_id'].nunique()} statements: {n_sections} sections, {len(statements)} sentences")
 
+    timer.stage("redact")
     vocabulary = run_vocabulary(
         list(statements["text"]) + list(statements["section_title"]) + [r.organisation for r in ingest.responses], config
     )
     redactor = Redactor(config.privacy, vocabulary)
     answers = redact_answers(answers_table(ingest.responses), ingest, redactor)
+    timer.done(len(answers))
+    timer.stage("campaigns")
     campaign_of, campaigns = find_campaigns(answers, responses, config)
     responses = responses.merge(campaign_of, on="response_id", how="left").fillna({"campaign_id": ""})
+    timer.done(len(responses))
     say(f"Campaigns - {len(campaigns)} campaigns covering {len(campaign_of)} of {len(responses)} responses")
+    timer.stage("segment")
     comments = mark_campaign_comments(segment_comments(answers, statements, config), campaign_of, campaigns)
+    timer.done(len(answers))
     kinds = comments["kind"].value_counts()
     say(
         f"Segment - {len(answers)} answers: {kinds.get('comment', 0)} comments, "
         f"{kinds.get('non_comment', 0)} without comment, {kinds.get('preamble', 0) + kinds.get('signoff', 0)} preamble/sign-off"
     )
+    timer.stage("align")
     aligned = align_comments(comments, statements, config)
+    timer.done(len(comments))
     methods = aligned.loc[aligned["kind"] == "comment", "align_method"].value_counts()
     say("Align - " + f"{int(methods.sum())} comments: " + ", ".join(f"{n} by {m}" for m, n in methods.items()))
     # Text was redacted at the source, so suggestions quoting a comment are redacted too.
+    timer.stage("tag")
     tagged, suggestions = tag_and_extract(aligned, statements, config)
+    timer.done(len(aligned))
     say(tag_summary(tagged, suggestions))
 
     # Themes find the points nobody wrote a codebook entry for; embeddings are cached in
     # <out>/cache so a re-run embeds only new comments.
+    timer.stage("themes")
     themes = model_themes(tagged, statements, responses, config, cache_dir=Path(out_dir) / CACHE_DIR)
+    timer.done(len(tagged))
     say(themes.summary())
 
+    timer.stage("report")
     tables = {
         "responses": redact_file_names(responses, ingest, redactor),
         "answers": answers,
         "comments": themes.comments,
-        "wording_suggestions": suggestions,
+        "wording_suggestions": withhold_confidential_attribution(suggestions, responses),
         "topics": themes.topics,
         "topics_per_class": themes.topics_per_class,
         "campaigns": campaigns,
@@ -150,12 +227,14 @@ def analyse(
     write_tables(out_dir, summaries, encoding="utf-8-sig", parquet=True)
     publication = write_tables(Path(out_dir) / PUBLICATION_DIR, publication_tables(summaries, config), encoding="utf-8-sig")
     write_files(out_dir, {f"{CHARTS_DIR}/{name}.png": png for name, png in charts.items()} | {REPORT_FILE: report.encode("utf-8")})
+    timer.done(len(tables["comments"]))
     status = tables["overrides_log"]["status"].value_counts()
     say(
         f"Report - {len(summaries)} summary tables (CSV and Parquet), {len(publication)} in {PUBLICATION_DIR}/, "
         f"{len(charts)} charts in {CHARTS_DIR}/, {REPORT_FILE}; overrides: {status.get('applied', 0)} applied, "
         f"{status.get('unmatched', 0)} matching no comment, {status.get('invalid', 0)} not valid"
     )
+    timer.stage("write")
     written = write_tables(out_dir, tables)
     # A model from an earlier run must not outlive the topics it described.
     model_dir = Path(out_dir) / MODEL_DIR
@@ -163,8 +242,9 @@ def analyse(
         save_model(themes.model, model_dir)
     elif model_dir.exists():
         shutil.rmtree(model_dir)
+    timer.done(len(written))
     say(
         f"Write - {len(written)} tables in {out_dir}: " + ", ".join(p.name for p in written)
         + (f"; topic model in {MODEL_DIR}/" if themes.model is not None else "")
     )
-    return RunResult(tables=tables, ingest=ingest, written=written)
+    return RunResult(tables=tables, ingest=ingest, written=written, timings=timer.timings)

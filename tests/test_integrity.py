@@ -57,3 +57,18 @@ def test_sigterm_mid_run_leaves_previous_outputs_intact(files, tmp_path):
     assert after == before
     assert pd.read_csv(out / "responses.csv")["organisation"].tolist() == ["The Who Cares? Trust"]
     assert not [p for p in os.listdir(out) if p.startswith(".staging")]
+
+
+def test_confidential_respondents_suggestions_count_without_attribution():
+    from pipeline.run import withhold_confidential_attribution
+
+    suggestions = pd.DataFrame({
+        "suggestion_id": ["a-q1-01-s01", "b-q1-01-s01"], "comment_id": ["a-q1-01", "b-q1-01"], "response_id": ["a", "b"],
+        "proposed_text": ["happy", "ambitious"],
+    })
+    responses = pd.DataFrame({"response_id": ["a", "b"], "confidential": [False, True]})
+    out = withhold_confidential_attribution(suggestions, responses)
+    assert out.to_dict("records") == [
+        {"suggestion_id": "a-q1-01-s01", "comment_id": "a-q1-01", "response_id": "a", "proposed_text": "happy", "confidential": False},
+        {"suggestion_id": "confidential-001", "comment_id": "", "response_id": "", "proposed_text": "ambitious", "confidential": True},
+    ]
