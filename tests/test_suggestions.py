@@ -7,22 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import load_config
 from pipeline.errors import StageInputError
-from pipeline.statements import load_statements
 from pipeline.suggestions import SUGGESTION_COLUMNS, extract_suggestions
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config(ROOT / "config.yaml")
-
-
-@pytest.fixture(scope="module")
-def statements(config):
-    return load_statements(config, ROOT)
 
 
 def aligned(text: str, statement: str = "practice_leaders", section: int = 0, sentence_id: str = "", kind: str = "comment"):

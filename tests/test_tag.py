@@ -14,21 +14,10 @@ import pytest
 
 from pipeline.config import load_config, parse_config
 from pipeline.errors import ConfigError, StageInputError
-from pipeline.statements import load_statements
 from pipeline.suggestions import extract_suggestions, tag_and_extract
 from pipeline.tag import STANCE_KINDS, TAG_COLUMNS, Rules, tag_comments
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config(ROOT / "config.yaml")
-
-
-@pytest.fixture(scope="module")
-def statements(config):
-    return load_statements(config, ROOT)
 
 
 def aligned(*texts: str, statement: str = "practice_leaders", section: int = 0, kinds: list[str] | None = None) -> pd.DataFrame:

@@ -19,16 +19,11 @@ import codecs
 import csv
 import io
 import json
-import re
 import sys
-import zipfile
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
 
-import docx
-from docx.enum.text import WD_BREAK
-from docx.oxml import parse_xml
 from openpyxl import Workbook
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -40,10 +35,9 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus import Table as PdfTable
 
-FIXED_ISO = "2015-08-28T09:30:00Z"
-FIXED_ZIP_TIME = (2015, 8, 28, 9, 30, 0)
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
+# The Word helpers (fixed zip dates for identical reruns, XML fragments) are the test fixtures' own.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+from make_fixtures import fixed_zip, new_docx, save_docx, xml  # noqa: E402
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/share/fonts/TTF")]
 
@@ -279,34 +273,6 @@ EXPECTED: dict[str, list[dict] | dict] = {
 
 
 # --- Word helpers ----------------------------------------------------------------------------
-
-
-def fixed_zip(data: bytes) -> bytes:
-    """Rewrite an OOXML zip with fixed entry times and document dates, for identical reruns."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in src.namelist():
-            blob = src.read(name)
-            if name == "docProps/core.xml":
-                blob = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + FIXED_ISO.encode(), blob)
-            dst.writestr(zipfile.ZipInfo(name, FIXED_ZIP_TIME), blob, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
-def new_docx():
-    document = docx.Document()
-    document.core_properties.author = "stress corpus"
-    return document
-
-
-def save_docx(document) -> bytes:
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return fixed_zip(buffer.getvalue())
-
-
-def xml(fragment: str):
-    return parse_xml(f'<root xmlns:w="{W_NS}" xmlns:w14="{W14_NS}">{fragment}</root>')
 
 
 def add_content_control(paragraph, checked: bool) -> None:
