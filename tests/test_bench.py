@@ -1,0 +1,40 @@
+"""`make bench` smoke test: the generator writes every format and a timed run records every stage."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import generate  # noqa: E402
+from bench.run import child_run, loglog_exponents, table  # noqa: E402
+
+STAGES = ["ingest", "statements", "redact", "campaigns", "segment", "align", "tag", "themes", "report", "write"]
+
+
+def test_generator_is_seeded_and_writes_every_format(tmp_path):
+    counts = generate(tmp_path / "a", 40, seed=3)
+    generate(tmp_path / "b", 40, seed=3)
+    files = sorted(p.relative_to(tmp_path / "a").as_posix() for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert {Path(f).suffix for f in files} == {".docx", ".pdf", ".txt", ".csv"}
+    assert counts["broken_files"] == 3
+    assert sum(v for k, v in counts.items() if k != "broken_files") == 40
+    for name in files:  # same seed, same bytes
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_timed_run_records_every_stage(tmp_path):
+    generate(tmp_path / "raw", 20, seed=3)
+    result = child_run(tmp_path / "raw", tmp_path / "out", tmp_path / "cache")
+    assert result["responses"] == 20
+    assert [s["stage"] for s in result["stages"]] == STAGES
+    for stage in result["stages"]:
+        assert set(stage) == {"stage", "items", "wall_s", "cpu_s", "peak_rss_mb"}
+        assert stage["wall_s"] >= 0 and stage["peak_rss_mb"] > 0
+    # The report table and the log-log fit read these results (time doubling with N: exponent 1).
+    runs = [{"n": n, "first": {**result, "total_wall_s": n / 10, "stages": [{**s, "wall_s": n / 100} for s in result["stages"]]}} for n in (10, 20, 40)]
+    for run in runs:
+        run["second"] = run["plus100"] = run["first"]
+    exponents = loglog_exponents(runs)
+    assert exponents["total"] == 1.0 and exponents["themes"] == 1.0
+    assert "themes" in table(runs, exponents)
