@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, PipelineError
 
 Score = Annotated[float, Field(ge=0, le=1)]
 Ratio = Annotated[float, Field(ge=0, le=100)]
@@ -472,15 +472,20 @@ def parse_config(data: dict, source: str = "config") -> Config:
         raise ConfigError(f"{source}: {_describe(errors[0])}{more}") from exc
 
 
-def load_config(path: str | Path) -> Config:
-    """Read ``path`` as YAML and validate it; paths inside it stay relative to the project root."""
-    path = Path(path)
+def read_yaml_mapping(path: Path, error: type[PipelineError], missing: str) -> dict:
+    """A YAML file's top-level mapping; ``error`` (with the remedy ``missing``) when absent or invalid."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"Config file {path} not found. Pass --config with the path to config.yaml.") from exc
+        raise error(f"{path} not found. {missing}") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+        raise error(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys at the top level; got {type(data).__name__}")
+        raise error(f"{path}: expected a mapping of keys at the top level; got {type(data).__name__}")
+    return data
+
+
+def load_config(path: str | Path) -> Config:
+    """Read ``path`` as YAML and validate it; relative paths inside it are relative to its folder."""
+    data = read_yaml_mapping(Path(path), ConfigError, "Pass --config with the path to config.yaml.")
     return parse_config(data, source=str(path))

@@ -31,10 +31,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from sklearn.feature_extraction.text import CountVectorizer
 
-from pipeline.config import Config
+from pipeline.config import Config, read_yaml_mapping
 from pipeline.errors import PipelineError, require_columns
 
 LABELS_FILE = "labels.yaml"
@@ -121,13 +120,8 @@ def normalise_text(text: str) -> str:
 def load_labels(eval_dir: Path) -> list[GoldDocument]:
     """Read and validate ``eval_dir/labels.yaml``; errors name the document and comment."""
     path = Path(eval_dir) / LABELS_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise LabelsError(f"{path} not found. The evaluation folder needs labels.yaml next to docs/.") from exc
-    except yaml.YAMLError as exc:
-        raise LabelsError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("documents"), list):
+    data = read_yaml_mapping(path, LabelsError, "The evaluation folder needs labels.yaml next to docs/.")
+    if not isinstance(data.get("documents"), list):
         raise LabelsError(f"{path}: expected a mapping with a 'documents' list at the top level")
 
     documents: list[GoldDocument] = []

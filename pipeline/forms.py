@@ -29,7 +29,7 @@ from pipeline.config import ColumnSpec, Config, ExportConfig, FormConfig, Questi
 from pipeline.errors import UnreadableFile
 from pipeline.readers.text import text_to_blocks
 from pipeline.records import TICKED, UNTICKED, Block, Document, PersonalDetails, Response
-from pipeline.redact import EMAIL, PHONE, POSTCODE
+from pipeline.redact import EMAIL, HONORIFICS, PHONE, POSTCODE
 
 # A label shorter than this is matched exactly (case-insensitively): fuzzy matching on a
 # word like "Name" would also accept "Game" or "Same".
@@ -58,7 +58,7 @@ _X_CELL = re.compile(r"^[xX✓]$")
 _X_BEFORE = re.compile(r"^[xX]\s+(?=\S)")
 _X_AFTER = re.compile(r"(?<=\S)\s+[xX]$")
 _PERSON_NAME = re.compile(
-    r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof(?:essor)?|Rev|Cllr|Sir|Dame)\.?\s+)?"
+    rf"^(?:{HONORIFICS}\.?\s+)?"
     r"[A-Z][\w'’-]*\.?(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'’-]+){1,3}$"
 )
 

@@ -55,8 +55,9 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zà-öø-ÿ'’-]+\b")
 
 
 # A line holding only a name: an optional honorific, then two to four capitalised words.
-_HONORIFIC = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof(?:essor)?|Rev|Cllr)\.?\s")
-_NAME_LINE = re.compile(r"(?m)^(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof(?:essor)?|Rev|Cllr)\.?\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3},?[ \t]*$")
+HONORIFICS = r"(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof(?:essor)?|Rev|Cllr|Councillor|Sir|Dame)"
+_HONORIFIC = re.compile(rf"^{HONORIFICS}\.?\s")
+_NAME_LINE = re.compile(rf"(?m)^(?:{HONORIFICS}\.?\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{1,3}},?[ \t]*$")
 
 
 def _mask(text: str, protected: list[str], index: dict[str, list[int]] | None = None) -> str:
@@ -218,7 +219,7 @@ class Redactor:
         self.vocabulary = {w.casefold() for w in vocabulary} | {w.casefold() for term in config.allow for w in _WORD.findall(term)}
         words = "|".join(re.escape(w) for w in config.relationship_words)
         # An honorific, or a relationship word ("my foster carer Sarah"), then a capitalised word.
-        self._cue = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Cllr)\.?\s+[A-Z]|\b(?i:{words})\s+[A-Z][a-z]")
+        self._cue = re.compile(rf"\b{HONORIFICS}\.?\s+[A-Z]|\b(?i:{words})\s+[A-Z][a-z]")
 
     def _may_name(self, text: str) -> bool:
         if self._cue.search(text):

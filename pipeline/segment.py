@@ -80,6 +80,7 @@ from rapidfuzz import fuzz, process
 
 from pipeline.config import Config
 from pipeline.errors import require_columns
+from pipeline.redact import HONORIFICS
 from pipeline.statements import (
     QUOTE_CHARS,
     clean_heading,
@@ -122,7 +123,7 @@ _CONTACT_DETAIL = re.compile(r"\S@\S|(?:\+|\b0)\d[\d\s-]{7,}\d|\b[A-Z]{1,2}\d[A-
 # A line that is a person's name: up to four capitalised words or initials, perhaps with a
 # title ("Dr Eleanor Whitcombe", "J. Smith", "[NAME]" once redacted). Case-sensitive.
 _PERSON_LINE = re.compile(
-    r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Cllr|Councillor|Sir|Dame|Rev)\.?\s+)?"
+    rf"^(?:{HONORIFICS}\.?\s+)?"
     r"(?:[A-Z][\w'’\-]*\.?|\[NAME\])(?:\s+(?:[A-Z][\w'’\-]*\.?|\[NAME\])){0,3}$"
 )
 _SUPERSCRIPT_TO_DIGIT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
