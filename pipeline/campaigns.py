@@ -23,6 +23,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.errors import require_columns
+from pipeline.memo import ItemCache, cached_map
 
 CAMPAIGN_COLUMNS = ["campaign_id", "copies", "canonical_response_id", "canonical_text", "respondent_types", "distinguishing_edits"]
 # How many added sentences of copies to show per campaign, as examples of the edits.
@@ -59,13 +60,16 @@ def _components(pairs: list[tuple[int, int]], n: int) -> list[list[int]]:
     return [sorted(g) for g in groups.values()]
 
 
-def find_campaigns(answers: pd.DataFrame, responses: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
+def find_campaigns(
+    answers: pd.DataFrame, responses: pd.DataFrame, config: Config, cache: ItemCache | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(assignments, campaigns) for ``answers`` (``response_id, question_id, text``).
 
     Only responses with at least ``campaigns.min_words`` words take part: short answers
-    ("I agree") are alike by chance, not by campaign.
+    ("I agree") are alike by chance, not by campaign. With ``cache``, the MinHash signatures
+    of texts seen by an earlier run are reused.
     """
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import LeanMinHash, MinHash, MinHashLSH
 
     require_columns(answers, ["response_id", "question_id", "text"], "campaigns", "ingest")
     settings = config.campaigns
@@ -81,9 +85,13 @@ def find_campaigns(answers: pd.DataFrame, responses: pd.DataFrame, config: Confi
     copy_of = [distinct.setdefault(" ".join(_WORDS.findall(t.casefold())), len(distinct)) for t in bodies]
     representatives = list(dict.fromkeys(copy_of))
     first_body = {d: bodies[i] for i, d in reversed(list(enumerate(copy_of)))}
-    signatures = MinHash.bulk(
-        [sorted(_shingles(first_body[d], settings.shingle_words)) for d in representatives], num_perm=settings.num_perm, seed=settings.seed
-    )
+
+    def sign(bodies: list[str]) -> list[LeanMinHash]:
+        shingled = [sorted(_shingles(body, settings.shingle_words)) for body in bodies]
+        return [LeanMinHash(m) for m in MinHash.bulk(shingled, num_perm=settings.num_perm, seed=settings.seed)]
+
+    signed = cached_map(cache, (first_body[d] for d in representatives), sign)
+    signatures = [signed[first_body[d]] for d in representatives]
     lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
     for d, signature in zip(representatives, signatures):
         lsh.insert(d, signature)

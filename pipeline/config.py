@@ -275,6 +275,9 @@ class ThemesConfig(Strict):
     labels: TopicLabelConfig = TopicLabelConfig()
     guided: bool = False
     representative_comments: int = Field(default=3, ge=0)
+    # Above this share of comments new since the last fit, topics are fitted again; at or below
+    # it, new comments join the nearest fitted topic. 0 fits on every run.
+    refit_share: float = Field(default=0.1, ge=0, le=1)
 
 
 # --- tag: recurring asks, stance, evidence and wording suggestions ---------------------------

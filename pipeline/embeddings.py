@@ -53,6 +53,8 @@ class Embedder(Protocol):
     """What the themes stage needs from a backend."""
 
     name: str
+    # True when ``fit`` learns from the texts (the vectors then depend on the corpus).
+    learns_from_corpus: bool
 
     @property
     def cache_key(self) -> str:
@@ -77,6 +79,7 @@ class TfidfEmbedder:
     """
 
     name = "tfidf"
+    learns_from_corpus = True
 
     def __init__(self, dims: int = 100, ngram_max: int = 2, seed: int = 0):
         self.dims = dims
@@ -128,6 +131,7 @@ class Model2VecEmbedder:
     """Static embeddings (model2vec) from a local folder: thousands of comments a second on a CPU."""
 
     name = "model2vec"
+    learns_from_corpus = False
 
     def __init__(self, model_path: str | Path):
         self.model_path = model_path
@@ -156,6 +160,7 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model from a local folder (about 30 comments a second on 2 cores)."""
 
     name = "sentence-transformers"
+    learns_from_corpus = False
 
     def __init__(self, model_path: str | Path = "", batch_size: int = 32):
         self.model_path = model_path

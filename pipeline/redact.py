@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 from pipeline.config import PrivacyConfig
 from pipeline.errors import MissingDependency
+from pipeline.memo import ItemCache
 from pipeline.records import PersonalDetails
 
 EMAIL = re.compile(r"(?:mailto:)?[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
@@ -42,6 +43,8 @@ STREET = re.compile(
     r"(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Place|Pl|Crescent|Court|Ct|Gardens|Terrace|Grove|Square|Sq|Hill|Row|Walk|Mews|Parade)\b\.?"
 )
 PLACEHOLDERS = {"PERSON": "[NAME]", "EMAIL_ADDRESS": "[EMAIL]", "PHONE_NUMBER": "[PHONE]", "UK_POSTCODE": "[ADDRESS]", "STREET_ADDRESS": "[ADDRESS]"}
+# Words of the placeholders, which later layers read in place of what they replaced.
+_PLACEHOLDER_WORDS = frozenset(p.strip("[]").casefold() for p in PLACEHOLDERS.values())
 # Address lines: at most a dozen words, one of them a UK postcode.
 _POSTCODE_LINE = re.compile(r"(?m)^[^\n.!?]{0,80}(?:\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s*\d[A-Z]{2}\b|\[ADDRESS\])[^\n.!?]{0,20}$")
 # A single name word shorter than this is not redacted on its own (too many false hits).
@@ -67,14 +70,15 @@ def _mask(text: str, protected: list[str], index: dict[str, list[int]] | None = 
     occurs in ``text``: masking every text against every organisation of a large run would
     otherwise cost texts x organisations regex passes.
     """
-    if index is None:
-        candidates: Iterable[int] = range(len(protected))
-    else:
-        words = set(_RUN.findall(text.lower()))
-        candidates = sorted({i for w in words for i in index.get(w, ())} | set(index.get("", ())))
-    for i in candidates:
+    for i in range(len(protected)) if index is None else _candidates(text, index):
         text = _literal(protected[i]).sub(f"\x00{i}\x00", text)
     return text
+
+
+def _candidates(text: str, index: dict[str, list[int]]) -> list[int]:
+    """The protected names (positions) that may occur in ``text``, in order."""
+    words = set(_RUN.findall(text.lower()))
+    return sorted({i for w in words for i in index.get(w, ())} | set(index.get("", ())))
 
 
 def _word_index(protected: list[str]) -> dict[str, list[int]]:
@@ -257,14 +261,45 @@ class Redactor:
             return not self._cue.search(before + span)
         return False
 
-    def redact_texts(self, texts: list[str], personal: list[PersonalDetails | None], keep: list[str] | None = None) -> list[str]:
+    def redact_texts(
+        self, texts: list[str], personal: list[PersonalDetails | None], keep: list[str] | None = None, cache: ItemCache | None = None
+    ) -> list[str]:
         """Redacted copies of ``texts``; ``personal[i]`` holds text i's own identifiers.
 
         ``keep`` lists names that stay whole, such as the responding organisation's: a
         respondent's surname inside it ("Gallagher Family Therapy Ltd") is not their name.
+        With ``cache``, a text redacted by an earlier run is not redacted again: its key is
+        everything its redaction reads (see :meth:`_cache_key`).
         """
         protected = sorted({k for k in keep or [] if k and len(k) >= MIN_NAME_PART_CHARS}, key=len, reverse=True)
         index = _word_index(protected)
+        if cache is None:
+            return self._redact(texts, personal, protected, index)
+        keys = [self._cache_key(text, details, protected, index) for text, details in zip(texts, personal, strict=True)]
+        first = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+
+        def compute(missing: list) -> list[str]:
+            rows = [first[key] for key in missing]
+            return self._redact([texts[i] for i in rows], [personal[i] for i in rows], protected, index)
+
+        done = cache.map(keys, compute)
+        return [done[key] for key in keys]
+
+    def _cache_key(self, text: str, details: PersonalDetails | None, protected: list[str], index: dict[str, list[int]]) -> tuple:
+        """What the redaction of ``text`` depends on besides the config: the text, its response's
+        identifiers, the protected names that may occur in it and the vocabulary words it holds
+        (the vocabulary grows with the run's organisations, but only these words are looked up)."""
+        words = {w.casefold() for w in _WORD.findall(text)}
+        words |= {part for w in words for part in re.split(r"[-'’]+", w)} | _PLACEHOLDER_WORDS
+        people = None if details is None else tuple(tuple(sorted(values)) for values in (details.names, details.emails, details.phones, details.addresses))
+        return (
+            text, people, tuple(protected[i] for i in _candidates(text, index)),
+            tuple(sorted(w for w in words if w in self.vocabulary)),
+        )
+
+    def _redact(self, texts: list[str], personal: list[PersonalDetails | None], protected: list[str], index: dict[str, list[int]]) -> list[str]:
         masked = [_mask(text, protected, index) for text in texts]
         known = [redact_known(text, details) for text, details in zip(masked, personal)]
         if self.config.engine == "presidio":

@@ -21,6 +21,7 @@ from pipeline.campaigns import find_campaigns, mark_campaign_comments
 from pipeline.charts import chart_images
 from pipeline.config import Config
 from pipeline.ingest import IngestResult, ingest_responses
+from pipeline.memo import ItemCache, digest
 from pipeline.outputs import answers_table, responses_table, skipped_table, write_files, write_tables
 from pipeline.overrides import apply_overrides, read_overrides
 from pipeline.redact import Redactor, run_vocabulary
@@ -31,6 +32,8 @@ from pipeline.summaries import publication_tables, summary_tables
 from pipeline.suggestions import tag_and_extract
 from pipeline.themes import model_themes, save_model
 
+# Stages whose per-item results are kept between runs (under config ingest.cache_dir).
+CACHED_STAGES = ("redact", "campaigns", "segment", "align", "tag")
 # Under the output folder: the embedding cache and the fitted topic model.
 CACHE_DIR = "cache"
 MODEL_DIR = "model"
@@ -77,8 +80,12 @@ class StageTimer:
     def stage(self, name: str) -> None:
         self._open = (name, time.perf_counter(), _cpu_s())
 
-    def done(self, items: int) -> None:
+    def done(self, items: int, cache: ItemCache | None = None) -> None:
+        """Close the open stage; with ``cache`` (the stage's), save it and record how many of
+        its distinct items came from it (``cached``) and how many were computed (``computed``)."""
         name, wall, cpu = self._open
+        if cache is not None:
+            cache.save()
         self.timings.append(
             {
                 "stage": name,
@@ -87,11 +94,12 @@ class StageTimer:
                 "cpu_s": round(_cpu_s() - cpu, 3),
                 "peak_rss_mb": _peak_rss_mb(),
             }
+            | ({} if cache is None else {"cached": cache.hits, "computed": cache.misses})
         )
         self._open = None
 
 
-def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redactor) -> pd.DataFrame:
+def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redactor, cache: ItemCache | None = None) -> pd.DataFrame:
     """Answers with individuals' details redacted; every later stage and output works from these.
 
     Redacting once, at the source, makes every derived text (comments, quotes, topics)
@@ -100,7 +108,9 @@ def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redact
     by_id = {r.response_id: r for r in ingest.responses}
     out = answers.copy()
     responses = [by_id[rid] for rid in out["response_id"]]
-    out["text"] = redactor.redact_texts(list(out["text"]), [r.personal for r in responses], keep=[r.organisation for r in responses])
+    out["text"] = redactor.redact_texts(
+        list(out["text"]), [r.personal for r in responses], keep=[r.organisation for r in responses], cache=cache
+    )
     return out
 
 
@@ -166,35 +176,40 @@ def analyse(
     n_sections = statements.groupby("statement_id")["section_id"].nunique().sum() if len(statements) else 0
     say(f"Statements - {statements['statement_id'].nunique()} statements: {n_sections} sections, {len(statements)} sentences")
 
+    # Results per answer and per comment from earlier runs with the same config, statements
+    # and code: a re-run only works on what is new.
+    salt = digest(config.model_dump_json(), statements.to_csv(index=False))
+    caches = {name: ItemCache(Path(root) / config.ingest.cache_dir, name, salt) for name in CACHED_STAGES}
+
     timer.stage("redact")
     vocabulary = run_vocabulary(
         list(statements["text"]) + list(statements["section_title"]) + [r.organisation for r in ingest.responses], config
     )
     redactor = Redactor(config.privacy, vocabulary)
-    answers = redact_answers(answers_table(ingest.responses), ingest, redactor)
-    timer.done(len(answers))
+    answers = redact_answers(answers_table(ingest.responses), ingest, redactor, caches["redact"])
+    timer.done(len(answers), caches["redact"])
     timer.stage("campaigns")
-    campaign_of, campaigns = find_campaigns(answers, responses, config)
+    campaign_of, campaigns = find_campaigns(answers, responses, config, caches["campaigns"])
     responses = responses.merge(campaign_of, on="response_id", how="left").fillna({"campaign_id": ""})
-    timer.done(len(responses))
+    timer.done(len(responses), caches["campaigns"])
     say(f"Campaigns - {len(campaigns)} campaigns covering {len(campaign_of)} of {len(responses)} responses")
     timer.stage("segment")
-    comments = mark_campaign_comments(segment_comments(answers, statements, config), campaign_of, campaigns)
-    timer.done(len(answers))
+    comments = mark_campaign_comments(segment_comments(answers, statements, config, caches["segment"]), campaign_of, campaigns)
+    timer.done(len(answers), caches["segment"])
     kinds = comments["kind"].value_counts()
     say(
         f"Segment - {len(answers)} answers: {kinds.get('comment', 0)} comments, "
         f"{kinds.get('non_comment', 0)} without comment, {kinds.get('preamble', 0) + kinds.get('signoff', 0)} preamble/sign-off"
     )
     timer.stage("align")
-    aligned = align_comments(comments, statements, config)
-    timer.done(len(comments))
+    aligned = align_comments(comments, statements, config, caches["align"])
+    timer.done(len(comments), caches["align"])
     methods = aligned.loc[aligned["kind"] == "comment", "align_method"].value_counts()
     say("Align - " + f"{int(methods.sum())} comments: " + ", ".join(f"{n} by {m}" for m, n in methods.items()))
     # Text was redacted at the source, so suggestions quoting a comment are redacted too.
     timer.stage("tag")
-    tagged, suggestions = tag_and_extract(aligned, statements, config)
-    timer.done(len(aligned))
+    tagged, suggestions = tag_and_extract(aligned, statements, config, cache=caches["tag"])
+    timer.done(len(aligned), caches["tag"])
     say(tag_summary(tagged, suggestions))
 
     # Themes find the points nobody wrote a codebook entry for; embeddings are cached in
@@ -236,11 +251,12 @@ def analyse(
     )
     timer.stage("write")
     written = write_tables(out_dir, tables)
-    # A model from an earlier run must not outlive the topics it described.
+    # A model from an earlier run must not outlive the topics it described; when this run
+    # placed new comments in an earlier fit's topics, that fit's model still describes them.
     model_dir = Path(out_dir) / MODEL_DIR
     if themes.model is not None:
         save_model(themes.model, model_dir)
-    elif model_dir.exists():
+    elif themes.skipped_reason and model_dir.exists():
         shutil.rmtree(model_dir)
     timer.done(len(written))
     say(

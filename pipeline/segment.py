@@ -80,6 +80,7 @@ from rapidfuzz import fuzz, process
 
 from pipeline.config import Config
 from pipeline.errors import require_columns
+from pipeline.memo import ItemCache, cached_map
 from pipeline.redact import HONORIFICS
 from pipeline.statements import (
     QUOTE_CHARS,
@@ -635,27 +636,31 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
 # ---------------------------------------------------------------------------------------
 
 
-def segment_comments(answers: pd.DataFrame, statements: pd.DataFrame, config: Config) -> pd.DataFrame:
+def segment_comments(answers: pd.DataFrame, statements: pd.DataFrame, config: Config, cache: ItemCache | None = None) -> pd.DataFrame:
     """One row per comment, preamble, sign-off or non-comment (columns: :data:`COMMENT_COLUMNS`).
 
     ``statements`` (from :func:`pipeline.statements.load_statements`) supplies the section
-    titles that mark headings. Pure: the input frames are not changed.
+    titles that mark headings. Each distinct answer text is segmented once (campaign copies
+    share one), and with ``cache`` only texts no earlier run segmented. Pure: the input
+    frames are not changed.
     """
     require_columns(answers, INPUT_COLUMNS, stage="segment", produced_by="ingest")
     require_columns(statements, ["section_title"], stage="segment", produced_by="load_statements")
-    rules = _Rules.build(statements, config)
+    items = [
+        (str(response_id), "" if pd.isna(question_id) else str(question_id), str(text))
+        for response_id, question_id, text in zip(answers["response_id"], answers["question_id"], answers["text"], strict=True)
+        if not pd.isna(text) and str(text).strip()
+    ]
+
+    def segment(texts: list[str]) -> list[list[_Unit]]:
+        rules = _Rules.build(statements, config)
+        return [_segment_answer(text, rules) for text in texts]
+
+    units_of = cached_map(cache, (text for _, _, text in items), segment)
     rows: list[dict] = []
     counters: dict[tuple[str, str], int] = {}
-    cache: dict[str, list[_Unit]] = {}
-    for response_id, question_id, text in zip(answers["response_id"], answers["question_id"], answers["text"], strict=True):
-        response_id = str(response_id)
-        question_id = "" if pd.isna(question_id) else str(question_id)
-        if pd.isna(text) or not str(text).strip():
-            continue
-        text = str(text)
-        if text not in cache:  # campaign copies: the same text is segmented once
-            cache[text] = _segment_answer(text, rules)
-        units = cache[text]
+    for response_id, question_id, text in items:
+        units = units_of[text]
         key = (response_id, question_id)
         start = counters.get(key, 0)
         counters[key] = start + len(units)

@@ -60,6 +60,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.memo import ItemCache, cached_map
 from pipeline.tag import (
     CUE,
     OPERATION,
@@ -98,24 +99,34 @@ def extract_suggestions(comments: pd.DataFrame, statements: pd.DataFrame, config
 
 
 def tag_and_extract(
-    comments: pd.DataFrame, statements: pd.DataFrame, config: Config, *, tag: bool = True
+    comments: pd.DataFrame, statements: pd.DataFrame, config: Config, *, tag: bool = True, cache: ItemCache | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(tag_comments(...), extract_suggestions(...))`` from one reading of the comments. Pure.
 
-    ``tag=False`` skips tagging (the first frame is then ``comments`` unchanged).
+    ``tag=False`` skips tagging (the first frame is then ``comments`` unchanged). With
+    ``cache``, a (text, scope) read by an earlier run is not read again; the semantic pass
+    scores each comment against the whole corpus, so with it on nothing is taken from the cache.
     """
     check_inputs(comments, statements, "suggestions", extra=["response_id"])
     rows, keys = comment_items(comments)
     index = StatementIndex(statements)
-    tagged: dict[Key, dict] = {}
-    found: dict[Key, list[Suggestion]] = {}
-    if rows:
+
+    def read(missing: list[Key]) -> list[tuple[dict, list[Suggestion]]]:
         rules = Rules(config.tag)
-        semantic = semantic_rows(keys, config.tag) if tag else None
-        for key, reading in read_comments(rules, keys, index, config):
-            if tag:
-                tagged[key] = tag_reading(reading, rules, None if semantic is None else semantic[key[0]])
-            found[key] = _suggestions(reading, config.tag.suggestions.bare_words_max)
+        semantic = semantic_rows(missing, config.tag) if tag else None
+        done = {
+            key: (
+                tag_reading(reading, rules, None if semantic is None else semantic[key[0]]) if tag else {},
+                _suggestions(reading, config.tag.suggestions.bare_words_max),
+            )
+            for key, reading in read_comments(rules, missing, index, config)
+        }
+        return [done[key] for key in missing]
+
+    cacheable = tag and not config.tag.semantic.enabled
+    results = cached_map(cache if cacheable else None, keys, read) if rows else {}
+    tagged = {key: result[0] for key, result in results.items()}
+    found = {key: result[1] for key, result in results.items()}
     records = []
     columns = {c: comments[c].tolist() for c in ("comment_id", "response_id", "statement_id", "section_id", "sentence_id")}
     for i, key in zip(rows, keys, strict=True):

@@ -35,6 +35,7 @@ import contextlib
 import logging
 import math
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -51,8 +52,9 @@ from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from pipeline.config import AskConfig, Config, ThemesConfig
-from pipeline.embeddings import Embedder, EmbeddingCache, make_embedder
+from pipeline.embeddings import Embedder, EmbeddingCache, make_embedder, text_hash
 from pipeline.errors import MissingDependency, PipelineError, require_columns
+from pipeline.memo import code_fingerprint, digest
 
 INPUT_COLUMNS = ["comment_id", "response_id", "kind", "text", "statement_id", "section_id"]
 RESPONSE_COLUMNS = ["response_id", "respondent_type", "confidential"]
@@ -69,6 +71,8 @@ TOP_CLASSES = 3
 # Classes of comments with no respondent type / no aligned section, in topics_per_class.
 NOT_STATED = "(not stated)"
 NO_SECTION = "(none)"
+# Keywords BERTopic's topics_per_class gives each (class, topic).
+PER_CLASS_KEYWORDS = 5
 # Distinct KMeans initialisations: more are steadier, each costs a full fit.
 KMEANS_N_INIT = 5
 UMAP_INSTALL = "pip install -e '.[umap]'"
@@ -79,12 +83,16 @@ class ThemesResult:
     comments: pd.DataFrame
     topics: pd.DataFrame
     topics_per_class: pd.DataFrame
-    model: Any | None  # the fitted BERTopic, or None when skipped
+    model: Any | None  # the BERTopic fitted by this run; None when skipped or when comments were placed
     skipped_reason: str | None
     outlier_share: float
     n_comments: int
     method: str  # "tfidf + kmeans", for the summary line
     seconds: float
+    # When the topics of an earlier fit were kept: the distinct comments it was fitted on, and
+    # how many distinct comments this run placed in them (see :class:`FittedTopics`).
+    fitted_on: int | None = None
+    placed: int = 0
 
     @property
     def n_topics(self) -> int:
@@ -93,10 +101,67 @@ class ThemesResult:
     def summary(self) -> str:
         if self.skipped_reason:
             return f"Themes - skipped: {self.skipped_reason}"
+        kept = (
+            "" if self.fitted_on is None
+            else f"; topics kept from the fit on {self.fitted_on} distinct comments, {self.placed} new ones placed in the nearest topic"
+        )
         return (
             f"Themes - {self.n_comments} comments: {self.n_topics} topics, {self.outlier_share:.0%} outliers "
-            f"({self.method}, {self.seconds:.1f} s)"
+            f"({self.method}, {self.seconds:.1f} s){kept}"
         )
+
+
+@dataclass
+class FittedTopics:
+    """What a full fit leaves in the cache folder, so a later run with a few more comments
+    (``themes.refit_share``) places them in the same topics instead of fitting again: topic
+    ids and keywords then stay stable while late responses come in, and the run takes seconds.
+
+    ``salt`` digests what the topics depend on besides the comments (themes config, statements,
+    code). ``embedder`` is kept only for backends that learn from the corpus (TF-IDF).
+    """
+
+    salt: str
+    embedder: Embedder | None
+    topic_of: dict[str, int]  # text_hash(comment) -> topic id
+    centres: dict[int, np.ndarray]  # topic id -> unit mean vector of its comments
+    keywords: dict[int, list[str]]
+    labels: dict[int, str]
+    per_class: pd.DataFrame
+
+    # One fit per output folder: a fit with other settings replaces it, as it replaces <out>/model.
+    FILE = "topics.pkl"
+
+    @classmethod
+    def load(cls, folder: Path, salt: str) -> FittedTopics | None:
+        try:
+            with (Path(folder) / cls.FILE).open("rb") as handle:
+                fitted = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None  # no earlier fit with these settings (or an unreadable one): fit
+        return fitted if isinstance(fitted, cls) and fitted.salt == salt else None
+
+    def save(self, folder: Path) -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / self.FILE
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            temporary.write_bytes(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def new_share(self, docs: list[str]) -> float:
+        """The share of ``docs``' distinct texts this fit has not seen."""
+        distinct = {text_hash(d) for d in docs}
+        return len(distinct - self.topic_of.keys()) / max(1, len(distinct))
+
+
+def _fit_salt(config: Config, statements: pd.DataFrame) -> str:
+    cfg = config.themes
+    guide = [a.model_dump_json() for a in config.tag.codebook] if cfg.guided else []
+    return digest(cfg.model_dump_json(exclude={"refit_share"}), guide, statements["text"].astype(str).tolist(), code_fingerprint())[:16]
 
 
 def model_themes(
@@ -130,14 +195,17 @@ def model_themes(
     if len(docs) < cfg.min_comments:
         return skipped(f"{len(docs)} comments, fewer than themes.min_comments ({cfg.min_comments})")
 
+    salt = _fit_salt(config, statements)
+    keep_fit = cache_dir is not None and cfg.refit_share > 0
+    fitted = FittedTopics.load(cache_dir, salt) if keep_fit else None
+    if fitted is not None and fitted.new_share(docs) <= cfg.refit_share:
+        return _place(out, is_comment, docs, fitted, statements, responses, config, cache_dir, method, start)
+
     seeds = seed_topics(config.tag.codebook) if cfg.guided else None
     if cfg.guided and not seeds:
         raise PipelineError("themes.guided is true but tag.codebook has no asks with a label or phrase pattern; add asks or set guided: false")
     embedder = make_embedder(cfg.embedding, cfg.seed).fit(docs + statements["text"].astype(str).tolist())
-    if cache_dir is None:
-        embeddings = embedder.embed(docs)
-    else:
-        embeddings, _ = EmbeddingCache(cache_dir).embed(docs, embedder)
+    embeddings = _embed(docs, embedder, cache_dir)
 
     model = build_topic_model(cfg, embedder, len(docs), seeds)
     with _quiet_bertopic():
@@ -160,9 +228,57 @@ def model_themes(
     members = out.loc[is_comment].reset_index(drop=True)
     frame = _topics_table(members, topics, embeddings, keywords, labels, responses, cfg)
     per_class = _topics_per_class(model, members, docs, responses)
+    if keep_fit:
+        FittedTopics(
+            salt, embedder if embedder.learns_from_corpus else None, {text_hash(d): int(t) for d, t in zip(docs, topics)},
+            _centres(embeddings, topics), keywords, labels, per_class,
+        ).save(cache_dir)
     return ThemesResult(
         out, frame, per_class, model, None, float(np.mean(topics == OUTLIER_TOPIC)), len(docs), method,
         time.perf_counter() - start,
+    )
+
+
+def _embed(docs: list[str], embedder: Embedder, cache_dir: Path | None) -> np.ndarray:
+    if cache_dir is None:
+        return embedder.embed(docs)
+    return EmbeddingCache(cache_dir).embed(docs, embedder)[0]
+
+
+def _centres(embeddings: np.ndarray, topics: np.ndarray) -> dict[int, np.ndarray]:
+    """Each topic's mean vector, unit length (outliers have none: nothing is placed there)."""
+    centres = {}
+    for topic in sorted(set(topics.tolist()) - {OUTLIER_TOPIC}):
+        centre = embeddings[topics == topic].mean(axis=0)
+        centres[topic] = centre / max(float(np.linalg.norm(centre)), 1e-12)
+    return centres
+
+
+def _place(
+    out: pd.DataFrame, is_comment: np.ndarray, docs: list[str], fitted: FittedTopics, statements: pd.DataFrame,
+    responses: pd.DataFrame, config: Config, cache_dir: Path, method: str, start: float,
+) -> ThemesResult:
+    """Topics of an earlier fit for ``docs``: comments it saw keep their topic, new ones join
+    the topic whose centre is nearest (cosine). Keywords are the fit's; counts are this run's."""
+    cfg = config.themes
+    embedder = fitted.embedder or make_embedder(cfg.embedding, cfg.seed).fit(docs + statements["text"].astype(str).tolist())
+    embeddings = _embed(docs, embedder, cache_dir)
+    topics = np.array([fitted.topic_of.get(text_hash(d), OUTLIER_TOPIC - 1) for d in docs], dtype=int)
+    new = np.flatnonzero(topics == OUTLIER_TOPIC - 1)
+    if len(new):
+        ids = list(fitted.centres)
+        nearest = (embeddings[new] @ np.vstack([fitted.centres[t] for t in ids]).T).argmax(axis=1)
+        topics[new] = np.asarray(ids)[nearest]
+    present = set(topics.tolist())
+    keywords = {t: words for t, words in fitted.keywords.items() if t in present}
+    out.loc[is_comment, "topic_id"] = topics
+    out.loc[is_comment, "topic_label"] = [fitted.labels[t] for t in topics]
+    members = out.loc[is_comment].reset_index(drop=True)
+    frame = _topics_table(members, topics, embeddings, keywords, fitted.labels, responses, cfg)
+    per_class = _placed_per_class(fitted, members, topics, responses)
+    return ThemesResult(
+        out, frame, per_class, None, None, float(np.mean(topics == OUTLIER_TOPIC)), len(docs), method,
+        time.perf_counter() - start, fitted_on=len(fitted.topic_of), placed=len({docs[i] for i in new}),
     )
 
 
@@ -371,15 +487,39 @@ def _topics_table(
     return pd.DataFrame(rows, columns=TOPIC_COLUMNS)
 
 
-def _topics_per_class(model, members: pd.DataFrame, docs: list[str], responses: pd.DataFrame) -> pd.DataFrame:
+def _classes(members: pd.DataFrame, responses: pd.DataFrame) -> dict[str, list[str]]:
+    """Per class type of ``topics_per_class``, each comment's class."""
     types = {rid: t if isinstance(t, str) and t else NOT_STATED for rid, t in zip(responses["response_id"], responses["respondent_type"])}
-    classes = {
+    return {
         "section": [_section_key(s, n) or NO_SECTION for s, n in zip(members["statement_id"], members["section_id"])],
         "respondent_type": [types.get(rid, NOT_STATED) for rid in members["response_id"]],
     }
+
+
+def _sorted_per_class(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[PER_CLASS_COLUMNS].sort_values(["class_type", "class", "topic_id"], kind="stable").reset_index(drop=True)
+
+
+def _placed_per_class(fitted: FittedTopics, members: pd.DataFrame, topics: np.ndarray, responses: pd.DataFrame) -> pd.DataFrame:
+    """``topics_per_class`` counted on this run's comments, with the fit's keywords for each
+    (class, topic); a pair the fit did not have takes the topic's own first keywords."""
+    old = fitted.per_class
+    known = dict(zip(zip(old["class_type"], old["class"], old["topic_id"]), old["keywords"]))
+    frames = [
+        pd.DataFrame({"class_type": class_type, "class": values, "topic_id": topics}) for class_type, values in _classes(members, responses).items()
+    ]
+    counts = pd.concat(frames, ignore_index=True).value_counts(sort=False).rename("n_comments").reset_index()
+    counts["keywords"] = [
+        known.get(key) or "; ".join(fitted.keywords.get(key[2], [])[:PER_CLASS_KEYWORDS])
+        for key in zip(counts["class_type"], counts["class"], counts["topic_id"])
+    ]
+    return _sorted_per_class(counts)
+
+
+def _topics_per_class(model, members: pd.DataFrame, docs: list[str], responses: pd.DataFrame) -> pd.DataFrame:
     frames = []
     with _quiet_bertopic():
-        for class_type, values in classes.items():
+        for class_type, values in _classes(members, responses).items():
             per_class = model.topics_per_class(docs, classes=values)
             frames.append(
                 pd.DataFrame(
@@ -392,8 +532,7 @@ def _topics_per_class(model, members: pd.DataFrame, docs: list[str], responses: 
                     }
                 )
             )
-    frame = pd.concat(frames, ignore_index=True)[PER_CLASS_COLUMNS]
-    return frame.sort_values(["class_type", "class", "topic_id"], kind="stable").reset_index(drop=True)
+    return _sorted_per_class(pd.concat(frames, ignore_index=True))
 
 
 # --- saving ---------------------------------------------------------------------------------

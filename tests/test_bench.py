@@ -8,6 +8,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate  # noqa: E402
 from bench.run import child_run, loglog_exponents, table  # noqa: E402
+from pipeline.run import CACHED_STAGES  # noqa: E402
 
 STAGES = ["ingest", "statements", "redact", "campaigns", "segment", "align", "tag", "themes", "report", "write"]
 
@@ -29,8 +30,11 @@ def test_timed_run_records_every_stage(tmp_path):
     assert result["responses"] == 20
     assert [s["stage"] for s in result["stages"]] == STAGES
     for stage in result["stages"]:
-        assert set(stage) == {"stage", "items", "wall_s", "cpu_s", "peak_rss_mb"}
+        cached = {"cached", "computed"} if stage["stage"] in CACHED_STAGES else set()
+        assert set(stage) == {"stage", "items", "wall_s", "cpu_s", "peak_rss_mb"} | cached
         assert stage["wall_s"] >= 0 and stage["peak_rss_mb"] > 0
+        if cached:  # a first run, on an empty cache
+            assert stage["cached"] == 0 and stage["computed"] > 0, stage
     # The report table and the log-log fit read these results (time doubling with N: exponent 1).
     runs = [{"n": n, "first": {**result, "total_wall_s": n / 10, "stages": [{**s, "wall_s": n / 100} for s in result["stages"]]}} for n in (10, 20, 40)]
     for run in runs:

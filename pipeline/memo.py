@@ -1,0 +1,103 @@
+"""Per-item results kept between runs, so a re-run redoes only the items that are new.
+
+Redaction, alignment and tagging each work item by item (an answer, a distinct comment) and
+each item's result depends only on the item and on things fixed for the run: the config, the
+statements, the code. :class:`ItemCache` keeps those results on disk under a *salt* that
+digests the fixed things; a run with another salt starts from an empty cache, so a changed
+config or code never serves a stale result.
+
+One file per stage (``<folder>/<name>.pkl``): a mapping from each item's key digest to its
+result. :meth:`ItemCache.save` keeps only the items this run used, so the file tracks the
+current corpus instead of growing with every run, and replaces the file atomically.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+from collections.abc import Callable, Hashable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+Value = TypeVar("Value")
+PACKAGE = Path(__file__).parent
+
+
+@functools.lru_cache(maxsize=8)
+def code_fingerprint(*relative: str) -> str:
+    """Digest of the package's source files (all of them when none are named): a changed line
+    of code must never serve a result computed by the old code."""
+    paths = sorted(PACKAGE / r for r in relative) if relative else sorted(PACKAGE.rglob("*.py"))
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def digest(*parts: Any) -> str:
+    """A short stable digest of ``repr(parts)`` (strings, numbers, tuples, None)."""
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class ItemCache:
+    """Results of one stage per item key, on disk between runs (see the module docstring).
+
+    ``folder`` None keeps nothing (every call computes). ``salt``: everything the results
+    depend on besides the item itself.
+    """
+
+    def __init__(self, folder: Path | None, name: str, salt: str):
+        self.path = None if folder is None else Path(folder) / f"{name}.pkl"
+        self.salt = digest(salt, code_fingerprint())
+        self._stored = self._load()
+        self._used: dict[str, Any] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _load(self) -> dict[str, Any]:
+        if self.path is None:
+            return {}
+        try:
+            with self.path.open("rb") as handle:
+                salt, entries = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            return {}  # missing, unreadable or from an older layout: start empty
+        return entries if salt == self.salt else {}
+
+    def map(self, keys: Iterable[Hashable], compute: Callable[[list[Hashable]], list[Value]]) -> dict[Hashable, Value]:
+        """``{key: result}`` for the distinct ``keys``; ``compute(missing_keys)`` returns the
+        results of the keys not cached, in their order, in one batch."""
+        keys = list(dict.fromkeys(keys))
+        digests = {key: digest(key) for key in keys}
+        results = {key: self._stored[d] for key, d in digests.items() if d in self._stored}
+        missing = [key for key in keys if key not in results]
+        if missing:
+            results.update(zip(missing, compute(missing), strict=True))
+        self.hits += len(keys) - len(missing)
+        self.misses += len(missing)
+        self._used.update((digests[key], results[key]) for key in keys)
+        return results
+
+    def save(self) -> None:
+        """Keep this run's items (only those), replacing the file atomically."""
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            with temporary.open("wb") as handle:
+                pickle.dump((self.salt, self._used), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+
+def cached_map(cache: ItemCache | None, keys: Iterable[Hashable], compute: Callable[[list[Hashable]], list[Value]]) -> dict[Hashable, Value]:
+    """:meth:`ItemCache.map`, or without a cache ``compute`` over the distinct ``keys``."""
+    if cache is not None:
+        return cache.map(keys, compute)
+    keys = list(dict.fromkeys(keys))
+    return dict(zip(keys, compute(keys), strict=True))
