@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
+import numpy as np
 import pandas as pd
 
 from pipeline.config import Config
@@ -41,6 +42,21 @@ def _shingles(text: str, size: int) -> set[bytes]:
 
 def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCES.split(text) if len(s.strip().split()) >= 3]
+
+
+def _band_pairs(hashvalues: np.ndarray, ids: list[int], bands: int, rows: int) -> list[tuple[int, int]]:
+    """Pairs of ``ids`` whose signatures (rows of ``hashvalues``) agree on every value of at
+    least one band of ``rows`` values: each bucket's members are linked to its first member,
+    which gives the same connected components as MinHashLSH's queries."""
+    pairs = []
+    for band in range(bands):
+        _, bucket = np.unique(hashvalues[:, band * rows : (band + 1) * rows], axis=0, return_inverse=True)
+        bucket = bucket.ravel()
+        order = np.argsort(bucket, kind="stable")
+        same = np.flatnonzero(bucket[order][1:] == bucket[order][:-1]) + 1
+        # Within a bucket (sorted runs), link each member to the previous one.
+        pairs += [(ids[order[i - 1]], ids[order[i]]) for i in same]
+    return pairs
 
 
 def _components(pairs: list[tuple[int, int]], n: int) -> list[list[int]]:
@@ -74,15 +90,17 @@ def find_campaigns(
     require_columns(answers, ["response_id", "question_id", "text"], "campaigns", "ingest")
     settings = config.campaigns
     ordered = answers.sort_values(["response_id", "question_id"], kind="stable")
-    texts = ordered.groupby("response_id", sort=True)["text"].apply(lambda t: "\n\n".join(t))
-    texts = texts[texts.map(lambda t: len(_WORDS.findall(t)) >= settings.min_words)]
-    ids, bodies = list(texts.index), list(texts)
+    texts = ordered.groupby("response_id", sort=True)["text"].agg("\n\n".join)
+    words = [_WORDS.findall(t.casefold()) for t in texts]
+    long_enough = [i for i, w in enumerate(words) if len(w) >= settings.min_words]
+    all_ids, all_bodies = texts.index.tolist(), texts.tolist()
+    ids, bodies = [all_ids[i] for i in long_enough], [all_bodies[i] for i in long_enough]
     empty = (pd.DataFrame(columns=["response_id", "campaign_id"]), pd.DataFrame(columns=CAMPAIGN_COLUMNS))
     if len(ids) < settings.min_copies:
         return empty
     # Exact copies (the usual campaign) are hashed once; only distinct texts go through MinHash.
     distinct: dict[str, int] = {}
-    copy_of = [distinct.setdefault(" ".join(_WORDS.findall(t.casefold())), len(distinct)) for t in bodies]
+    copy_of = [distinct.setdefault(" ".join(words[i]), len(distinct)) for i in long_enough]
     representatives = list(dict.fromkeys(copy_of))
     first_body = {d: bodies[i] for i, d in reversed(list(enumerate(copy_of)))}
 
@@ -92,10 +110,10 @@ def find_campaigns(
 
     signed = cached_map(cache, (first_body[d] for d in representatives), sign)
     signatures = [signed[first_body[d]] for d in representatives]
+    # datasketch's LSH choice of bands for the threshold; the texts sharing a band's hash
+    # values are its candidate pairs, found by sorting rather than one query per text.
     lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
-    for d, signature in zip(representatives, signatures):
-        lsh.insert(d, signature)
-    pairs = [(d, other) for d, signature in zip(representatives, signatures) for other in lsh.query(signature) if other != d]
+    pairs = _band_pairs(np.vstack([s.hashvalues for s in signatures]), representatives, lsh.b, lsh.r)
     text_groups = _components(pairs, len(distinct))
     members: dict[int, list[int]] = defaultdict(list)
     for i, d in enumerate(copy_of):

@@ -52,6 +52,7 @@ MIN_NAME_PART_CHARS = 4
 # A blank line (possibly holding spaces) between two paragraphs of an answer.
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ'’-]+")
+_WORD_JOINER = re.compile(r"[-'’]+")
 # A maximal run of word characters (used to index names by their first word).
 _RUN = re.compile(r"\w+")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zà-öø-ÿ'’-]+\b")
@@ -291,12 +292,13 @@ class Redactor:
         """What the redaction of ``text`` depends on besides the config: the text, its response's
         identifiers, the protected names that may occur in it and the vocabulary words it holds
         (the vocabulary grows with the run's organisations, but only these words are looked up)."""
-        words = {w.casefold() for w in _WORD.findall(text)}
-        words |= {part for w in words for part in re.split(r"[-'’]+", w)} | _PLACEHOLDER_WORDS
+        words = set(_WORD.findall(text.casefold()))
+        # An entity or a line may end inside a hyphenated or apostrophised word ("Sarah's").
+        words.update(part for w in [w for w in words if _WORD_JOINER.search(w)] for part in _WORD_JOINER.split(w))
         people = None if details is None else tuple(tuple(sorted(values)) for values in (details.names, details.emails, details.phones, details.addresses))
         return (
             text, people, tuple(protected[i] for i in _candidates(text, index)),
-            tuple(sorted(w for w in words if w in self.vocabulary)),
+            tuple(sorted((words | _PLACEHOLDER_WORDS) & self.vocabulary)),
         )
 
     def _redact(self, texts: list[str], personal: list[PersonalDetails | None], protected: list[str], index: dict[str, list[int]]) -> list[str]:
