@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from pipeline.config import Config
 from pipeline.errors import PipelineError, UnreadableFile
 from pipeline.forms import resolve_export_columns, response_from_document
+from pipeline.memo import code_fingerprint
 from pipeline.readers import build_readers
 from pipeline.readers.text import decode_text
 from pipeline.records import Document, Response, Skip
@@ -184,13 +185,6 @@ def _parse(args: tuple[bytes, str, str, Config]) -> FileResult:
     return parse_file(*args)
 
 
-@functools.lru_cache(maxsize=1)
-def _code_fingerprint() -> str:
-    package = Path(__file__).parent
-    sources = sorted([*package.glob("readers/*.py"), package / "forms.py", package / "ingest.py", package / "records.py"])
-    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
-
-
 class ParseCache:
     """Per-file ingest results on disk, so a re-run parses only new or changed files.
 
@@ -202,7 +196,7 @@ class ParseCache:
     def __init__(self, directory: Path, config: Config):
         self.directory = Path(directory)
         settings = config.model_dump_json(include={"questions", "form", "letter", "export", "ingest", "segment"})
-        self.salt = hashlib.sha256(f"{_code_fingerprint()}|{settings}".encode()).hexdigest()
+        self.salt = hashlib.sha256(f"{code_fingerprint('readers/*.py', 'forms.py', 'ingest.py', 'records.py')}|{settings}".encode()).hexdigest()
 
     def _path(self, source_file: str, digest: str) -> Path:
         key = hashlib.sha256(f"{self.salt}|{source_file}|{digest}".encode()).hexdigest()

@@ -26,10 +26,10 @@ PACKAGE = Path(__file__).parent
 
 
 @functools.lru_cache(maxsize=8)
-def code_fingerprint(*relative: str) -> str:
-    """Digest of the package's source files (all of them when none are named): a changed line
-    of code must never serve a result computed by the old code."""
-    paths = sorted(PACKAGE / r for r in relative) if relative else sorted(PACKAGE.rglob("*.py"))
+def code_fingerprint(*patterns: str) -> str:
+    """Digest of the package's source files matching the glob ``patterns`` (every ``.py`` file
+    when none are given): a changed line of code must never serve a result the old code computed."""
+    paths = sorted({path for pattern in patterns or ("**/*.py",) for path in PACKAGE.glob(pattern)})
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
@@ -52,7 +52,7 @@ class ItemCache:
     def __init__(self, folder: Path | None, name: str, salt: str):
         self.path = None if folder is None else Path(folder) / f"{name}.pkl"
         self.salt = digest(salt, code_fingerprint())
-        self._stored = self._load()
+        self._stored: dict[str, Any] | None = None  # read on first use, so the stage's time includes it
         self._used: dict[str, Any] = {}
         self.hits = 0
         self.misses = 0
@@ -70,6 +70,8 @@ class ItemCache:
     def map(self, keys: Iterable[Hashable], compute: Callable[[list[Hashable]], list[Value]]) -> dict[Hashable, Value]:
         """``{key: result}`` for the distinct ``keys``; ``compute(missing_keys)`` returns the
         results of the keys not cached, in their order, in one batch."""
+        if self._stored is None:
+            self._stored = self._load()
         keys = list(dict.fromkeys(keys))
         digests = {key: digest(key) for key in keys}
         results = {key: self._stored[d] for key, d in digests.items() if d in self._stored}
