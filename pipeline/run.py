@@ -33,7 +33,9 @@ from pipeline.suggestions import tag_and_extract
 from pipeline.themes import model_themes, save_model
 
 # Stages whose per-item results are kept between runs (under config ingest.cache_dir).
-CACHED_STAGES = ("redact", "campaigns", "segment", "align", "tag")
+# Statement parsing depends on the statement's text alone; the later stages also on the config.
+RUN_CACHED_STAGES = ("redact", "campaigns", "segment", "align", "tag")
+CACHED_STAGES = ("statements", *RUN_CACHED_STAGES)
 # Under the output folder: the embedding cache and the fitted topic model.
 CACHE_DIR = "cache"
 MODEL_DIR = "model"
@@ -171,15 +173,16 @@ def analyse(
 
     timer.stage("statements")
     responses = responses_table(ingest.responses, config)
-    statements = load_statements(config, root)
-    timer.done(len(statements))
+    statements_cache = ItemCache(Path(root) / config.ingest.cache_dir, "statements", "")
+    statements = load_statements(config, root, statements_cache)
+    timer.done(len(statements), statements_cache)
     n_sections = statements.groupby("statement_id")["section_id"].nunique().sum() if len(statements) else 0
     say(f"Statements - {statements['statement_id'].nunique()} statements: {n_sections} sections, {len(statements)} sentences")
 
     # Results per answer and per comment from earlier runs with the same config, statements
     # and code: a re-run only works on what is new.
     salt = digest(config.model_dump_json(), statements.to_csv(index=False))
-    caches = {name: ItemCache(Path(root) / config.ingest.cache_dir, name, salt) for name in CACHED_STAGES}
+    caches = {name: ItemCache(Path(root) / config.ingest.cache_dir, name, salt) for name in RUN_CACHED_STAGES}
 
     timer.stage("redact")
     vocabulary = run_vocabulary(

@@ -46,6 +46,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError, MissingDependency
+from pipeline.memo import ItemCache, cached_map
 
 STATEMENT_COLUMNS = ["statement_id", "section_id", "section_title", "paragraph_id", "sentence_id", "text"]
 
@@ -398,13 +399,19 @@ def docx_to_text(data: bytes) -> str:
     return "\n\n".join(lines)
 
 
-def load_statements(config: Config, root: Path) -> pd.DataFrame:
+def load_statements(config: Config, root: Path, cache: ItemCache | None = None) -> pd.DataFrame:
     """Read and parse every configured statement from ``root / config.reference_dir``.
 
     Raises :class:`ConfigError` naming ``statements.<i>.file`` when a file is missing or
-    yields no sections.
+    yields no sections. With ``cache``, a statement text parsed by an earlier run is not
+    parsed again (parsing loads spaCy, which a re-run may otherwise not need).
     """
     frames = []
+
+    def parse(text: str, statement_id: str) -> pd.DataFrame:
+        key = (text, statement_id)
+        return cached_map(cache, [key], lambda keys: [parse_statement(*k) for k in keys])[key]
+
     for i, statement in enumerate(config.statements):
         path = Path(root) / config.reference_dir / statement.file
         if not path.is_file():
@@ -415,7 +422,7 @@ def load_statements(config: Config, root: Path) -> pd.DataFrame:
             text = docx_to_text(path.read_bytes())
         else:
             text = path.read_text(encoding="utf-8-sig", errors="replace")
-        frame = parse_statement(text, statement.id)
+        frame = parse(text, statement.id)
         if frame.empty:
             raise ConfigError(
                 f"statements.{i}.file: no sections found in {path}. Mark section headings as numbered "

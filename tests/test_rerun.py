@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate  # noqa: E402
-from pipeline.run import CACHED_STAGES, analyse  # noqa: E402
+from pipeline.run import CACHED_STAGES, RUN_CACHED_STAGES, analyse  # noqa: E402
 
 # Outputs that depend on the topics (compared separately).
 TOPIC_TABLES = {"topics.csv", "topics_per_class.csv", "summary_by_section.csv", "themes.csv", "quotes.csv", "overview.csv"}
@@ -123,5 +123,7 @@ def test_changed_config_recomputes_every_item(runs, config, tmp_path):
     changed = with_settings(config, runs["base"] / "cache", refit_share=0)
     changed = changed.model_copy(update={"align": changed.align.model_copy(update={"similarity_min_score": changed.align.similarity_min_score + 0.01})})
     result = stages(analyse(raw, tmp_path / "out", changed, ROOT))
-    for stage in CACHED_STAGES:
+    for stage in RUN_CACHED_STAGES:
         assert result[stage]["cached"] == 0 and result[stage]["computed"] > 0, result[stage]
+    # Parsing a statement reads no config: still cached.
+    assert result["statements"]["computed"] == 0
