@@ -5,12 +5,13 @@
 For each N (default from ``BENCH_SIZES``): generate N responses (:mod:`bench.generate`, cached
 under ``bench/data/<N>/``, seeded), then in a fresh child process (so peak RSS is that run's own)
 
-1. ``first``: the full ``analyse`` with the default config, empty parse and embedding caches;
+1. ``first``: the full ``analyse`` with the default config, every cache empty;
 2. ``second``: the same run again, nothing changed (the caches are warm);
 3. ``plus100``: 100 more responses added to the folder, caches kept;
 
-each recording per stage: wall time, CPU time (own plus the ingest workers'), peak RSS and
-items/s (:class:`pipeline.run.StageTimer`). Then, on the first run's comments, the themes stage
+each recording per stage: wall time, CPU time (own plus the ingest workers'), peak RSS,
+items/s and, for cached stages, items from the cache and items computed
+(:class:`pipeline.run.StageTimer`). The issue's targets are checked and listed (``targets``). Then, on the first run's comments, the themes stage
 with our defaults against BERTopic's stock pipeline (UMAP + HDBSCAN on the same embeddings):
 time ratio, topics, outlier share and agreement of topics with the codebook's asks (adjusted
 mutual information with each comment's first ask), so "faster" never hides "worse".
@@ -195,6 +196,27 @@ def loglog_exponents(results: list[dict]) -> dict[str, float]:
     return out
 
 
+# The issue's targets, per N where they apply: (name, N, measure, limit).
+TARGETS = [
+    ("10,000 responses end to end", 10_000, lambda r: r["first"]["total_wall_s"], 180.0),
+    ("10,000 responses peak RSS (MB)", 10_000, lambda r: max(s["peak_rss_mb"] for s in r["first"]["stages"]), 3072.0),
+    ("1,000 responses end to end", 1_000, lambda r: r["first"]["total_wall_s"], 30.0),
+    ("second run, nothing changed (share of first)", None, lambda r: r["second"]["total_wall_s"] / r["first"]["total_wall_s"], 0.10),
+    (f"{ADDED} responses added to 10,000", 10_000, lambda r: r["plus100"]["total_wall_s"], 15.0),
+]
+
+
+def check_targets(results: list[dict]) -> list[dict]:
+    """Each target against the sizes measured (``None`` in TARGETS: every size)."""
+    rows = []
+    for name, n, measure, limit in TARGETS:
+        for r in results:
+            if n is None or r["n"] == n:
+                value = round(measure(r), 3)
+                rows.append({"target": name, "n": r["n"], "value": value, "limit": limit, "met": value < limit})
+    return rows
+
+
 def table(results: list[dict], exponents: dict[str, float]) -> str:
     lines = []
     for r in results:
@@ -203,12 +225,14 @@ def table(results: list[dict], exponents: dict[str, float]) -> str:
             f"\nN = {r['n']} responses, {first['comments']} comments: first {first['total_wall_s']:.1f} s, "
             f"second {r['second']['total_wall_s']:.1f} s, +{ADDED} responses {r['plus100']['total_wall_s']:.1f} s"
         )
-        lines.append(f"  {'stage':<11}{'items':>8}{'wall s':>9}{'cpu s':>9}{'peak MB':>9}{'items/s':>10}{'2nd s':>8}{'+100 s':>8}")
+        lines.append(
+            f"  {'stage':<11}{'items':>8}{'wall s':>9}{'cpu s':>9}{'peak MB':>9}{'items/s':>10}{'2nd s':>8}{'+100 s':>8}{'+100 new':>10}"
+        )
         for s, s2, s3 in zip(first["stages"], r["second"]["stages"], r["plus100"]["stages"]):
             rate = s["items"] / s["wall_s"] if s["wall_s"] else float("inf")
             lines.append(
                 f"  {s['stage']:<11}{s['items']:>8}{s['wall_s']:>9.2f}{s['cpu_s']:>9.2f}{s['peak_rss_mb']:>9.0f}"
-                f"{rate:>10.0f}{s2['wall_s']:>8.2f}{s3['wall_s']:>8.2f}"
+                f"{rate:>10.0f}{s2['wall_s']:>8.2f}{s3['wall_s']:>8.2f}{s3.get('computed', ''):>10}"
             )
         compare = r.get("themes_compare", {})
         if "default" in compare:
@@ -224,6 +248,10 @@ def table(results: list[dict], exponents: dict[str, float]) -> str:
     if exponents:
         lines.append("\nGrowth with N (log-log slope of wall time; 1 = linear, 2 = quadratic):")
         lines.append("  " + ", ".join(f"{k} {v}" for k, v in exponents.items()))
+    checked = check_targets(results)
+    if checked:
+        lines.append("\nTargets:")
+        lines += [f"  {'met   ' if t['met'] else 'MISSED'} {t['target']} (N = {t['n']}): {t['value']:g} < {t['limit']:g}" for t in checked]
     return "\n".join(lines)
 
 
@@ -251,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "sizes": results,
         "loglog_exponent": exponents,
+        "targets": check_targets(results),
     }
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate  # noqa: E402
-from bench.run import child_run, loglog_exponents, table  # noqa: E402
+from bench.run import check_targets, child_run, loglog_exponents, table  # noqa: E402
 from pipeline.run import CACHED_STAGES  # noqa: E402
 
 STAGES = ["ingest", "statements", "redact", "campaigns", "segment", "align", "tag", "themes", "report", "write"]
@@ -42,3 +42,7 @@ def test_timed_run_records_every_stage(tmp_path):
     exponents = loglog_exponents(runs)
     assert exponents["total"] == 1.0 and exponents["themes"] == 1.0
     assert "themes" in table(runs, exponents)
+    # Only the target that applies to every size is checked here; a second run as slow as the first misses it.
+    checked = check_targets(runs)
+    assert [(t["n"], t["met"]) for t in checked] == [(10, False), (20, False), (40, False)]
+    assert checked[0]["value"] == 1.0 and "MISSED second run" in table(runs, exponents)
