@@ -42,7 +42,7 @@ LABEL_WIDTH = 45  # characters before a tick label wraps
 
 
 def _figure(height: float) -> Figure:
-    figure = Figure(figsize=(WIDTH, height), layout="constrained")
+    figure = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     return figure
 
@@ -191,7 +191,7 @@ def chart_figures(summaries: dict[str, pd.DataFrame], config: Config) -> dict[st
 def png_bytes(figure: Figure) -> bytes:
     """The figure as PNG at :data:`DPI`, without a software stamp, so equal charts are equal bytes."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    figure.canvas.print_png(buffer, metadata={"Software": None})
     return buffer.getvalue()
 
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -50,7 +51,7 @@ from pipeline.summaries import (
     TOTAL,
     WHOLE_STATEMENT_TITLE,
     Facts,
-    section_key,
+    lookup,
 )
 
 TEMPLATE = "report.html.j2"
@@ -123,25 +124,49 @@ class Evidence:
 
 
 @dataclass
+class Comment:
+    """A comment as the end of the page shows it."""
+
+    id: str
+    attribution: str
+    source: str
+    section: str
+    title: str
+    asks: list[str]
+    stance: str
+    topic: str
+    overridden: str
+    paragraphs: list[str]
+
+
 class _Evidence:
-    """The comment lists counts link to, and the comments those lists show."""
+    """The comment lists counts link to, and the comments those lists show.
 
-    facts: Facts
-    limit: int
-    lists: dict[str, Evidence] = field(default_factory=dict)
-    quoted: set[str] = field(default_factory=set)
+    Comments are read by position in ``Facts.comments`` from plain lists: a page links
+    hundreds of counts, and filtering the comments table for each would dominate its cost.
+    """
 
-    def link(self, key: str, title: str, mask: pd.Series) -> str:
+    def __init__(self, facts: Facts, attribution: dict[str, str], limit: int):
+        self.ids = facts.comments["comment_id"].tolist()
+        self.respondents = facts.comments["response_id"].tolist()
+        self.shareable = ~facts.comments["confidential"].to_numpy(dtype=bool)
+        self.attribution = attribution
+        self.limit = limit
+        self.lists: dict[str, Evidence] = {}
+        self.quoted: set[str] = set()
+
+    def link(self, key: str, title: str, mask: np.ndarray | pd.Series) -> str:
+        """A link to the list of the comments in ``mask`` (booleans over ``Facts.comments``)."""
         anchor = "e-" + _SLUG.sub("_", key.replace("*", "all"))
         if anchor not in self.lists:
-            chosen = self.facts.comments[mask.to_numpy()]
-            shareable = chosen[~chosen["confidential"]].head(self.limit)
+            chosen = np.flatnonzero(np.asarray(mask, dtype=bool))
+            shareable = chosen[self.shareable[chosen]]
+            shown = shareable[: self.limit].tolist()
             groups: dict[str, list[str]] = {}
-            for comment_id, rid in zip(shareable["comment_id"], shareable["response_id"]):
-                groups.setdefault(self.facts.attribution.get(rid, ""), []).append(comment_id)
+            for i in shown:
+                groups.setdefault(self.attribution.get(self.respondents[i], ""), []).append(self.ids[i])
             self.lists[anchor] = Evidence(
-                anchor, title, shareable["comment_id"].tolist(), int((~chosen["confidential"]).sum()) > self.limit,
-                bool(chosen["confidential"].any()), list(groups.items()),
+                anchor, title, [self.ids[i] for i in shown], len(shareable) > self.limit, len(shareable) < len(chosen), list(groups.items()),
             )
         return "#" + anchor
 
@@ -174,23 +199,49 @@ def _png(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
+def _is_word(character: str) -> bool:
+    """What the regex ``\\w`` matches."""
+    return character.isalnum() or character == "_"
+
+
+def _whole_words(phrase: str, text: str) -> tuple[int, int] | None:
+    """Where ``phrase`` first occurs in ``text`` as whole words, ignoring case (removing "can"
+    must not mark the "can" in "significant"); None when it does not."""
+    if not phrase:
+        return None
+    if phrase.isascii() and text.isascii():
+        # The regex below gives the same answer, but compiling a pattern for each of thousands
+        # of suggestions is slow; in ASCII, ignoring case is comparing lower case.
+        needle, haystack = phrase.lower(), text.lower()
+        start = haystack.find(needle)
+        while start >= 0:
+            end = start + len(needle)
+            if not (start > 0 and _is_word(text[start - 1])) and not (end < len(text) and _is_word(text[end])):
+                return start, end
+            start = haystack.find(needle, start + 1)
+        return None
+    found = re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", text, re.IGNORECASE)
+    return found.span() if found else None
+
+
 def _sentence_edit(operation: str, current: str, proposed: str) -> tuple[Markup, Markup]:
     """(before, after) for a wording suggestion, with the words removed or clarified marked."""
     current, proposed = (v if isinstance(v, str) else "" for v in (current, proposed))
-    # Whole words only: removing "can" must not mark the "can" in "significant".
-    found = re.search(r"(?<!\w)" + re.escape(proposed) + r"(?!\w)", current, re.IGNORECASE) if proposed else None
 
-    def marked(tag: str) -> Markup:
-        return escape(current[: found.start()]) + Markup(f"<{tag}>") + escape(current[found.start() : found.end()]) + Markup(f"</{tag}>") + escape(current[found.end() :])
+    def marked(tag: str, start: int, end: int) -> Markup:
+        return escape(current[:start]) + Markup(f"<{tag}>") + escape(current[start:end]) + Markup(f"</{tag}>") + escape(current[end:])
 
     located = escape(current) if current else Markup("<em>(no sentence located)</em>")
     quoted = escape(f"“{proposed}”")
     if operation == "remove":
+        found = _whole_words(proposed, current)
         if not found:
             return located, Markup("<em>remove</em> ") + quoted
-        return marked("del"), escape(re.sub(r"\s{2,}", " ", current[: found.start()] + current[found.end() :]).strip())
+        start, end = found
+        return marked("del", start, end), escape(re.sub(r"\s{2,}", " ", current[:start] + current[end:]).strip())
     if operation == "clarify":
-        return marked("mark") if found else located, Markup("<em>clarify</em> ") + quoted
+        found = _whole_words(proposed, current)
+        return marked("mark", *found) if found else located, Markup("<em>clarify</em> ") + quoted
     if operation == "extend":
         return located, Markup("<em>extend to include</em> ") + quoted
     if operation == "add":
@@ -204,15 +255,29 @@ class _Page:
     def __init__(self, tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], config: Config):
         self.tables, self.summaries, self.config, self.cfg = tables, summaries, config, config.report
         self.facts = Facts(tables, config)
-        self.c = self.facts.comments
-        self.by_id = self.c.set_index("comment_id")
-        self.evidence = _Evidence(self.facts, self.cfg.max_linked_comments)
+        self.c = c = self.facts.comments
+        # Per response id and per comment id, as dicts: the page looks them up thousands of times.
+        self.attribution = lookup(self.facts.attribution)
+        self.confidential = lookup(self.facts.confidential)
+        self.evidence = _Evidence(self.facts, self.attribution, self.cfg.max_linked_comments)
+        self.position = {comment_id: i for i, comment_id in enumerate(self.evidence.ids)}
         self.overview = dict(zip(summaries["overview"]["measure"], summaries["overview"]["value"]))
         self.responses = self.number(RESPONSES)
         self.commenting = self.number(COMMENTING)
         self.with_campaigns = int(self.overview.get(CAMPAIGNS, 0)) > 0
-        # Which comments make each ask, worked out once for every count that needs it.
-        self.has_ask = {ask: self.c["ask_list"].map(lambda asks, a=ask: a in asks) for ask in self.facts.ask_ids}
+        # What the counts link to, as boolean masks over the comments, worked out once.
+        self.has_ask = self.facts.has_ask
+        self.topic_of = c["topic"].to_numpy(dtype=float, na_value=np.nan)
+        self.without_ask = (c["ask_list"].map(len) == 0).to_numpy()
+        self.by_stance = {stance: (c["stance"] == stance).to_numpy() for stance in STANCES}
+        self.by_type = {t: (c["type"] == t).to_numpy() for t in c["type"].unique()}
+        # Wording suggestions by section, in table order. A wording suggestion is the
+        # respondent's words: never from one who asked for confidentiality.
+        self.edits: dict[str, list[tuple]] = {}
+        columns = ["section", "response_id", "comment_id", "operation", "current_text", "proposed_text"]
+        for section, rid, *suggestion in zip(*(self.facts.suggestions[column].tolist() for column in columns)):
+            if not self.confidential.get(rid, True):
+                self.edits.setdefault(section, []).append((rid, *suggestion))
 
     def number(self, measure: str) -> Number:
         return Number(int(self.overview.get(measure, 0)), "overview", "value")
@@ -253,7 +318,7 @@ class _Page:
             {
                 "id": r.campaign_id, "copies": Number(int(r.copies), "campaigns", "copies"), "types": r.respondent_types,
                 # The campaign's text is a quote of its canonical copy.
-                "text": "" if self.facts.confidential.get(r.canonical_response_id, True) else r.canonical_text,
+                "text": "" if self.confidential.get(r.canonical_response_id, True) else r.canonical_text,
             }
             for r in table.itertuples()
         ]
@@ -271,7 +336,8 @@ class _Page:
             row = cross[cross["ask_id"] == r.ask_id].iloc[0]
             by_type = []
             for t in (t for t in types if int(row[t])):
-                t_href = self.evidence.link(f"a-{r.ask_id}-t-{t}", f"Comments from {type_noun(t, cfg)} making the ask “{r.ask_label}”", has & (c["type"] == t))
+                of_type = self.by_type.get(t, np.zeros(len(c), dtype=bool))
+                t_href = self.evidence.link(f"a-{r.ask_id}-t-{t}", f"Comments from {type_noun(t, cfg)} making the ask “{r.ask_label}”", has & of_type)
                 by_type.append(self.share(Number(int(row[t]), "asks_by_respondent_type", t, t_href), Number(int(base[t]), "asks_by_respondent_type", t), type_noun(t, cfg)))
             asks.append({
                 "label": r.ask_label,
@@ -296,7 +362,7 @@ class _Page:
             total = rows[rows["section_title"] == TOTAL]
             statement_total = None
             if len(total):
-                href = self.evidence.link(f"st-{statement_id}", f"Comments on {titles.get(statement_id, statement_id)}", self.c["section"].isin(set(placed["section"])))
+                href = self.evidence.link(f"st-{statement_id}", f"Comments on {titles.get(statement_id, statement_id)}", self.c["section"].isin(set(placed["section"])).to_numpy())
                 statement_total = self.share(Number(int(total.iloc[0]["respondents"]), "summary_by_section", "respondents", href), self.responses, "respondents")
             statements.append({
                 "title": titles.get(statement_id, "Comments about every statement" if statement_id == ALL_STATEMENTS else statement_id),
@@ -305,13 +371,13 @@ class _Page:
         return statements
 
     def section(self, r) -> dict:
-        c, key = self.c, r.section
-        in_section = c["section"] == key
+        key = r.section
+        in_section = (self.c["section"] == key).to_numpy()
         href = self.evidence.link(f"s-{key}", f"Comments on {key} {r.section_title}", in_section)
         stances = []
         for stance in STANCES:
             n = int(getattr(r, stance))
-            s_href = self.evidence.link(f"s-{key}-st-{stance}", f"Comments on {key} with stance {stance}", in_section & (c["stance"] == stance)) if n else ""
+            s_href = self.evidence.link(f"s-{key}-st-{stance}", f"Comments on {key} with stance {stance}", in_section & self.by_stance[stance]) if n else ""
             stances.append((stance, Number(n, "summary_by_section", stance, s_href)))
         cross = self.summaries["asks_by_section"]
         base = Number(int(cross.loc[cross["ask_label"] == ALL_COMMENTING, key].iloc[0]), "asks_by_section", key)
@@ -323,17 +389,13 @@ class _Page:
         topics = []
         for label, n in _listed(r.top_topics):
             topic_id, name = label.split(": ", 1)
-            t_href = self.evidence.link(f"s-{key}-t-{topic_id}", f"Comments on {key} in topic {label}", in_section & (c["topic"] == int(topic_id)))
+            t_href = self.evidence.link(f"s-{key}-t-{topic_id}", f"Comments on {key} in topic {label}", in_section & (self.topic_of == int(topic_id)))
             topics.append((name, Number(n, "summary_by_section", "top_topics", t_href)))
         quotes = self.summaries["quotes"]
-        suggestions = self.tables["wording_suggestions"]
         edits = []
-        for s in suggestions.itertuples():
-            # A wording suggestion is the respondent's words: never from one who asked for confidentiality.
-            if section_key(s.statement_id, s.section_id) != key or self.facts.confidential.get(s.response_id, True):
-                continue
-            before, after = _sentence_edit(s.operation, s.current_text, s.proposed_text)
-            edits.append({"comment_id": self.evidence.quote(s.comment_id), "before": before, "after": after, "attribution": self.facts.attribution.get(s.response_id, "")})
+        for rid, comment_id, operation, current, proposed in self.edits.get(key, []):
+            before, after = _sentence_edit(operation, current, proposed)
+            edits.append({"comment_id": self.evidence.quote(comment_id), "before": before, "after": after, "attribution": self.attribution.get(rid, "")})
         return {
             "key": key, "anchor": section_anchor(key), "number": r.section_id, "title": r.section_title,
             "share": self.share(Number(int(r.respondents), "summary_by_section", "respondents", href), self.responses, "respondents"),
@@ -353,14 +415,16 @@ class _Page:
 
     def themes(self) -> tuple[list[dict], list[dict]]:
         """(themes beyond the codebook, topics that mostly repeat its asks)."""
-        c, cfg, by_id = self.c, self.cfg, self.by_id
+        cfg, position = self.cfg, self.position
+        respondents, texts = self.evidence.respondents, self.c["text"].tolist()
         themes = self.summaries["themes"]
         beyond, within = [], []
         for r in themes[themes["topic_id"].notna()].itertuples():
             topic = int(r.topic_id)
-            href = self.evidence.link(f"t-{topic}", f"Comments in topic {topic}: {r.label}", c["topic"] == topic)
-            no_ask = self.evidence.link(f"t-{topic}-no-ask", f"Comments in topic {topic} without a codebook ask", (c["topic"] == topic) & (c["ask_list"].map(len) == 0)) if r.comments_without_ask else ""
-            shareable = [i for i in str(r.representative_comment_ids or "").split("; ") if i in by_id.index and not by_id.at[i, "confidential"]]
+            in_topic = self.topic_of == topic
+            href = self.evidence.link(f"t-{topic}", f"Comments in topic {topic}: {r.label}", in_topic)
+            no_ask = self.evidence.link(f"t-{topic}-no-ask", f"Comments in topic {topic} without a codebook ask", in_topic & self.without_ask) if r.comments_without_ask else ""
+            shareable = [position[i] for i in str(r.representative_comment_ids or "").split("; ") if i in position and self.evidence.shareable[position[i]]]
             theme = {
                 "id": topic, "label": r.label, "keywords": r.keywords,
                 "share": self.share(Number(int(r.n_respondents), "themes", "n_respondents", href), self.commenting, "respondents who commented"),
@@ -368,7 +432,7 @@ class _Page:
                 "without_ask": Number(int(r.comments_without_ask), "themes", "comments_without_ask", no_ask),
                 "sections": [(k, Number(n, "themes", "by_section")) for k, n in _listed(r.by_section)][: cfg.top_n],
                 "types": [(k, Number(n, "themes", "by_respondent_type")) for k, n in _listed(r.by_respondent_type)][: cfg.top_n],
-                "quotes": [{"id": self.evidence.quote(i), "attribution": self.facts.attribution.get(by_id.at[i, "response_id"], ""), "text": by_id.at[i, "text"]} for i in shareable[:1]],
+                "quotes": [{"id": self.evidence.quote(self.evidence.ids[i]), "attribution": self.attribution.get(respondents[i], ""), "text": texts[i]} for i in shareable[:1]],
             }
             is_beyond = topic != OUTLIER_TOPIC and r.n_comments and r.comments_without_ask / r.n_comments >= cfg.beyond_codebook_share
             (beyond if is_beyond else within).append(theme)
@@ -396,25 +460,28 @@ class _Page:
             overrides["href"] = self.evidence.link("overridden", "Comments an analyst corrected", corrected)
         return overrides
 
-    def comments(self) -> list[dict]:
+    def comments(self) -> list[Comment]:
         """Every comment a list links to (call last: the other parts make the lists)."""
+        ids = sorted(self.evidence.shown())
+        positions = [self.position[i] for i in ids]
+
+        def column(name: str) -> list:
+            return self.c[name].take(positions).tolist() if name in self.c else [""] * len(ids)
+
+        source = lookup(self.facts.source)
         shown = []
-        for comment_id in sorted(self.evidence.shown()):
-            row = self.by_id.loc[comment_id]
-            section = row["section"]
+        for comment_id, rid, section, title, ask_list, stance, topic, topic_label, overridden, text in zip(
+            ids, *map(column, ["response_id", "section", "section_title", "ask_list", "stance", "topic", "topic_label", "overridden", "text"]),
+        ):
             if section.startswith(ALL_STATEMENTS + "."):
                 title = EVERY_STATEMENT_TITLE
             elif section.endswith(".0"):
                 title = WHOLE_STATEMENT_TITLE
-            else:
-                title = row.get("section_title", "")
-            shown.append({
-                "id": comment_id, "attribution": self.facts.attribution.get(row["response_id"], ""), "source": self.facts.source.get(row["response_id"], ""),
-                "section": section or "not placed", "title": "" if pd.isna(title) else title,
-                "asks": [self.facts.ask_labels[a] for a in row["ask_list"]], "stance": row["stance"],
-                "topic": row["topic_label"] if pd.notna(row["topic"]) else "", "overridden": row.get("overridden", ""),
-                "paragraphs": [p for p in str(row["text"]).split("\n\n") if p.strip()],
-            })
+            shown.append(Comment(
+                comment_id, self.attribution.get(rid, ""), source.get(rid, ""), section or "not placed", "" if pd.isna(title) else title,
+                [self.facts.ask_labels[a] for a in ask_list], stance, topic_label if pd.notna(topic) else "", overridden,
+                [p for p in str(text).split("\n\n") if p.strip()],
+            ))
         return shown
 
 
