@@ -16,6 +16,7 @@ responses separately, so summary tables count respondents with and without copie
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 
@@ -24,7 +25,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.errors import require_columns
-from pipeline.memo import ItemCache, cached_map
+from pipeline.memo import ItemCache, cached_map, digest
 
 CAMPAIGN_COLUMNS = ["campaign_id", "copies", "canonical_response_id", "canonical_text", "respondent_types", "distinguishing_edits"]
 # How many added sentences of copies to show per campaign, as examples of the edits.
@@ -38,6 +39,13 @@ def _shingles(text: str, size: int) -> set[bytes]:
     if len(words) < size:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+
+
+def _normal_form(text: str) -> tuple[int, str]:
+    """(number of words, a digest of the words lower-cased): texts differing only in case,
+    spacing or punctuation have the same digest."""
+    words = _WORDS.findall(text.casefold())
+    return len(words), digest(" ".join(words))
 
 
 def _sentences(text: str) -> list[str]:
@@ -82,38 +90,40 @@ def find_campaigns(
     """(assignments, campaigns) for ``answers`` (``response_id, question_id, text``).
 
     Only responses with at least ``campaigns.min_words`` words take part: short answers
-    ("I agree") are alike by chance, not by campaign. With ``cache``, the MinHash signatures
-    of texts seen by an earlier run are reused.
+    ("I agree") are alike by chance, not by campaign. With ``cache``, the word counts and
+    MinHash signatures of texts seen by an earlier run are reused.
     """
-    from datasketch import LeanMinHash, MinHash, MinHashLSH
+    from datasketch import MinHash, MinHashLSH
 
     require_columns(answers, ["response_id", "question_id", "text"], "campaigns", "ingest")
     settings = config.campaigns
     ordered = answers.sort_values(["response_id", "question_id"], kind="stable")
-    texts = ordered.groupby("response_id", sort=True)["text"].agg("\n\n".join)
-    words = [_WORDS.findall(t.casefold()) for t in texts]
-    long_enough = [i for i, w in enumerate(words) if len(w) >= settings.min_words]
-    all_ids, all_bodies = texts.index.tolist(), texts.tolist()
+    all_ids, all_bodies = [], []
+    for response_id, rows in itertools.groupby(zip(ordered["response_id"].tolist(), ordered["text"].tolist()), key=lambda row: row[0]):
+        all_ids.append(response_id)
+        all_bodies.append("\n\n".join(text for _, text in rows))
+    # Per text: its word count and the digest of its words (equal for exact copies).
+    normal = cached_map(cache, (("words", body) for body in all_bodies), lambda keys: [_normal_form(body) for _, body in keys])
+    long_enough = [i for i, body in enumerate(all_bodies) if normal["words", body][0] >= settings.min_words]
     ids, bodies = [all_ids[i] for i in long_enough], [all_bodies[i] for i in long_enough]
     empty = (pd.DataFrame(columns=["response_id", "campaign_id"]), pd.DataFrame(columns=CAMPAIGN_COLUMNS))
     if len(ids) < settings.min_copies:
         return empty
     # Exact copies (the usual campaign) are hashed once; only distinct texts go through MinHash.
     distinct: dict[str, int] = {}
-    copy_of = [distinct.setdefault(" ".join(words[i]), len(distinct)) for i in long_enough]
+    copy_of = [distinct.setdefault(normal["words", body][1], len(distinct)) for body in bodies]
     representatives = list(dict.fromkeys(copy_of))
     first_body = {d: bodies[i] for i, d in reversed(list(enumerate(copy_of)))}
 
-    def sign(bodies: list[str]) -> list[LeanMinHash]:
-        shingled = [sorted(_shingles(body, settings.shingle_words)) for body in bodies]
-        return [LeanMinHash(m) for m in MinHash.bulk(shingled, num_perm=settings.num_perm, seed=settings.seed)]
+    def sign(keys: list[tuple[str, str]]) -> list[np.ndarray]:
+        shingled = [sorted(_shingles(body, settings.shingle_words)) for _, body in keys]
+        return [m.hashvalues for m in MinHash.bulk(shingled, num_perm=settings.num_perm, seed=settings.seed)]
 
-    signed = cached_map(cache, (first_body[d] for d in representatives), sign)
-    signatures = [signed[first_body[d]] for d in representatives]
+    signed = cached_map(cache, (("signature", first_body[d]) for d in representatives), sign)
     # datasketch's LSH choice of bands for the threshold; the texts sharing a band's hash
     # values are its candidate pairs, found by sorting rather than one query per text.
     lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
-    pairs = _band_pairs(np.vstack([s.hashvalues for s in signatures]), representatives, lsh.b, lsh.r)
+    pairs = _band_pairs(np.vstack([signed["signature", first_body[d]] for d in representatives]), representatives, lsh.b, lsh.r)
     text_groups = _components(pairs, len(distinct))
     members: dict[int, list[int]] = defaultdict(list)
     for i, d in enumerate(copy_of):

@@ -116,11 +116,11 @@ def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redact
     return out
 
 
-def redact_file_names(table: pd.DataFrame, ingest: IngestResult, redactor: Redactor) -> pd.DataFrame:
+def redact_file_names(table: pd.DataFrame, ingest: IngestResult, redactor: Redactor, cache: ItemCache | None = None) -> pd.DataFrame:
     """File names often carry the respondent's name ("Response from Jo Bloggs.docx")."""
     personal = {r.source_file: r.personal for r in ingest.responses}
     out = table.copy()
-    out["source_file"] = redactor.redact_texts(list(out["source_file"]), [personal.get(f) for f in out["source_file"]])
+    out["source_file"] = redactor.redact_texts(list(out["source_file"]), [personal.get(f) for f in out["source_file"]], cache=cache)
     return out
 
 
@@ -190,6 +190,8 @@ def analyse(
     )
     redactor = Redactor(config.privacy, vocabulary)
     answers = redact_answers(answers_table(ingest.responses), ingest, redactor, caches["redact"])
+    responses = redact_file_names(responses, ingest, redactor, caches["redact"])
+    skipped = redact_file_names(skipped_table(ingest.skipped), ingest, redactor, caches["redact"])
     timer.done(len(answers), caches["redact"])
     timer.stage("campaigns")
     campaign_of, campaigns = find_campaigns(answers, responses, config, caches["campaigns"])
@@ -224,7 +226,7 @@ def analyse(
 
     timer.stage("report")
     tables = {
-        "responses": redact_file_names(responses, ingest, redactor),
+        "responses": responses,
         "answers": answers,
         "comments": themes.comments,
         "wording_suggestions": withhold_confidential_attribution(suggestions, responses),
@@ -232,7 +234,7 @@ def analyse(
         "topics_per_class": themes.topics_per_class,
         "campaigns": campaigns,
         "statements": statements,
-        "skipped": redact_file_names(skipped_table(ingest.skipped), ingest, redactor),
+        "skipped": skipped,
     }
     # Analysts' corrections win over every automatic stage; those that no longer match are reported.
     tables["comments"], tables["overrides_log"] = apply_overrides(
