@@ -71,28 +71,36 @@ def _mask(text: str, protected: list[str], index: dict[str, list[int]] | None = 
     occurs in ``text``: masking every text against every organisation of a large run would
     otherwise cost texts x organisations regex passes.
     """
-    for i in range(len(protected)) if index is None else _candidates(text, index):
+    for i in range(len(protected)) if index is None else _candidates(_words(text), index):
         text = _literal(protected[i]).sub(f"\x00{i}\x00", text)
     return text
 
 
-def _candidates(text: str, index: dict[str, list[int]]) -> list[int]:
-    """The protected names (positions) that may occur in ``text``, in order."""
-    words = set(_RUN.findall(text.lower()))
+def _words(text: str) -> set[str]:
+    """The text's words, case-folded, and the parts of those joined by hyphens or apostrophes
+    ("sarah's" gives "sarah" and "s"): every word a later lookup can read from the text."""
+    words = set(_WORD.findall(text.casefold()))
+    words.update(part for w in [w for w in words if _WORD_JOINER.search(w)] for part in _WORD_JOINER.split(w))
+    return words
+
+
+def _candidates(words: set[str], index: dict[str, list[int]]) -> list[int]:
+    """The protected names (positions) that may occur in a text with these :func:`_words`, in order."""
     return sorted({i for w in words for i in index.get(w, ())} | set(index.get("", ())))
 
 
 def _word_index(protected: list[str]) -> dict[str, list[int]]:
     """Names by the first word-character run of their lower-cased form ("" = always try).
 
-    A name can only match where each of its word runs is a whole word run of the text (it is
-    bounded by spaces, its own punctuation or its ends), so its first run must be among the
-    text's runs. Names with non-ASCII first runs (whose case folding may differ) are always tried.
+    A name can only match where its first run is a whole run of the text, bounded by
+    non-word characters, so that run is one of the text's :func:`_words` when it is made of
+    ASCII letters. Other names (a digit, an underscore or a non-ASCII letter in the first
+    run, whose folding may differ) are always tried.
     """
     index: dict[str, list[int]] = {}
     for i, name in enumerate(protected):
         runs = _RUN.findall(name.lower())
-        key = runs[0] if runs and runs[0].isascii() else ""
+        key = runs[0] if runs and runs[0].isascii() and runs[0].isalpha() else ""
         index.setdefault(key, []).append(i)
     return index
 
@@ -292,12 +300,10 @@ class Redactor:
         """What the redaction of ``text`` depends on besides the config: the text, its response's
         identifiers, the protected names that may occur in it and the vocabulary words it holds
         (the vocabulary grows with the run's organisations, but only these words are looked up)."""
-        words = set(_WORD.findall(text.casefold()))
-        # An entity or a line may end inside a hyphenated or apostrophised word ("Sarah's").
-        words.update(part for w in [w for w in words if _WORD_JOINER.search(w)] for part in _WORD_JOINER.split(w))
+        words = _words(text)
         people = None if details is None else tuple(tuple(sorted(values)) for values in (details.names, details.emails, details.phones, details.addresses))
         return (
-            text, people, tuple(protected[i] for i in _candidates(text, index)),
+            text, people, tuple(protected[i] for i in _candidates(words, index)),
             tuple(sorted((words | _PLACEHOLDER_WORDS) & self.vocabulary)),
         )
 

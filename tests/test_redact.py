@@ -38,3 +38,20 @@ def test_patterns_engine_needs_no_model(config):
     patterns = Redactor(PrivacyConfig(engine="patterns"), [])
     assert patterns.redact_texts(["Call 0113 496 0000, email a@b.org. Sarah Jones"], [None]) == ["Call [PHONE], email [EMAIL]. Sarah Jones"]
     assert redact("Northtown Council, NT1 2AB") == "[ADDRESS]"  # a short line with a postcode is an address
+
+
+@pytest.mark.parametrize(
+    "organisation, text",
+    [
+        ("4Children Trust", "As 4Children Trust we agree."),
+        ("St. Mary's Trust", "Staff at ST. MARY'S TRUST agree."),
+        ("Anna-Marie Foundation", "The Anna-Marie Foundation agrees."),
+        ("Über Care Ltd", "Über Care Ltd agrees."),
+    ],
+)
+def test_protected_names_are_found_whatever_their_first_word(organisation, text):
+    """The index of protected names by first word must never hide a name that occurs."""
+    from pipeline.redact import _mask, _word_index
+
+    protected = [organisation, "Unrelated Other Org"]
+    assert "\x000\x00" in _mask(text, protected, _word_index(protected))
