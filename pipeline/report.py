@@ -252,9 +252,9 @@ def _sentence_edit(operation: str, current: str, proposed: str) -> tuple[Markup,
 class _Page:
     """The report's content, one method per part of the page, sharing the counts' sources."""
 
-    def __init__(self, tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], config: Config):
+    def __init__(self, tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], config: Config, facts: Facts | None = None):
         self.tables, self.summaries, self.config, self.cfg = tables, summaries, config, config.report
-        self.facts = Facts(tables, config)
+        self.facts = Facts(tables, config) if facts is None else facts
         self.c = c = self.facts.comments
         # Per response id and per comment id, as dicts: the page looks them up thousands of times.
         self.attribution = lookup(self.facts.attribution)
@@ -485,9 +485,11 @@ class _Page:
         return shown
 
 
-def report_context(tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], charts: dict[str, bytes], config: Config) -> dict:
+def report_context(
+    tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], charts: dict[str, bytes], config: Config, facts: Facts | None = None
+) -> dict:
     """Everything the template shows, computed here so the template only lays it out."""
-    page = _Page(tables, summaries, config)
+    page = _Page(tables, summaries, config, facts)
     beyond, within = page.themes()
     context = {
         "consultation": config.consultation,
@@ -529,7 +531,9 @@ def _settings(config: Config) -> list[tuple[str, Any]]:
     ]
 
 
-def render_report(tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], charts: dict[str, bytes], config: Config) -> str:
-    """The report as one HTML string (charts inlined). Pure."""
+def render_report(
+    tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], charts: dict[str, bytes], config: Config, facts: Facts | None = None
+) -> str:
+    """The report as one HTML string (charts inlined). Pure. ``facts``: as for :func:`summary_tables`."""
     environment = Environment(loader=PackageLoader("pipeline", "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    return environment.get_template(TEMPLATE).render(**report_context(tables, summaries, charts, config))
+    return environment.get_template(TEMPLATE).render(**report_context(tables, summaries, charts, config, facts))

@@ -28,7 +28,7 @@ from pipeline.redact import Redactor, run_vocabulary
 from pipeline.report import render_report
 from pipeline.segment import segment_comments
 from pipeline.statements import load_statements
-from pipeline.summaries import publication_tables, summary_tables
+from pipeline.summaries import Facts, publication_tables, summary_tables
 from pipeline.suggestions import tag_and_extract
 from pipeline.themes import model_themes, save_model
 
@@ -240,9 +240,10 @@ def analyse(
     tables["comments"], tables["overrides_log"] = apply_overrides(
         tables["comments"], read_overrides(Path(root) / config.report.overrides_file), statements, config
     )
-    summaries = summary_tables(tables, config)
+    facts = Facts(tables, config)  # what the summaries and the report both count from
+    summaries = summary_tables(tables, config, facts)
     charts = chart_images(summaries, config)
-    report = render_report(tables, summaries, charts, config)
+    report = render_report(tables, summaries, charts, config, facts)
     # Summary tables are opened in Excel, which reads UTF-8 only after a byte-order mark.
     write_tables(out_dir, summaries, encoding="utf-8-sig", parquet=True)
     publication = write_tables(Path(out_dir) / PUBLICATION_DIR, publication_tables(summaries, config), encoding="utf-8-sig")

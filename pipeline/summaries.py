@@ -311,9 +311,12 @@ class Facts:
 # --- the tables ------------------------------------------------------------------------------------
 
 
-def summary_tables(tables: dict[str, pd.DataFrame], config: Config) -> dict[str, pd.DataFrame]:
-    """Every summary table, by name (the CSV's name without ``.csv``). Pure."""
-    facts = Facts(tables, config)
+def summary_tables(tables: dict[str, pd.DataFrame], config: Config, facts: Facts | None = None) -> dict[str, pd.DataFrame]:
+    """Every summary table, by name (the CSV's name without ``.csv``). Pure.
+
+    ``facts``: ``Facts(tables, config)`` when the caller already built it (the report reads it too).
+    """
+    facts = Facts(tables, config) if facts is None else facts
     quotes = quotes_table(facts)
     return {
         "overview": overview_table(facts),
