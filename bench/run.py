@@ -217,6 +217,10 @@ def check_targets(results: list[dict]) -> list[dict]:
     return rows
 
 
+def _seconds(value) -> str:
+    return value if isinstance(value, str) else f"{value:.2f}"
+
+
 def table(results: list[dict], exponents: dict[str, float]) -> str:
     lines = []
     for r in results:
@@ -228,12 +232,19 @@ def table(results: list[dict], exponents: dict[str, float]) -> str:
         lines.append(
             f"  {'stage':<11}{'items':>8}{'wall s':>9}{'cpu s':>9}{'peak MB':>9}{'items/s':>10}{'2nd s':>8}{'+100 s':>8}{'+100 new':>10}"
         )
-        for s, s2, s3 in zip(first["stages"], r["second"]["stages"], r["plus100"]["stages"]):
-            rate = s["items"] / s["wall_s"] if s["wall_s"] else float("inf")
-            lines.append(
-                f"  {s['stage']:<11}{s['items']:>8}{s['wall_s']:>9.2f}{s['cpu_s']:>9.2f}{s['peak_rss_mb']:>9.0f}"
-                f"{rate:>10.0f}{s2['wall_s']:>8.2f}{s3['wall_s']:>8.2f}{s3.get('computed', ''):>10}"
-            )
+        # A run may skip stages (an unchanged re-run stops after "unchanged"): rows by stage name.
+        second, plus = ({s["stage"]: s for s in r[run]["stages"]} for run in ("second", "plus100"))
+        empty = {"wall_s": "-", "computed": ""}
+        names = [s["stage"] for s in first["stages"]]
+        for name in names + [n for n in {**second, **plus} if n not in names]:
+            s = next((s for s in first["stages"] if s["stage"] == name), None)
+            s2, s3 = second.get(name, empty), plus.get(name, empty)
+            if s is None:  # a stage only re-runs have
+                head = f"  {name:<11}{'-':>8}{'-':>9}{'-':>9}{'-':>9}{'-':>10}"
+            else:
+                rate = s["items"] / s["wall_s"] if s["wall_s"] else float("inf")
+                head = f"  {name:<11}{s['items']:>8}{s['wall_s']:>9.2f}{s['cpu_s']:>9.2f}{s['peak_rss_mb']:>9.0f}{rate:>10.0f}"
+            lines.append(f"{head}{_seconds(s2['wall_s']):>8}{_seconds(s3['wall_s']):>8}{s3.get('computed', ''):>10}")
         compare = r.get("themes_compare", {})
         if "default" in compare:
             for name in ("default", "bertopic_stock"):

@@ -56,6 +56,8 @@ class IngestResult:
     responses: list[Response]
     skipped: list[Skip]
     files: list[str]
+    # SHA-256 of each file's bytes ("" when it could not be read): what a re-run compares.
+    digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def parsed_files(self) -> list[str]:
@@ -281,7 +283,9 @@ def ingest_responses(
     skipped: list[Skip] = []
     first_with_digest: dict[str, str] = {}
     cache = ParseCache(cache_dir, config) if cache_dir is not None else None
+    digests: dict[str, str] = {}
     for result in _read_all(raw_dir, files, config, cache, on_file):
+        digests[result.source_file] = result.digest
         if result.digest and result.digest in first_with_digest:
             skipped.append(Skip(result.source_file, STAGE, f"duplicate of {first_with_digest[result.digest]}"))
             continue
@@ -291,4 +295,4 @@ def ingest_responses(
         skipped.extend(result.skipped)
     responses.sort(key=lambda r: (r.source_file, r.source_row or 0, r.response_id))
     skipped.sort(key=lambda s: s.source_file)
-    return IngestResult(responses=responses, skipped=skipped, files=files)
+    return IngestResult(responses=responses, skipped=skipped, files=files, digests=digests)

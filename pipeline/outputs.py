@@ -6,6 +6,8 @@ using the identifiers collected while reading (see :mod:`pipeline.redact`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -127,3 +129,38 @@ def read_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
         parquet = path.with_suffix(".parquet")
         tables[path.stem] = pd.read_parquet(parquet) if parquet.exists() else pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
     return tables
+
+
+# Under the output folder: what the last complete run was given and what it wrote.
+MANIFEST = "manifest.json"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(out_dir: Path, run_key: str, paths: list[Path]) -> Path:
+    """Record ``run_key`` (a digest of everything the run read) and the SHA-256 of each output
+    file, last and atomically: a run killed before this leaves the older manifest, whose
+    digests then no longer match, so the next run does the work again."""
+    out_dir = Path(out_dir)
+    files = {path.relative_to(out_dir).as_posix(): _sha256(path) for path in sorted(set(paths))}
+    return write_files(out_dir, {MANIFEST: json.dumps({"run_key": run_key, "files": files}, indent=1).encode("utf-8")})[0]
+
+
+def outputs_current(out_dir: Path, run_key: str) -> list[str] | None:
+    """The output files (relative paths) of the run recorded in ``out_dir``'s manifest when it
+    had this ``run_key`` and every file is still there as written; else None."""
+    out_dir = Path(out_dir)
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("run_key") != run_key:
+            return None
+        files = manifest["files"]
+        return list(files) if all(_sha256(out_dir / name) == digest for name, digest in files.items()) else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # no manifest, an unreadable one, or an output missing: run

@@ -21,8 +21,18 @@ from pipeline.campaigns import find_campaigns, mark_campaign_comments
 from pipeline.charts import chart_images
 from pipeline.config import Config
 from pipeline.ingest import IngestResult, ingest_responses
-from pipeline.memo import ItemCache, digest
-from pipeline.outputs import answers_table, responses_table, skipped_table, write_files, write_tables
+from pipeline.memo import ItemCache, code_fingerprint, digest
+from pipeline.outputs import (
+    MANIFEST,
+    answers_table,
+    outputs_current,
+    read_tables,
+    responses_table,
+    skipped_table,
+    write_files,
+    write_manifest,
+    write_tables,
+)
 from pipeline.overrides import apply_overrides, read_overrides
 from pipeline.redact import Redactor, run_vocabulary
 from pipeline.report import render_report
@@ -36,6 +46,8 @@ from pipeline.themes import model_themes, save_model
 # Statement parsing depends on the statement's text alone; the later stages also on the config.
 RUN_CACHED_STAGES = ("redact", "campaigns", "segment", "align", "tag")
 CACHED_STAGES = ("statements", *RUN_CACHED_STAGES)
+# Config sections none of RUN_CACHED_STAGES reads (ingest has its own cache, keyed by its settings).
+UNCACHED_SECTIONS = ("ingest", "themes", "report")
 # Under the output folder: the embedding cache and the fitted topic model.
 CACHE_DIR = "cache"
 MODEL_DIR = "model"
@@ -47,7 +59,8 @@ PUBLICATION_DIR = "publication"
 
 @dataclass
 class RunResult:
-    """The tables a run wrote, keyed by output name, the ingest record and each stage's cost."""
+    """The tables a run wrote, keyed by output name, the ingest record, every file it wrote
+    (none when the outputs were already current) and each stage's cost."""
 
     tables: dict[str, pd.DataFrame]
     ingest: IngestResult
@@ -179,9 +192,31 @@ def analyse(
     n_sections = statements.groupby("statement_id")["section_id"].nunique().sum() if len(statements) else 0
     say(f"Statements - {statements['statement_id'].nunique()} statements: {n_sections} sections, {len(statements)} sentences")
 
+    # Nothing new since the run that wrote out_dir (same files, config, statements, overrides
+    # and code, and its outputs untouched): those outputs are this run's.
+    overrides_file = Path(root) / config.report.overrides_file
+    run_key = digest(
+        sorted(ingest.digests.items()), [tuple(vars(s).values()) for s in ingest.skipped], config.model_dump_json(),
+        statements.to_csv(index=False), overrides_file.read_bytes() if overrides_file.is_file() else None,
+        code_fingerprint("**/*.py", "templates/*"),
+    )
+    if (Path(out_dir) / MANIFEST).exists():
+        timer.stage("unchanged")
+        current = outputs_current(out_dir, run_key)
+        if current is not None:
+            tables = read_tables(out_dir)
+            timer.done(len(current))
+            say(
+                f"Unchanged - same files, config, statements, overrides and code as the run that wrote {out_dir}: "
+                f"its {len(current)} output files stand (checked by SHA-256); nothing recomputed"
+            )
+            return RunResult(tables=tables, ingest=ingest, written=[], timings=timer.timings)
+        timer.done(0)
+
     # Results per answer and per comment from earlier runs with the same config, statements
     # and code: a re-run only works on what is new.
-    salt = digest(config.model_dump_json(), statements.to_csv(index=False))
+    # (Reading, themes and report settings do not reach these stages, so changing them keeps the caches.)
+    salt = digest(config.model_dump_json(exclude=set(UNCACHED_SECTIONS)), statements.to_csv(index=False))
     caches = {name: ItemCache(Path(root) / config.ingest.cache_dir, name, salt) for name in RUN_CACHED_STAGES}
 
     timer.stage("redact")
@@ -245,9 +280,10 @@ def analyse(
     charts = chart_images(summaries, config)
     report = render_report(tables, summaries, charts, config, facts)
     # Summary tables are opened in Excel, which reads UTF-8 only after a byte-order mark.
-    write_tables(out_dir, summaries, encoding="utf-8-sig", parquet=True)
+    written = write_tables(out_dir, summaries, encoding="utf-8-sig", parquet=True)
     publication = write_tables(Path(out_dir) / PUBLICATION_DIR, publication_tables(summaries, config), encoding="utf-8-sig")
-    write_files(out_dir, {f"{CHARTS_DIR}/{name}.png": png for name, png in charts.items()} | {REPORT_FILE: report.encode("utf-8")})
+    written += publication
+    written += write_files(out_dir, {f"{CHARTS_DIR}/{name}.png": png for name, png in charts.items()} | {REPORT_FILE: report.encode("utf-8")})
     timer.done(len(tables["comments"]))
     status = tables["overrides_log"]["status"].value_counts()
     say(
@@ -256,7 +292,8 @@ def analyse(
         f"{status.get('unmatched', 0)} matching no comment, {status.get('invalid', 0)} not valid"
     )
     timer.stage("write")
-    written = write_tables(out_dir, tables)
+    base = write_tables(out_dir, tables)
+    written += base
     # A model from an earlier run must not outlive the topics it described; when this run
     # placed new comments in an earlier fit's topics, that fit's model still describes them.
     model_dir = Path(out_dir) / MODEL_DIR
@@ -264,9 +301,12 @@ def analyse(
         save_model(themes.model, model_dir)
     elif themes.skipped_reason and model_dir.exists():
         shutil.rmtree(model_dir)
-    timer.done(len(written))
+    if model_dir.is_dir():
+        written += [path for path in model_dir.rglob("*") if path.is_file()]
+    write_manifest(out_dir, run_key, written)
+    timer.done(len(base))
     say(
-        f"Write - {len(written)} tables in {out_dir}: " + ", ".join(p.name for p in written)
+        f"Write - {len(base)} tables in {out_dir}: " + ", ".join(p.name for p in base)
         + (f"; topic model in {MODEL_DIR}/" if themes.model is not None else "")
     )
     return RunResult(tables=tables, ingest=ingest, written=written, timings=timer.timings)
