@@ -6,7 +6,6 @@ using the identifiers collected while reading (see :mod:`pipeline.redact`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -135,20 +134,18 @@ def read_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
 MANIFEST = "manifest.json"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _stamp(path: Path) -> list[int]:
+    """Size and modification time: what make and rsync compare; any edit or rewrite changes them."""
+    status = path.stat()
+    return [status.st_size, status.st_mtime_ns]
 
 
 def write_manifest(out_dir: Path, run_key: str, paths: list[Path]) -> Path:
-    """Record ``run_key`` (a digest of everything the run read) and the SHA-256 of each output
-    file, last and atomically: a run killed before this leaves the older manifest, whose
-    digests then no longer match, so the next run does the work again."""
+    """Record ``run_key`` (a digest of everything the run read) and each output file's size and
+    modification time, last and atomically: a run killed before this leaves the older manifest,
+    whose stamps then no longer match, so the next run does the work again."""
     out_dir = Path(out_dir)
-    files = {path.relative_to(out_dir).as_posix(): _sha256(path) for path in sorted(set(paths))}
+    files = {path.relative_to(out_dir).as_posix(): _stamp(path) for path in sorted(set(paths))}
     return write_files(out_dir, {MANIFEST: json.dumps({"run_key": run_key, "files": files}, indent=1).encode("utf-8")})[0]
 
 
@@ -161,6 +158,6 @@ def outputs_current(out_dir: Path, run_key: str) -> list[str] | None:
         if manifest.get("run_key") != run_key:
             return None
         files = manifest["files"]
-        return list(files) if all(_sha256(out_dir / name) == digest for name, digest in files.items()) else None
+        return list(files) if all(_stamp(out_dir / name) == stamp for name, stamp in files.items()) else None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # no manifest, an unreadable one, or an output missing: run

@@ -208,7 +208,7 @@ def analyse(
             timer.done(len(current))
             say(
                 f"Unchanged - same files, config, statements, overrides and code as the run that wrote {out_dir}: "
-                f"its {len(current)} output files stand (checked by SHA-256); nothing recomputed"
+                f"its {len(current)} output files stand (size and modification time as written); nothing recomputed"
             )
             return RunResult(tables=tables, ingest=ingest, written=[], timings=timer.timings)
         timer.done(0)
