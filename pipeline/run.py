@@ -175,7 +175,9 @@ def analyse(
     """Run every stage over ``raw_dir`` and write the outputs to ``out_dir``.
 
     ``root`` anchors the relative paths in ``config`` (normally the config file's folder);
-    ``say`` receives one summary line per stage.
+    ``say`` receives one summary line per stage. When ``out_dir`` holds the outputs of a run
+    over the same files, config, statements, overrides and code (``manifest.json``), they are
+    kept and read back instead of recomputed (see README, "Re-runs and caches").
     """
     timer = StageTimer()
     timer.stage("ingest")
