@@ -163,12 +163,13 @@ def continues_sentence(previous: str, following: str) -> bool:
     if words[-1].lower() in DANGLING_WORDS:
         return True
     unfinished = _WORD.findall(re.split(r"[.!?]\s+", plain)[-1])
-    next_word = _WORD.findall(first[:40])[0]
+    # A letter outside _WORD's alphabet ("Ω…") starts no word it can read.
+    next_words = _WORD.findall(first[:40])
     return (
         0 < len(unfinished) <= 3
         and len(words) > len(unfinished)
         and unfinished[-1][0].isupper()
-        and next_word.lower() not in DANGLING_WORDS
+        and (not next_words or next_words[0].lower() not in DANGLING_WORDS)
     )
 
 

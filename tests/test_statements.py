@@ -197,6 +197,8 @@ def test_clean_heading(raw, clean):
         ("the responsibilities of the local authority to uphold them", "Practice Leaders should also", False),
         ("as well as the United Nations Convention on the Rights of the Child", "Practice Leaders should", False),
         ("We suggest 'happy' and 'ambitious'", "We also think", False),
+        # A capitalised name cut after its first word, continued by a word in another alphabet.
+        ("to ensure that the child's plan is right. Independent", "Ωmega officers", True),
     ],
 )
 def test_continues_sentence(previous, following, joined):
