@@ -19,6 +19,7 @@ import io
 import os
 import pickle
 import re
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -219,28 +220,80 @@ class ParseCache:
         os.replace(temporary, path)
 
 
-def _load(raw_dir: Path, source_file: str, config: Config) -> tuple[bytes | None, str, FileResult | None]:
-    """The file's bytes and digest, or a result straight away when it cannot or need not be parsed."""
+# Files changed less than this long ago are not trusted to the digest index (see DigestIndex.put).
+RACY_SECONDS = 2.0
+
+
+class DigestIndex:
+    """Each file's SHA-256 by its stat stamp (size, modification and change times, inode), as
+    git's index does: a re-run reads and hashes only the files that changed since. The change
+    time cannot be set back by hand, so an edit always shows. One atomic file, holding the
+    files of the last run only."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self._known: dict[str, tuple[tuple[int, ...], str]] = pickle.loads(self.path.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            self._known = {}
+        self._seen: dict[str, tuple[tuple[int, ...], str]] = {}
+
+    @staticmethod
+    def stamp(status: os.stat_result) -> tuple[int, ...]:
+        return status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino
+
+    def get(self, path: Path, stamp: tuple[int, ...]) -> str | None:
+        known = self._known.get(str(path))
+        return known[1] if known is not None and known[0] == stamp else None
+
+    def put(self, path: Path, stamp: tuple[int, ...], digest: str) -> None:
+        # A file changed within the file system's timestamp resolution of now could change
+        # again without its stamp changing ("racy git"): it is hashed again next time.
+        if time.time_ns() - max(stamp[1], stamp[2]) > RACY_SECONDS * 1_000_000_000:
+            self._seen[str(path)] = (stamp, digest)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(pickle.dumps(self._seen, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(temporary, self.path)
+
+
+def _load(
+    raw_dir: Path, source_file: str, config: Config, cache: ParseCache | None, index: DigestIndex | None
+) -> tuple[bytes | None, str, FileResult | None]:
+    """The file's bytes and digest, or a result straight away when it cannot or need not be
+    parsed (unreadable, too large, or cached: then the bytes are not even read when the
+    file's stamp is in ``index``)."""
     path = raw_dir / source_file
     try:
-        size_mb = path.stat().st_size / 1_000_000
+        status = path.stat()
+        size_mb = status.st_size / 1_000_000
         if size_mb > config.ingest.max_file_mb:
             reason = f"file is {size_mb:.1f} MB, over ingest.max_file_mb ({config.ingest.max_file_mb:g} MB)"
             return None, "", FileResult(source_file, "", skipped=[Skip(source_file, STAGE, reason)])
+        stamp = DigestIndex.stamp(status)
+        digest = index.get(path, stamp) if index is not None else None
+        if digest is not None and cache is not None and (result := cache.get(source_file, digest)) is not None:
+            index.put(path, stamp, digest)
+            return None, digest, result
         data = path.read_bytes()
     except OSError as exc:
         return None, "", FileResult(source_file, "", skipped=[Skip(source_file, STAGE, f"cannot read file: {exc.strerror or exc}")])
-    return data, hashlib.sha256(data).hexdigest(), None
+    digest = hashlib.sha256(data).hexdigest()
+    if index is not None:
+        index.put(path, stamp, digest)
+    return data, digest, cache.get(source_file, digest) if cache is not None else None
 
 
-def _read_all(raw_dir: Path, files: list[str], config: Config, cache: ParseCache | None, on_file) -> list[FileResult]:
+def _read_all(
+    raw_dir: Path, files: list[str], config: Config, cache: ParseCache | None, on_file, index: DigestIndex | None = None
+) -> list[FileResult]:
     """Results for ``files`` in the same order; cached files are not parsed again."""
     results: list[FileResult | None] = []
     pending: list[tuple[int, tuple[bytes, str, str, Config]]] = []
     for source_file in files:
-        data, digest, result = _load(raw_dir, source_file, config)
-        if result is None and cache is not None:
-            result = cache.get(source_file, digest)
+        data, digest, result = _load(raw_dir, source_file, config, cache, index)
         if result is None:
             pending.append((len(results), (data, source_file, digest, config)))
         elif on_file is not None:
@@ -283,8 +336,12 @@ def ingest_responses(
     skipped: list[Skip] = []
     first_with_digest: dict[str, str] = {}
     cache = ParseCache(cache_dir, config) if cache_dir is not None else None
+    index = DigestIndex(Path(cache_dir) / "digests.pkl") if cache_dir is not None else None
     digests: dict[str, str] = {}
-    for result in _read_all(raw_dir, files, config, cache, on_file):
+    read = _read_all(raw_dir.resolve(), files, config, cache, on_file, index)
+    if index is not None:
+        index.save()
+    for result in read:
         digests[result.source_file] = result.digest
         if result.digest and result.digest in first_with_digest:
             skipped.append(Skip(result.source_file, STAGE, f"duplicate of {first_with_digest[result.digest]}"))

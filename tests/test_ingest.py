@@ -164,6 +164,35 @@ def test_second_run_parses_nothing_and_a_new_file_is_parsed_alone(raw, config, t
     assert len(third.responses) == len(first.responses) + 1
 
 
+def test_an_unchanged_file_is_not_read_again_and_an_edit_always_shows(config, tmp_path, monkeypatch):
+    import os
+    import time
+
+    import pipeline.ingest as ingest
+
+    # Files written a moment ago are not trusted to the index; this test's are trusted at once.
+    monkeypatch.setattr(ingest, "RACY_SECONDS", 0)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    letter = raw / "letter.txt"
+    letter.write_text("Dear Sir,\n\nLeaders need time with children in care.\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    ingest_responses(raw, config, cache_dir=cache)
+    # Unchanged stamp: the bytes are not read (the digest index answers).
+    reads: list[Path] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real(self))
+    again = ingest_responses(raw, config, cache_dir=cache)
+    assert letter not in [p.resolve() for p in reads] and "children in care" in next(iter(again.responses[0].answers.values()))
+    # Same size, modification time set back: the change time still differs, so the edit is read.
+    before = letter.stat()
+    time.sleep(0.05)  # beyond the file system's timestamp resolution
+    letter.write_text("Dear Sir,\n\nLeaders need time with children at home.\n", encoding="utf-8")
+    os.utime(letter, ns=(before.st_atime_ns, before.st_mtime_ns))
+    edited = ingest_responses(raw, config, cache_dir=cache)
+    assert "children at home" in next(iter(edited.responses[0].answers.values()))
+
+
 def test_content_decides_when_the_suffix_lies(files, config, tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
