@@ -198,7 +198,8 @@ def model_themes(
     salt = _fit_salt(config, statements)
     keep_fit = cache_dir is not None and cfg.refit_share > 0
     fitted = FittedTopics.load(cache_dir, salt) if keep_fit else None
-    if fitted is not None and fitted.new_share(docs) <= cfg.refit_share:
+    # A fit whose comments were all outliers has no topic to place new comments in: fit again.
+    if fitted is not None and fitted.centres and fitted.new_share(docs) <= cfg.refit_share:
         return _place(out, is_comment, docs, fitted, statements, responses, config, cache_dir, method, start)
 
     seeds = seed_topics(config.tag.codebook) if cfg.guided else None
