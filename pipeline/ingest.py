@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from pipeline.config import Config
 from pipeline.errors import PipelineError, UnreadableFile
 from pipeline.forms import resolve_export_columns, response_from_document
-from pipeline.memo import code_fingerprint
+from pipeline.memo import code_fingerprint, save_pickle
 from pipeline.readers import build_readers
 from pipeline.readers.text import decode_text
 from pipeline.records import Document, Response, Skip
@@ -213,11 +213,7 @@ class ParseCache:
             return None  # a missing or unreadable entry is simply parsed again
 
     def put(self, result: FileResult) -> None:
-        path = self._path(result.source_file, result.digest)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(temporary, path)
+        save_pickle(self._path(result.source_file, result.digest), result)
 
 
 # Files changed less than this long ago are not trusted to the digest index (see DigestIndex.put).
@@ -253,10 +249,7 @@ class DigestIndex:
             self._seen[str(path)] = (stamp, digest)
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(pickle.dumps(self._seen, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(temporary, self.path)
+        save_pickle(self.path, self._seen)
 
 
 def _load(

@@ -37,6 +37,19 @@ def code_fingerprint(*patterns: str) -> str:
     return digest.hexdigest()
 
 
+def save_pickle(path: Path, value: Any) -> None:
+    """Pickle ``value`` to ``path`` atomically: written beside it, then moved into place, so a
+    reader never sees half a file and a killed run leaves the previous one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def digest(*parts: Any) -> str:
     """A short stable digest of ``repr(parts)`` (strings, numbers, tuples, None)."""
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
@@ -85,16 +98,8 @@ class ItemCache:
 
     def save(self) -> None:
         """Keep this run's items (only those), replacing the file atomically."""
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            with temporary.open("wb") as handle:
-                pickle.dump((self.salt, self._used), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        if self.path is not None:
+            save_pickle(self.path, (self.salt, self._used))
 
 
 def cached_map(cache: ItemCache | None, keys: Iterable[Hashable], compute: Callable[[list[Hashable]], list[Value]]) -> dict[Hashable, Value]:

@@ -197,9 +197,10 @@ def analyse(
     # Nothing new since the run that wrote out_dir (same files, config, statements, overrides
     # and code, and its outputs untouched): those outputs are this run's.
     overrides_file = Path(root) / config.report.overrides_file
+    statements_csv = statements.to_csv(index=False)
     run_key = digest(
         sorted(ingest.digests.items()), [tuple(vars(s).values()) for s in ingest.skipped], config.model_dump_json(),
-        statements.to_csv(index=False), overrides_file.read_bytes() if overrides_file.is_file() else None,
+        statements_csv, overrides_file.read_bytes() if overrides_file.is_file() else None,
         code_fingerprint("**/*.py", "templates/*"),
     )
     if (Path(out_dir) / MANIFEST).exists():
@@ -218,7 +219,7 @@ def analyse(
     # Results per answer and per comment from earlier runs with the same config, statements
     # and code: a re-run only works on what is new.
     # (Reading, themes and report settings do not reach these stages, so changing them keeps the caches.)
-    salt = digest(config.model_dump_json(exclude=set(UNCACHED_SECTIONS)), statements.to_csv(index=False))
+    salt = digest(config.model_dump_json(exclude=set(UNCACHED_SECTIONS)), statements_csv)
     caches = {name: ItemCache(Path(root) / config.ingest.cache_dir, name, salt) for name in RUN_CACHED_STAGES}
 
     timer.stage("redact")

@@ -54,7 +54,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from pipeline.config import AskConfig, Config, ThemesConfig
 from pipeline.embeddings import Embedder, EmbeddingCache, make_embedder, text_hash
 from pipeline.errors import MissingDependency, PipelineError, require_columns
-from pipeline.memo import code_fingerprint, digest
+from pipeline.memo import code_fingerprint, digest, save_pickle
 
 INPUT_COLUMNS = ["comment_id", "response_id", "kind", "text", "statement_id", "section_id"]
 RESPONSE_COLUMNS = ["response_id", "respondent_type", "confidential"]
@@ -142,15 +142,7 @@ class FittedTopics:
         return fitted if isinstance(fitted, cls) and fitted.salt == salt else None
 
     def save(self, folder: Path) -> None:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / self.FILE
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            temporary.write_bytes(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        save_pickle(Path(folder) / self.FILE, self)
 
     def new_share(self, docs: list[str]) -> float:
         """The share of ``docs``' distinct texts this fit has not seen."""
