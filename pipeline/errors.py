@@ -42,3 +42,19 @@ def require_columns(frame, columns: list[str], stage: str, produced_by: str) -> 
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise StageInputError(stage, missing, produced_by)
+
+
+class PrivacyLeak(PipelineError):
+    """The privacy audit found a redacted identifier or a confidential comment in an output."""
+
+    exit_code = 4
+
+    def __init__(self, findings: list, out_dir):
+        kinds = sorted({f.kind for f in findings})
+        files = sorted({f.file for f in findings})
+        super().__init__(
+            f"privacy audit: {len(findings)} redacted {' or '.join(kinds)} found in {', '.join(files[:5])}"
+            f"{' and more' if len(files) > 5 else ''}; nothing was written and the previous outputs in {out_dir} are intact. "
+            "This is a defect of the pipeline, please report it; re-run with --debug to list what was found"
+        )
+        self.findings = findings

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -73,50 +74,94 @@ def _staging(out_dir: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
 
 
-def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], encoding: str = "utf-8", parquet: bool = False) -> list[Path]:
-    """Write each table to ``out_dir/<name>.csv`` (and ``<name>.parquet`` with ``parquet``) atomically.
+class StagedOutputs:
+    """Every output of a run, written first into one staging folder inside ``out_dir`` and
+    moved into place only by :meth:`commit`: a run that fails (an error, a kill, the privacy
+    audit) before then leaves the previous outputs intact.
 
-    All files are first written to a staging folder inside ``out_dir`` and only then moved
-    into place, so an error or a kill while writing leaves the previous outputs intact.
-    ``encoding="utf-8-sig"`` starts the file with a byte-order mark, which Excel needs to read
-    UTF-8 (without it, "Who Cares?" Trust's curly quotes open as mojibake).
+    Use as a context manager: leaving it without a commit discards what was staged.
     """
-    out_dir = Path(out_dir)
-    staging = _staging(out_dir)
-    suffixes = [".csv", ".parquet"] if parquet else [".csv"]
-    try:
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = Path(out_dir)
+        self.staging = _staging(self.out_dir)
+        self.relative: list[str] = []  # staged paths relative to out_dir, in the order staged
+
+    def __enter__(self) -> StagedOutputs:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _target(self, relative: str) -> Path:
+        path = self.staging / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.relative.append(relative)
+        return path
+
+    def tables(self, tables: dict[str, pd.DataFrame], folder: str = "", encoding: str = "utf-8", parquet: bool = False) -> list[str]:
+        """Stage each table as ``<folder>/<name>.csv`` (and ``.parquet``); returns their relative paths.
+
+        ``encoding="utf-8-sig"`` starts the file with a byte-order mark, which Excel needs to read
+        UTF-8 (without it, "Who Cares?" Trust's curly quotes open as mojibake).
+        """
+        staged = []
         for name, frame in tables.items():
-            frame.to_csv(staging / f"{name}.csv", index=False, encoding=encoding, lineterminator="\n")
+            relative = f"{folder}/{name}" if folder else name
+            frame.to_csv(self._target(f"{relative}.csv"), index=False, encoding=encoding, lineterminator="\n")
+            staged.append(f"{relative}.csv")
             if parquet:
-                frame.to_parquet(staging / f"{name}.parquet", index=False)
-        written = []
-        for name in tables:
-            for suffix in suffixes:
-                target = out_dir / f"{name}{suffix}"
-                os.replace(staging / f"{name}{suffix}", target)
-                written.append(target)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+                frame.to_parquet(self._target(f"{relative}.parquet"), index=False)
+                staged.append(f"{relative}.parquet")
+        return staged
+
+    def files(self, files: dict[str, bytes]) -> list[str]:
+        """Stage each ``{relative path: bytes}`` (charts, report.html)."""
+        for relative, data in files.items():
+            self._target(relative).write_bytes(data)
+        return list(files)
+
+    def folder(self, relative: str, write: Callable[[Path], object]) -> list[str]:
+        """Stage a folder that ``write(path)`` fills (a saved model); it replaces the old one whole."""
+        path = self.staging / relative
+        write(path)
+        files = sorted(p.relative_to(self.staging).as_posix() for p in path.rglob("*") if p.is_file())
+        self.relative.append(relative)
+        return files
+
+    def path(self, relative: str) -> Path:
+        """Where a staged output lies until the commit (for the privacy audit)."""
+        return self.staging / relative
+
+    def staged_files(self) -> list[str]:
+        """Every staged file, relative to ``out_dir``."""
+        return sorted(p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file())
+
+    def commit(self) -> list[Path]:
+        """Move every staged output into place; returns the final paths of the files."""
+        files = self.staged_files()
+        for relative in self.relative:
+            source, target = self.staging / relative, self.out_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir() and target.exists():
+                shutil.rmtree(target)
+            os.replace(source, target)
+        return [self.out_dir / f for f in files]
+
+
+def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], encoding: str = "utf-8", parquet: bool = False) -> list[Path]:
+    """Write each table to ``out_dir/<name>.csv`` (and ``<name>.parquet`` with ``parquet``) atomically
+    (see :class:`StagedOutputs`)."""
+    with StagedOutputs(out_dir) as staged:
+        staged.tables(tables, encoding=encoding, parquet=parquet)
+        return staged.commit()
 
 
 def write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
-    """Write each ``{relative path: bytes}`` (charts, report.html) under ``out_dir``, atomically
-    as :func:`write_tables` does."""
-    out_dir = Path(out_dir)
-    staging = _staging(out_dir)
-    try:
-        for i, data in enumerate(files.values()):
-            (staging / str(i)).write_bytes(data)
-        written = []
-        for i, relative in enumerate(files):
-            target = out_dir / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / str(i), target)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    """Write each ``{relative path: bytes}`` under ``out_dir`` atomically (see :class:`StagedOutputs`)."""
+    with StagedOutputs(out_dir) as staged:
+        staged.files(files)
+        return staged.commit()
 
 
 def read_tables(out_dir: Path) -> dict[str, pd.DataFrame]:

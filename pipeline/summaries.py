@@ -96,6 +96,14 @@ OVERRIDES_APPLIED = "Overrides applied"
 OVERRIDES_UNMATCHED = "Overrides matching no comment"
 OVERRIDES_INVALID = "Overrides not valid"
 PLACED_BY = "Comments placed by "  # + align_method
+# What the run did to protect people (passed in by the run as Facts' ``measures``).
+NAMES_REDACTED = "People's names redacted"
+CONTACTS_REDACTED = "Contact details redacted"
+NAME_WORDS = "Name words redacted wherever they recur"
+RARE_WORDS = "Rare proper nouns kept out of keywords"
+KEYWORDS_WITHHELD = "Keywords withheld to protect people"
+CELLS_WITHOUT_KEYWORDS = "Topic cells of small classes shown without keywords"
+AUDIT_IDENTIFIERS = "Identifiers and confidential comments the privacy audit searched every output for"
 
 # Counts of respondents each table holds (what disclosure control protects; counts of comments
 # identify nobody): plain count columns, counts listed in text ("Parent (2); Carer (1)"), and
@@ -221,12 +229,15 @@ class Facts:
     id, title) in reading order.
     """
 
-    def __init__(self, tables: dict[str, pd.DataFrame], config: Config):
+    def __init__(self, tables: dict[str, pd.DataFrame], config: Config, measures: dict[str, int] | None = None):
+        """``measures``: figures of the run that no table holds (what redaction and the privacy
+        audit did), stated in the overview after its own."""
         for name, columns in INPUT_COLUMNS.items():
             if name not in tables:
                 raise PipelineError(f"summaries need the {name!r} table; run {PRODUCED_BY[name]} first")
             require_columns(tables[name], columns, "summaries", PRODUCED_BY[name])
         self.config = config
+        self.measures = dict(measures or {})
         responses = tables["responses"]
         self.responses = responses
         self.types = respondent_types(responses, config)
@@ -359,6 +370,7 @@ def overview_table(facts: Facts) -> pd.DataFrame:
         (OVERRIDES_UNMATCHED, int(status.get("unmatched", 0))),
         (OVERRIDES_INVALID, int(status.get("invalid", 0))),
     ]
+    rows += [(measure, int(value)) for measure, value in facts.measures.items()]
     return pd.DataFrame(rows, columns=["measure", "value"]).astype({"value": "int64"})
 
 

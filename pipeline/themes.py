@@ -34,11 +34,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
 import pickle
 import re
-import shutil
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -55,6 +52,7 @@ from pipeline.config import AskConfig, Config, ThemesConfig
 from pipeline.embeddings import Embedder, EmbeddingCache, make_embedder, text_hash
 from pipeline.errors import MissingDependency, PipelineError, require_columns
 from pipeline.memo import code_fingerprint, digest, save_pickle
+from pipeline.names import is_english_word
 
 INPUT_COLUMNS = ["comment_id", "response_id", "kind", "text", "statement_id", "section_id"]
 RESPONSE_COLUMNS = ["response_id", "respondent_type", "confidential"]
@@ -62,7 +60,7 @@ TOPIC_COLUMNS = [
     "topic_id", "label", "keywords", "n_comments", "n_respondents",
     "top_sections", "top_asks", "representative_comment_ids",
 ]
-PER_CLASS_COLUMNS = ["class_type", "class", "topic_id", "n_comments", "keywords"]
+PER_CLASS_COLUMNS = ["class_type", "class", "topic_id", "n_comments", "n_respondents", "keywords"]
 OUTLIER_TOPIC = -1
 OUTLIER_LABEL = "(outliers)"
 LABEL_SEPARATOR = " · "
@@ -93,6 +91,10 @@ class ThemesResult:
     # how many distinct comments this run placed in them (see :class:`FittedTopics`).
     fitted_on: int | None = None
     placed: int = 0
+    # Kept out of every table to protect people (see KeywordGuard): topic keywords withheld, and
+    # topics_per_class cells shown without keywords because they have too few respondents.
+    withheld_keywords: int = 0
+    hidden_cells: int = 0
 
     @property
     def n_topics(self) -> int:
@@ -151,6 +153,8 @@ class FittedTopics:
 
 
 def _fit_salt(config: Config, statements: pd.DataFrame) -> str:
+    """What a fit depends on besides the comments. Words withheld from keywords are not part of
+    it: a fit is kept while responses come in, and its keywords are checked again each run."""
     cfg = config.themes
     guide = [a.model_dump_json() for a in config.tag.codebook] if cfg.guided else []
     return digest(cfg.model_dump_json(exclude={"refit_share"}), guide, statements["text"].astype(str).tolist(), code_fingerprint())[:16]
@@ -162,8 +166,13 @@ def model_themes(
     responses: pd.DataFrame,
     config: Config,
     cache_dir: Path | None = None,
+    unsafe_words: frozenset[str] = frozenset(),
 ) -> ThemesResult:
-    """Topics of the comments; embeddings are cached under ``cache_dir`` when it is given."""
+    """Topics of the comments; embeddings are cached under ``cache_dir`` when it is given.
+
+    ``unsafe_words`` (lower case) never become keywords or labels: the words of names redacted
+    in the run and rare proper nouns (see :func:`pipeline.redact.rare_proper_nouns`).
+    """
     require_columns(comments, INPUT_COLUMNS, "themes", "align")
     require_columns(responses, RESPONSE_COLUMNS, "themes", "ingest (responses_table)")
     require_columns(statements, ["text"], "themes", "statements")
@@ -192,7 +201,7 @@ def model_themes(
     fitted = FittedTopics.load(cache_dir, salt) if keep_fit else None
     # A fit whose comments were all outliers has no topic to place new comments in: fit again.
     if fitted is not None and fitted.centres and fitted.new_share(docs) <= cfg.refit_share:
-        return _place(out, is_comment, docs, fitted, statements, responses, config, cache_dir, method, start)
+        return _place(out, is_comment, docs, fitted, statements, responses, config, cache_dir, method, start, unsafe_words)
 
     seeds = seed_topics(config.tag.codebook) if cfg.guided else None
     if cfg.guided and not seeds:
@@ -200,7 +209,7 @@ def model_themes(
     embedder = make_embedder(cfg.embedding, cfg.seed).fit(docs + statements["text"].astype(str).tolist())
     embeddings = _embed(docs, embedder, cache_dir)
 
-    model = build_topic_model(cfg, embedder, len(docs), seeds)
+    model = build_topic_model(cfg, embedder, len(docs), seeds, unsafe_words)
     with _quiet_bertopic():
         # Guided modelling nudges the vectors it is given, so it gets a copy.
         topics, _ = model.fit_transform(docs, embeddings=embeddings.copy())
@@ -213,14 +222,15 @@ def model_themes(
                 ctfidf_model=model.ctfidf_model, representation_model=model.representation_model,
             )
     topics = np.asarray(topics, dtype=int)
-    keywords = {t: [w for w, _ in model.get_topic(t) or [] if w] for t in sorted(set(topics))}
+    members = out.loc[is_comment].reset_index(drop=True)
+    guard = KeywordGuard(docs, members["response_id"].tolist(), _confidential(members, responses), unsafe_words, config)
+    keywords = guard.keywords({t: [w for w, _ in model.get_topic(t) or [] if w] for t in sorted(set(topics))})
     labels = {t: OUTLIER_LABEL if t == OUTLIER_TOPIC else topic_label(words, cfg.labels.label_words) for t, words in keywords.items()}
     out.loc[is_comment, "topic_id"] = topics
     out.loc[is_comment, "topic_label"] = [labels[t] for t in topics]
-
     members = out.loc[is_comment].reset_index(drop=True)
     frame = _topics_table(members, topics, embeddings, keywords, labels, responses, cfg)
-    per_class = _topics_per_class(model, members, docs, responses)
+    per_class = guard.per_class(_topics_per_class(model, members, docs, topics, responses))
     if keep_fit:
         FittedTopics(
             salt, embedder if embedder.learns_from_corpus else None, {text_hash(d): int(t) for d, t in zip(docs, topics)},
@@ -228,7 +238,7 @@ def model_themes(
         ).save(cache_dir)
     return ThemesResult(
         out, frame, per_class, model, None, float(np.mean(topics == OUTLIER_TOPIC)), len(docs), method,
-        time.perf_counter() - start,
+        time.perf_counter() - start, withheld_keywords=guard.withheld, hidden_cells=guard.hidden_cells,
     )
 
 
@@ -249,7 +259,7 @@ def _centres(embeddings: np.ndarray, topics: np.ndarray) -> dict[int, np.ndarray
 
 def _place(
     out: pd.DataFrame, is_comment: np.ndarray, docs: list[str], fitted: FittedTopics, statements: pd.DataFrame,
-    responses: pd.DataFrame, config: Config, cache_dir: Path, method: str, start: float,
+    responses: pd.DataFrame, config: Config, cache_dir: Path, method: str, start: float, unsafe_words: frozenset[str],
 ) -> ThemesResult:
     """Topics of an earlier fit for ``docs``: comments it saw keep their topic, new ones join
     the topic whose centre is nearest (cosine). Keywords are the fit's; counts are this run's."""
@@ -263,15 +273,23 @@ def _place(
         nearest = (embeddings[new] @ np.vstack([fitted.centres[t] for t in ids]).T).argmax(axis=1)
         topics[new] = np.asarray(ids)[nearest]
     present = set(topics.tolist())
-    keywords = {t: words for t, words in fitted.keywords.items() if t in present}
-    out.loc[is_comment, "topic_id"] = topics
-    out.loc[is_comment, "topic_label"] = [fitted.labels[t] for t in topics]
     members = out.loc[is_comment].reset_index(drop=True)
-    frame = _topics_table(members, topics, embeddings, keywords, fitted.labels, responses, cfg)
-    per_class = _placed_per_class(fitted, members, topics, responses)
+    # The fit's keywords, checked again on this run's comments (a new response may have named
+    # someone whose name is a fitted keyword); a label loses a withheld keyword too.
+    guard = KeywordGuard(docs, members["response_id"].tolist(), _confidential(members, responses), unsafe_words, config)
+    keywords = guard.keywords({t: words for t, words in fitted.keywords.items() if t in present})
+    labels = {
+        t: fitted.labels[t] if t == OUTLIER_TOPIC or keywords[t] == fitted.keywords[t] else topic_label(keywords[t], cfg.labels.label_words)
+        for t in keywords
+    }
+    out.loc[is_comment, "topic_id"] = topics
+    out.loc[is_comment, "topic_label"] = [labels[t] for t in topics]
+    members = out.loc[is_comment].reset_index(drop=True)
+    frame = _topics_table(members, topics, embeddings, keywords, labels, responses, cfg)
+    per_class = guard.per_class(_placed_per_class(fitted, members, topics, responses))
     return ThemesResult(
         out, frame, per_class, None, None, float(np.mean(topics == OUTLIER_TOPIC)), len(docs), method,
-        time.perf_counter() - start, fitted_on=len(fitted.topic_of), placed=len({docs[i] for i in new}),
+        time.perf_counter() - start, fitted_on=len(fitted.topic_of), placed=len({docs[i] for i in new}), withheld_keywords=guard.withheld, hidden_cells=guard.hidden_cells,
     )
 
 
@@ -351,15 +369,15 @@ def seed_topics(codebook: list[AskConfig]) -> list[list[str]]:
     return seeds
 
 
-def build_topic_model(cfg: ThemesConfig, embedder: Embedder, n_comments: int, seed_topics: list[list[str]] | None = None):
+def build_topic_model(
+    cfg: ThemesConfig, embedder: Embedder, n_comments: int, seed_topics: list[list[str]] | None = None, unsafe_words: frozenset[str] = frozenset(),
+):
     """An unfitted BERTopic with every part chosen by ``cfg`` and scaled to ``n_comments``;
-    ``seed_topics`` (from :func:`seed_topics`) guide it."""
+    ``seed_topics`` (from :func:`seed_topics`) guide it; ``unsafe_words`` never become keywords."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
 
-    # BERTopic fits this on one document per topic, so min_df must stay 1: a topic's own
-    # words are, by design, in that topic's document only.
-    vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, cfg.labels.ngram_max))
+    vectorizer = keyword_vectorizer(cfg.labels.ngram_max, unsafe_words)
     # BERTopic multiplies the c-TF-IDF of "seed words" by seed_multiplier; below 1 it
     # down-weights the statement's own vocabulary, which every comment shares.
     ctfidf = ClassTfidfTransformer(
@@ -502,6 +520,8 @@ def _placed_per_class(fitted: FittedTopics, members: pd.DataFrame, topics: np.nd
         pd.DataFrame({"class_type": class_type, "class": values, "topic_id": topics}) for class_type, values in _classes(members, responses).items()
     ]
     counts = pd.concat(frames, ignore_index=True).value_counts(sort=False).rename("n_comments").reset_index()
+    respondents = _respondents_per_cell(members, topics, responses)
+    counts["n_respondents"] = [respondents.get(key, 0) for key in zip(counts["class_type"], counts["class"], counts["topic_id"])]
     counts["keywords"] = [
         known.get(key) or "; ".join(fitted.keywords.get(key[2], [])[:PER_CLASS_KEYWORDS])
         for key in zip(counts["class_type"], counts["class"], counts["topic_id"])
@@ -509,7 +529,17 @@ def _placed_per_class(fitted: FittedTopics, members: pd.DataFrame, topics: np.nd
     return _sorted_per_class(counts)
 
 
-def _topics_per_class(model, members: pd.DataFrame, docs: list[str], responses: pd.DataFrame) -> pd.DataFrame:
+def _respondents_per_cell(members: pd.DataFrame, topics: np.ndarray, responses: pd.DataFrame) -> dict[tuple, int]:
+    """Respondents per (class type, class, topic) of ``topics_per_class``."""
+    frames = [
+        pd.DataFrame({"class_type": class_type, "class": values, "topic_id": topics, "response_id": members["response_id"].to_numpy()})
+        for class_type, values in _classes(members, responses).items()
+    ]
+    cells = pd.concat(frames, ignore_index=True).groupby(["class_type", "class", "topic_id"])["response_id"].nunique()
+    return cells.to_dict()
+
+
+def _topics_per_class(model, members: pd.DataFrame, docs: list[str], topics: np.ndarray, responses: pd.DataFrame) -> pd.DataFrame:
     frames = []
     with _quiet_bertopic():
         for class_type, values in _classes(members, responses).items():
@@ -525,28 +555,102 @@ def _topics_per_class(model, members: pd.DataFrame, docs: list[str], responses: 
                     }
                 )
             )
-    return _sorted_per_class(pd.concat(frames, ignore_index=True))
+    frame = pd.concat(frames, ignore_index=True)
+    respondents = _respondents_per_cell(members, topics, responses)
+    frame["n_respondents"] = [respondents.get(key, 0) for key in zip(frame["class_type"], frame["class"], frame["topic_id"])]
+    return _sorted_per_class(frame)
+
+
+# --- keywords that identify nobody ----------------------------------------------------------
+
+
+# What CountVectorizer reads as a word (its default token_pattern).
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def vectorizer_words(words: frozenset[str]) -> frozenset[str]:
+    """``words`` as the vectorizer's tokens: a word it splits ("al-hashimi") stands for its parts
+    that are not common English ("hashimi")."""
+    out = set()
+    for word in words:
+        parts = _TOKEN.findall(word)
+        out.update(parts if len(parts) == 1 else [p for p in parts if not is_english_word(p)])
+    return frozenset(out)
+
+
+def keyword_vectorizer(ngram_max: int, unsafe_words: frozenset[str] = frozenset()) -> CountVectorizer:
+    """The words and phrases topics are described by: English stop words and ``unsafe_words``
+    left out. BERTopic fits it on one document per topic, so min_df must stay 1: a topic's own
+    words are, by design, in that topic's document only."""
+    return CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | vectorizer_words(unsafe_words)), ngram_range=(1, ngram_max))
+
+
+class KeywordGuard:
+    """Which keywords a table may show, so that keywords identify nobody.
+
+    A keyword is withheld when it holds an unsafe word (a redacted name's, a rare proper noun),
+    or when only respondents who asked for confidentiality use it, fewer than
+    ``privacy.min_group`` of them (their distinctive phrases would point to them). A class of
+    ``topics_per_class`` (respondent type, section) gets keywords only for a (class, topic) cell
+    of at least ``privacy.min_group`` respondents: fewer cannot hide among each other.
+    """
+
+    def __init__(self, docs: list[str], response_ids: list[str], confidential: np.ndarray, unsafe_words: frozenset[str], config: Config):
+        self.docs, self.response_ids, self.confidential = docs, np.asarray(response_ids), np.asarray(confidential, dtype=bool)
+        self.unsafe = vectorizer_words(unsafe_words)
+        self.min_group = config.privacy.min_group
+        self.ngram_max = config.themes.labels.ngram_max
+        self.withheld = 0  # topic keywords withheld
+        self.hidden_cells = 0  # topics_per_class cells shown without keywords (too few respondents)
+        self._allowed: dict[str, bool] = {}
+
+    def _judge(self, keywords: set[str]) -> None:
+        """Decide every keyword not judged yet (one pass over the comments for all of them)."""
+        new = sorted(k for k in keywords if k not in self._allowed)
+        if not new:
+            return
+        words_ok = {k: not (set(k.split()) & self.unsafe) for k in new}
+        counted = [k for k in new if words_ok[k]]
+        if counted and self.confidential.any():
+            vectorizer = CountVectorizer(ngram_range=(1, self.ngram_max), vocabulary=counted, stop_words=sorted(ENGLISH_STOP_WORDS))
+            used = vectorizer.transform(self.docs).tocsc()
+            for j, keyword in enumerate(counted):
+                rows = used.indices[used.indptr[j] : used.indptr[j + 1]]
+                respondents = set(self.response_ids[rows])
+                open_ = set(self.response_ids[rows[~self.confidential[rows]]])
+                words_ok[keyword] = bool(open_) or len(respondents) >= self.min_group
+        self._allowed.update(words_ok)
+
+    def keywords(self, by_topic: dict[int, list[str]]) -> dict[int, list[str]]:
+        """``by_topic`` with the withheld keywords left out."""
+        self._judge({k for words in by_topic.values() for k in words})
+        kept = {t: [k for k in words if self._allowed[k]] for t, words in by_topic.items()}
+        self.withheld += sum(len(by_topic[t]) - len(kept[t]) for t in by_topic)
+        return kept
+
+    def per_class(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``topics_per_class`` with keywords only for cells of at least ``min_group`` respondents."""
+        out = frame.copy()
+        small = out["n_respondents"] < self.min_group
+        self.hidden_cells += int(small.sum())
+        lists = [[] if hide else [k for k in str(words).split("; ") if k] for words, hide in zip(out["keywords"].fillna(""), small)]
+        self._judge({k for words in lists for k in words})
+        out["keywords"] = ["; ".join(k for k in words if self._allowed[k]) for words in lists]
+        return out
 
 
 # --- saving ---------------------------------------------------------------------------------
 
 
 def save_model(model, directory: Path) -> Path:
-    """Save a fitted BERTopic to ``directory`` (safetensors, with c-TF-IDF), replacing any
-    previous model only once the new one is complete.
+    """Save a fitted BERTopic to ``directory`` (safetensors, with c-TF-IDF).
 
     The embedding backend is not saved: ``BERTopic.load(directory)`` explores topics as
     fitted; pass ``embedding_model`` to it only to place new documents.
     """
-    directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".model-", dir=directory.parent))
-    try:
-        with _quiet_bertopic():
-            model.save(staging, serialization="safetensors", save_ctfidf=True, save_embedding_model=False)
-        if directory.exists():
-            shutil.rmtree(directory)
-        os.replace(staging, directory)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return directory
+    # The vectorizer's stop words hold the run's withheld words (names among them): the saved
+    # model keeps only the English list, which is all a reloaded model needs to read new text.
+    model.vectorizer_model.set_params(stop_words="english")
+    with _quiet_bertopic():
+        model.save(directory, serialization="safetensors", save_ctfidf=True, save_embedding_model=False)
+    return Path(directory)

@@ -52,10 +52,10 @@ def test_without_a_cache_every_distinct_item_is_computed():
 def test_redaction_from_cache_follows_the_runs_vocabulary(tmp_path):
     """A name's words joining the run's vocabulary (an organisation "Sarah Jones Trust" responds)
     changes the redaction of an earlier text: the cache must not serve the old result."""
-    text = "My social worker Sarah Jones helped a lot."
-    plain = Redactor(PrivacyConfig(), ["social", "worker"])
-    grown = Redactor(PrivacyConfig(), ["social", "worker", "sarah", "jones", "trust"])
-    expected = {plain: "My social worker [NAME] helped a lot.", grown: text}
+    text = "We met with Sarah Jones last week."
+    plain = Redactor(PrivacyConfig(), ["met"])
+    grown = Redactor(PrivacyConfig(), ["met", "sarah", "jones", "trust"])
+    expected = {plain: "We met with [NAME] last week.", grown: text}
     for redactor in (plain, grown):
         cache = ItemCache(tmp_path, "redact", "salt")
         assert redactor.redact_texts([text], [None], cache=cache) == [expected[redactor]]

@@ -35,8 +35,9 @@ def test_known_identifiers_are_replaced_wherever_they_recur(redactor):
 
 
 def test_patterns_engine_needs_no_model(config):
+    """Without an entity model, cues and unknown capitalised words still find names."""
     patterns = Redactor(PrivacyConfig(engine="patterns"), [])
-    assert patterns.redact_texts(["Call 0113 496 0000, email a@b.org. Sarah Jones"], [None]) == ["Call [PHONE], email [EMAIL]. Sarah Jones"]
+    assert patterns.redact_texts(["Call 0113 496 0000, email a@b.org. Sarah Jones"], [None]) == ["Call [PHONE], email [EMAIL]. [NAME]"]
     assert redact("Northtown Council, NT1 2AB") == "[ADDRESS]"  # a short line with a postcode is an address
 
 
@@ -55,3 +56,32 @@ def test_protected_names_are_found_whatever_their_first_word(organisation, text)
 
     protected = [organisation, "Unrelated Other Org"]
     assert "\x000\x00" in _mask(text, protected, _word_index(protected))
+
+
+def test_a_name_found_in_one_answer_is_redacted_in_the_others_of_its_response(redactor):
+    texts = ["Her social worker, Ms Iris Sandhu, never asked.", "Iris said nothing, and Sandhu's notes were lost.", "Iris and Sandhu are not named here."]
+    redacted = redactor.redact(texts, [None, None, None], groups=["a", "a", "b"])
+    assert redacted.texts[:2] == ["Her social worker, Ms [NAME], never asked.", "[NAME] said nothing, and [NAME]'s notes were lost."]
+    # Another response: the unknown surname is redacted across the corpus; so is the given name,
+    # a common word, where capitalised inside a sentence.
+    assert redacted.texts[2] == "[NAME] and [NAME] are not named here."
+
+
+def test_a_common_word_name_is_redacted_where_capitalised_only(redactor):
+    texts = ["My foster carer Grace Okafor was kind. Grace rang weekly, by the grace of God."]
+    assert redactor.redact_texts(texts, [None]) == ["My foster carer [NAME] was kind. [NAME] rang weekly, by the grace of God."]
+
+
+def test_organisations_that_responded_keep_a_surname_inside_them(redactor):
+    personal = PersonalDetails(names={"Peter Gallagher"})
+    text = "Peter Gallagher writes for Gallagher Family Therapy Ltd; Gallagher agrees."
+    out = redactor.redact_texts([text], [personal], keep=["Gallagher Family Therapy Ltd"])
+    assert out == ["[NAME] writes for Gallagher Family Therapy Ltd; [NAME] agrees."]
+
+
+def test_what_was_redacted_is_recorded_for_the_audit(redactor):
+    personal = PersonalDetails(names={"Jo Bloggs"}, emails={"jo@example.org"})
+    redacted = redactor.redact(["Jo Bloggs (jo@example.org) met Bogdan Marinescu; call 07700 900123."], [personal])
+    assert {"Jo Bloggs", "Bogdan Marinescu"} <= redacted.names
+    assert {"bloggs", "bogdan", "marinescu"} <= redacted.words
+    assert {"jo@example.org", "07700 900123"} <= redacted.contacts
