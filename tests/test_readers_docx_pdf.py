@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import re
+import sys
 import zipfile
 
 import docx
@@ -14,14 +15,17 @@ from docx.oxml import parse_xml
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from conftest import load_fixture_script
+from conftest import ROOT, load_fixture_script
 from pipeline.errors import UnreadableFile
+from pipeline.forms import response_from_document
 from pipeline.readers.docx import DocxReader
 from pipeline.readers.pdf import ENCRYPTED, NO_TEXT, PdfReader
 from pipeline.records import TICKED, UNTICKED
 
 
 make_fixtures = load_fixture_script()
+sys.path.insert(0, str(ROOT))
+from bench.generate import Writer, letter_pdf  # noqa: E402
 
 ON_BEHALF = "Please tick if you are responding on behalf of your organisation."
 CONFIDENTIAL = "Please tick if you want us to keep your response confidential."
@@ -313,6 +317,35 @@ def test_pdf_heading_without_gap_stands_alone():
     long_line = "Social workers should have protected time to listen to children in care and to act on"
     data = _pdf([["Developing practitioners", long_line, "what they hear.", "", "Next point here."]])
     assert _pdf_texts(data) == ["Developing practitioners", f"{long_line} what they hear.", "Next point here."]
+
+
+def test_pdf_question_heading_under_a_full_line_answers_its_question(config):
+    """Letters set in one style leave no gap above "Question 1:", and the line above it is as
+    long as any: the heading still stands alone, so the text under it answers question 1."""
+    full = "Example Trust welcomes the opportunity to respond to this consultation, as before."
+    data = _pdf([[
+        "Dear Sir or Madam,", full, "Question 1:",
+        "Leaders should make sure that every child in care has an advocate who knows them and",
+        "stays with them.", "Question 2:", "Supervisors need protected time for reflective supervision.",
+        "Yours faithfully,",
+    ]])
+    texts = _pdf_texts(data)
+    assert texts[1:3] == [full, "Question 1:"] and "Question 2:" in texts
+    response = response_from_document(PdfReader().read(data, "letter.pdf")[0], config, "r1")
+    assert response.answers["q1"].startswith("Leaders should make sure") and response.answers["q1"].endswith("stays with them.")
+    assert response.answers["q2"].startswith("Supervisors need protected time")
+
+
+def test_pdf_letters_of_the_bench_generator_answer_their_questions(config):
+    """bench/generate.py sets its PDF letters in reportlab's Normal style, one line after another."""
+    writer = Writer(seed=3)
+    for _ in range(3):
+        document = PdfReader().read(letter_pdf(writer), "letter.pdf")[0]
+        texts = _texts(document.blocks)
+        assert "Question 1:" in texts and "Question 2:" in texts
+        response = response_from_document(document, config, "r1")
+        assert set(response.answers) >= {"q1", "q2"}
+        assert not any(re.search(r"Question \d:", text) for text in response.answers.values())
 
 
 def test_pdf_list_items_are_paragraphs_without_bullets():

@@ -212,7 +212,9 @@ def _join(first: str, second: str) -> str:
 
 
 def _heading_like(line: str) -> bool:
-    return len(line.split()) <= HEADING_MAX_WORDS and not _TERMINAL.search(line)
+    """A short line that ends no sentence: a heading, as the .docx reader judges a bold line.
+    A colon may close it ("Question 1:", "Comments:")."""
+    return len(line.split()) <= HEADING_MAX_WORDS and not _SENTENCE_END.search(line)
 
 
 def _ends_paragraph(line: str, next_line: str, full_width: int) -> bool:
