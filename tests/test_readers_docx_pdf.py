@@ -353,6 +353,69 @@ def test_pdf_list_items_are_paragraphs_without_bullets():
     assert _pdf_texts(data) == ["We ask for:", "more time for direct work with children in care", "protected supervision"]
 
 
+# --- A form's category grid printed to PDF ---------------------------------------------------
+
+GRID_INTRO = "Please specify the category which best describes you as a respondent."
+GRID_QUESTION = f"{Q1} needs to know and be able to do?"
+
+
+def _grid_form_pdf(categories: list[str], ticked: str, valign: str) -> bytes:
+    """The category grid as a form printed to PDF sets it: three narrow columns, each box
+    beside a label that wraps under itself over two or three lines."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+    from reportlab.platypus import Table as PdfTable
+
+    fonts = make_fixtures._register_fonts()
+    if fonts is None:
+        pytest.skip("no DejaVu Sans: reportlab cannot draw the box glyphs")
+    body = ParagraphStyle("body", fontName=fonts[0], fontSize=10, leading=13, spaceAfter=8)
+    option = ParagraphStyle("option", body, leading=12, spaceAfter=0, leftIndent=14, bulletFontName=fonts[0])
+    cells = [Paragraph(label, option, bulletText=TICKED if label == ticked else UNTICKED) for label in categories]
+    rows = [cells[i : i + 3] + [""] * (3 - len(cells[i : i + 3])) for i in range(0, len(cells), 3)]
+    story = [
+        Paragraph(GRID_INTRO, body),
+        PdfTable(rows, colWidths=[110] * 3, style=[("VALIGN", (0, 0), (-1, -1), valign)]),
+        Paragraph(GRID_QUESTION, body),
+        Paragraph(f"{UNTICKED} Yes {TICKED} No {UNTICKED} Not sure", body),
+        Paragraph("Comments:", body),
+        Paragraph("Leaders need protected time to listen to children in care.", body),
+    ]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, invariant=True).build(story)
+    return buffer.getvalue()
+
+
+def _grid_form_docx(categories: list[str], ticked: str) -> bytes:
+    document = docx.Document()
+    document.add_paragraph(GRID_INTRO)
+    table = document.add_table(rows=0, cols=3)
+    for i in range(0, len(categories), 3):
+        for cell, label in zip(table.add_row().cells, categories[i : i + 3]):
+            cell.text = f"{TICKED if label == ticked else UNTICKED} {label}"
+    for text in (GRID_QUESTION, f"{UNTICKED} Yes {TICKED} No {UNTICKED} Not sure", "Comments:", "Leaders need protected time to listen to children in care."):
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("valign", ["TOP", "BOTTOM"])
+def test_pdf_category_grid_with_wrapped_labels_reads_as_the_word_form_does(config, valign):
+    """Each box pairs with the label beside it, across the lines the label wraps over,
+    whether a row's cells sit at its top or its foot."""
+    categories = config.form.respondent_types
+    ticked = "Voluntary and Community Sector Organisation"
+    pdf = PdfReader().read(_grid_form_pdf(categories, ticked, valign), "form.pdf")[0]
+    word = DocxReader().read(_grid_form_docx(categories, ticked), "form.docx")[0]
+    grid = lambda blocks: sorted(_cells(blocks[1 : _index(blocks, Q1)]))  # noqa: E731
+    assert grid(pdf.blocks) == grid(word.blocks)
+    assert f"{UNTICKED} Other employer of social workers (private, voluntary and independent)" in _cells(pdf.blocks)
+    from_pdf, from_word = (response_from_document(document, config, "r1") for document in (pdf, word))
+    assert from_pdf.respondent_type == from_word.respondent_type == ticked
+    assert from_pdf.closed_answers == from_word.closed_answers == {"q1": "No"}
+
+
 # --- Files that cannot be read -------------------------------------------------------------
 
 
