@@ -146,6 +146,60 @@ def test_legacy_formats_are_converted_when_libreoffice_is_on_path(files, config,
     assert (response.format, response.organisation) == ("doc", "The Who Cares? Trust")
 
 
+def _folder(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, data in files.items():
+        (raw / name).write_bytes(data)
+    return raw
+
+
+def test_an_export_with_a_ragged_row_is_read_as_an_export(config, tmp_path):
+    """A stray delimiter gives a row more fields than the header: that row is skipped with the
+    counts, the others are responses (a row with fewer fields has its last cells empty)."""
+    export = (
+        "Response ID,Respondent type,Question 1,Question 1 comments,Question 2\n"
+        "R1,Parent,Yes,Leaders need time with children in care.,No\n"
+        "R2,Carer,No,We agree, on the whole, with it,Yes\n"
+        "R3,Social Worker,Not sure\n"
+        "R4,Parent,Yes,Supervisors need protected time.,Yes\n"
+    )
+    result = ingest_responses(_folder(tmp_path, {"online.csv": export.encode("utf-8")}), config)
+    assert [(s.source_file, s.reason) for s in result.skipped] == [("online.csv (row 2)", "7 fields, header has 5")]
+    rows = {r.source_row: r for r in result.responses}
+    assert sorted(rows) == [1, 3, 4] and {r.layout for r in rows.values()} == {"export"}
+    assert rows[1].answers["q1"] == "Leaders need time with children in care." and rows[1].closed_answers == {"q1": "Yes", "q2": "No"}
+    assert rows[3].respondent_ref == "R3" and rows[3].closed_answers == {"q1": "Not sure", "q2": ""}
+
+
+LETTER_WESTERN = (
+    "Dear Sir or Madam,\n\nI am writing as a foster carer. The café where we meet is naïve about costs (£12 a week).\n\n"
+    "Yours faithfully,\n\nZoë Adams\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "encoding"),
+    [
+        (LETTER_WESTERN.replace("Dear Sir", "Dear Sir – it’s").encode("cp1252"), LETTER_WESTERN.replace("Dear Sir", "Dear Sir – it’s"), "cp1252"),
+        (LETTER_WESTERN.encode("latin-1"), LETTER_WESTERN, "cp1252"),
+        (LETTER_WESTERN.replace("Zoë", "Zoë\x81").encode("latin-1"), LETTER_WESTERN.replace("Zoë", "Zoë\x81"), "latin_1"),  # a byte cp1252 leaves undefined
+        (LETTER_WESTERN.encode("utf-8"), LETTER_WESTERN, "utf-8"),
+        (LETTER_WESTERN.encode("utf-16"), LETTER_WESTERN, "utf-16"),
+        ("Уважаемые господа,\n\nМы поддерживаем заявление о знаниях и навыках.\n".encode("cp1251"),
+         "Уважаемые господа,\n\nМы поддерживаем заявление о знаниях и навыках.\n", "cp1251"),
+    ],
+    ids=["cp1252", "latin-1", "latin-1 beyond cp1252", "utf-8", "utf-16", "cp1251"],
+)
+def test_text_letters_decode_in_their_encoding(config, tmp_path, data, text, encoding):
+    """Western European 8-bit text is cp1252 (charset-normalizer alone read this letter as the
+    Baltic cp775: "Zoļ", "cafķ"); other encodings stay detected."""
+    result = ingest_responses(_folder(tmp_path, {"letter.txt": data}), config)
+    (response,) = result.responses
+    assert response.encoding == encoding
+    assert response.answers[""].split() == text.split()
+
+
 def test_second_run_parses_nothing_and_a_new_file_is_parsed_alone(raw, config, tmp_path, monkeypatch):
     import pipeline.ingest as ingest
 
