@@ -425,7 +425,8 @@ def test_pdf_category_grid_with_wrapped_labels_reads_as_the_word_form_does(confi
         ("empty.docx", "empty file"),
         ("corrupt.docx", "corrupt .docx: truncated or damaged zip"),
         ("legacy.doc", "not a .docx: an old Word .doc"),
-        ("image.png", "not a valid .docx (zip) file"),
+        ("image.png", "not a Word document: PNG image"),
+        ("random.pdf", "not a valid .docx (zip) file"),
         ("export.xlsx", "not a Word .docx"),
     ],
 )
