@@ -282,6 +282,20 @@ def test_an_export_with_a_ragged_row_is_read_as_an_export(config, tmp_path):
     assert rows[3].respondent_ref == "R3" and rows[3].closed_answers == {"q1": "Not sure", "q2": ""}
 
 
+def test_an_export_organisation_is_taken_as_given(config, tmp_path):
+    """Organisations without a word like Ltd, CIC or Council are organisations all the same:
+    the respondents are not counted as individuals. Non-answers and the respondent's own name are not."""
+    export = (
+        "Response ID,Full name,Organisation,Responding on behalf of organisation,Question 1\n"
+        "R1,Sam Patel,Ely Family Link,Yes,Yes\n"
+        "R2,Jo Evans,Hope House,,No\n"
+        "R3,Kim Lee,n/a,No,Yes\n"
+        "R4,Alex Morgan,Alex Morgan,No,Yes\n"
+    )
+    result = ingest_responses(_folder(tmp_path, {"online.csv": export.encode("utf-8")}), config)
+    assert [(r.respondent_ref, r.organisation) for r in result.responses] == [("R1", "Ely Family Link"), ("R2", "Hope House"), ("R3", ""), ("R4", "")]
+
+
 LETTER_WESTERN = (
     "Dear Sir or Madam,\n\nI am writing as a foster carer. The café where we meet is naïve about costs (£12 a week).\n\n"
     "Yours faithfully,\n\nZoë Adams\n"
