@@ -442,13 +442,18 @@ def _signoff_patterns(config: Config) -> list[re.Pattern]:
 
 
 def signature_names(blocks: list[Block], config: Config) -> set[str]:
-    """Names on the line after each sign-off ("Yours faithfully," / "Jane Smith"), in any layout."""
+    """Names signed after each sign-off, on its line ("Regards, Tom Brown") or the next
+    ("Yours faithfully," / "Jane Smith"), in any layout."""
     words = {w.casefold() for w in config.letter.organisation_words}
     patterns = _signoff_patterns(config)
     names = set()
-    for i, block in enumerate(blocks[:-1]):
-        if len(block.text.split()) <= SIGNOFF_MAX_WORDS and any(p.search(block.text) for p in patterns):
-            line = blocks[i + 1].text.strip().rstrip(",")
+    for i, block in enumerate(blocks):
+        match = next((m for p in patterns if (m := p.search(block.text))), None) if len(block.text.split()) <= SIGNOFF_MAX_WORDS else None
+        if match is None:
+            continue
+        following = [blocks[i + 1].text] if i + 1 < len(blocks) else []
+        for line in (block.text[match.end() :], *following):
+            line = line.strip(" ,.-–—")
             if _PERSON_NAME.match(line) and not _is_organisation_line(line, words):
                 names.add(line)
     return names
