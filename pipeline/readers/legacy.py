@@ -43,7 +43,7 @@ _OLE_KINDS = (
 )
 
 
-def legacy_suffix(data: bytes, source_file: str) -> str:
+def _legacy_suffix(data: bytes, source_file: str) -> str:
     """The legacy format ``data`` holds (".doc", ".odt" or ".rtf"), whatever the file's name.
 
     Raises :class:`UnreadableFile` saying what the file is instead.
@@ -81,7 +81,7 @@ class LibreOfficeReader:
     def read(self, data: bytes, source_file: str) -> list[Document]:
         if not data.strip():
             raise UnreadableFile("empty file")
-        suffix = legacy_suffix(data, source_file)
+        suffix = _legacy_suffix(data, source_file)
         soffice = shutil.which("soffice") or shutil.which("libreoffice")
         if soffice is None:
             raise UnreadableFile(f"{suffix} needs LibreOffice (soffice), which is not installed: convert to .docx")
