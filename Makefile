@@ -5,6 +5,7 @@ RAW    ?= data/raw
 OUT    ?= data/processed
 CONFIG ?= config.yaml
 BENCH_SIZES ?= 100 1000 10000
+FIXTURES ?= tests/fixtures/generated
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test analyse eval fixtures bench clean
@@ -27,11 +28,11 @@ analyse: ## Analyse every response file in RAW into OUT (RAW=data/raw OUT=data/p
 eval: ## Score segmentation and alignment on the labelled set in tests/eval/
 	$(PYTHON) -m pipeline eval tests/eval --config $(CONFIG)
 
-fixtures: ## Regenerate the test forms (docx, pdf, xlsx, csv, eml) into tests/fixtures/generated/
-	$(PYTHON) tests/fixtures/make_fixtures.py tests/fixtures/generated bench/data
+fixtures: ## Regenerate the test files (docx, pdf, xlsx, csv, eml, doc, broken ones) into FIXTURES=tests/fixtures/generated
+	$(PYTHON) tests/fixtures/make_fixtures.py $(FIXTURES)
 
 bench: ## Time, memory and theme quality of analyse on generated corpora (BENCH_SIZES="100 1000 10000"; writes bench/results.json)
 	BENCH_SIZES="$(BENCH_SIZES)" $(PYTHON) bench/run.py
 
 clean: ## Remove generated outputs (keeps data/raw)
-	rm -rf $(OUT)/*.csv $(OUT)/*.parquet $(OUT)/report.html $(OUT)/charts $(OUT)/publication $(OUT)/cache $(OUT)/model data/interim tests/fixtures/generated bench/data
+	rm -rf $(OUT)/*.csv $(OUT)/*.parquet $(OUT)/report.html $(OUT)/charts $(OUT)/publication $(OUT)/cache $(OUT)/model data/interim $(FIXTURES) bench/data

@@ -275,12 +275,20 @@ def _personal_fields(blocks: list[Block], form: FormConfig) -> PersonalDetails:
     return details
 
 
-def _organisation(value: str, personal: PersonalDetails, config: Config) -> str:
-    """A cleaned organisation name, or "" for a non-answer, a person's name or a job title."""
+def _stated_organisation(value: str, personal: PersonalDetails, config: Config) -> str:
+    """An organisation name as the respondent gave it, cleaned, or "" for a non-answer ("n/a",
+    "individual") or the respondent's own name."""
     value = " ".join(value.split()).strip(" .,;")
-    words = {w.casefold() for w in config.letter.organisation_words}
     if norm(value) in {norm(v) for v in config.form.no_organisation_values} or norm(value) in {norm(n) for n in personal.names}:
         return ""
+    return value
+
+
+def _organisation(value: str, personal: PersonalDetails, config: Config) -> str:
+    """A cleaned organisation name read from running text, or "" for a non-answer, a person's
+    name or a job title (a name-like value is taken only with a word like "Trust" in it)."""
+    value = _stated_organisation(value, personal, config)
+    words = {w.casefold() for w in config.letter.organisation_words}
     if _PERSON_NAME.match(value) and not _is_organisation_line(value, words):
         return ""
     first = value.split()[0].casefold() if value else ""
@@ -434,13 +442,18 @@ def _signoff_patterns(config: Config) -> list[re.Pattern]:
 
 
 def signature_names(blocks: list[Block], config: Config) -> set[str]:
-    """Names on the line after each sign-off ("Yours faithfully," / "Jane Smith"), in any layout."""
+    """Names signed after each sign-off, on its line ("Regards, Tom Brown") or the next
+    ("Yours faithfully," / "Jane Smith"), in any layout."""
     words = {w.casefold() for w in config.letter.organisation_words}
     patterns = _signoff_patterns(config)
     names = set()
-    for i, block in enumerate(blocks[:-1]):
-        if len(block.text.split()) <= SIGNOFF_MAX_WORDS and any(p.search(block.text) for p in patterns):
-            line = blocks[i + 1].text.strip().rstrip(",")
+    for i, block in enumerate(blocks):
+        match = next((m for p in patterns if (m := p.search(block.text))), None) if len(block.text.split()) <= SIGNOFF_MAX_WORDS else None
+        if match is None:
+            continue
+        following = [blocks[i + 1].text] if i + 1 < len(blocks) else []
+        for line in (block.text[match.end() :], *following):
+            line = line.strip(" ,.-–—")
             if _PERSON_NAME.match(line) and not _is_organisation_line(line, words):
                 names.add(line)
     return names
@@ -677,7 +690,9 @@ def response_from_row(document: Document, columns: ExportColumns, config: Config
         source_row=document.source_row,
         encoding=document.encoding or "",
         respondent_ref=cell(columns.fields["respondent_ref"]),
-        organisation=_organisation(cell(columns.fields["organisation"]), personal, config),
+        # The column export.organisation maps holds the organisation: "Ely Family Link" and
+        # "Hope House" are taken as given, though they read like names.
+        organisation=_stated_organisation(cell(columns.fields["organisation"]), personal, config),
         respondent_type=(best_option(respondent_type, form.respondent_types, form.label_min_score) or respondent_type) if respondent_type else "",
         on_behalf_of_organisation=flag("on_behalf_of_organisation"),
         confidential=flag("confidential"),

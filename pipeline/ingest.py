@@ -7,8 +7,9 @@ across processes; results come back in sorted path order, so runs are reproducib
 
 Invariant: every file found is either parsed (at least one response) or listed in
 ``skipped`` with a specific reason; export rows and e-mail attachments that cannot be
-used are listed too. A file with the same bytes as an earlier one is skipped as a
-duplicate.
+used are listed too. A file with the same bytes as an earlier file that gave responses is
+skipped as its duplicate; a file that gives none (empty, an image, damaged) is listed for
+what it is, however many copies of it there are.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pipeline.errors import PipelineError, UnreadableFile
 from pipeline.forms import resolve_export_columns, response_from_document
 from pipeline.memo import code_fingerprint, save_pickle
 from pipeline.readers import build_readers
+from pipeline.readers.magic import OLE_MAGIC
 from pipeline.readers.text import decode_text
 from pipeline.records import Document, Response, Skip
 
@@ -158,8 +160,6 @@ def parse_file(data: bytes, source_file: str, digest: str, config: Config) -> Fi
     return result
 
 
-# Old Word, Excel and password-protected Office files share this container signature.
-OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _EMAIL_HEADER = re.compile(rb"^(?:From|Received|Return-Path|MIME-Version|Message-ID|Subject|Date): ", re.IGNORECASE)
 
 
@@ -175,6 +175,8 @@ def sniff_suffix(data: bytes) -> str | None:
         return ".docx" if "word/document.xml" in names else ".xlsx" if any(n.startswith("xl/") for n in names) else None
     if data.startswith(OLE_MAGIC):
         return ".doc"
+    if data.startswith(b"{\\rtf"):
+        return ".rtf"
     if _EMAIL_HEADER.match(data[:200]):
         return ".eml"
     try:
@@ -327,7 +329,7 @@ def ingest_responses(
     files = find_files(raw_dir)
     responses: list[Response] = []
     skipped: list[Skip] = []
-    first_with_digest: dict[str, str] = {}
+    first_parsed: dict[str, str] = {}  # digest -> the first file with those bytes that gave responses
     cache = ParseCache(cache_dir, config) if cache_dir is not None else None
     index = DigestIndex(Path(cache_dir) / "digests.pkl") if cache_dir is not None else None
     digests: dict[str, str] = {}
@@ -336,11 +338,11 @@ def ingest_responses(
         index.save()
     for result in read:
         digests[result.source_file] = result.digest
-        if result.digest and result.digest in first_with_digest:
-            skipped.append(Skip(result.source_file, STAGE, f"duplicate of {first_with_digest[result.digest]}"))
+        if result.responses and result.digest in first_parsed:
+            skipped.append(Skip(result.source_file, STAGE, f"duplicate of {first_parsed[result.digest]}"))
             continue
-        if result.digest:
-            first_with_digest[result.digest] = result.source_file
+        if result.responses:
+            first_parsed[result.digest] = result.source_file
         responses.extend(result.responses)
         skipped.extend(result.skipped)
     responses.sort(key=lambda r: (r.source_file, r.source_row or 0, r.response_id))

@@ -43,7 +43,9 @@ Rules, in the order they are tried for each paragraph:
    with a postcode, phone number or e-mail address (an address block, whatever the
    greeting), and opening sentences matching ``segment.preamble_patterns``, are preamble.
 2. A line matching ``segment.signoff_patterns`` starts the sign-off; the short lines after it
-   (name, job title, address) are its signature block.
+   (name, job title, address) are its signature block. A line that is only a redacted name
+   ("[NAME]", "Dr [NAME]") is a signature even without a sign-off line (before the first
+   comment, preamble): never a comment.
 3. A heading is context for the comments under it, not a row: a line that fuzzily matches a
    section title, a statement's title or alias, a question or ``segment.extra_headings``;
    or a short, title-like line (at most ``segment.heading_max_words`` words, capitalised, no
@@ -127,6 +129,8 @@ _PERSON_LINE = re.compile(
     rf"^(?:{HONORIFICS}\.?\s+)?"
     r"(?:[A-Z][\w'’\-]*\.?|\[NAME\])(?:\s+(?:[A-Z][\w'’\-]*\.?|\[NAME\])){0,3}$"
 )
+# A line that is only a name once redacted ("[NAME]", "Dr [NAME]", "– [NAME]"): a signature.
+_REDACTED_NAME_LINE = re.compile(rf"^[-–—\s]*(?:{HONORIFICS}\.?\s+)?\[NAME\](?:\s+\[NAME\])*[\s,.]*$")
 _SUPERSCRIPT_TO_DIGIT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
 # A line can match a known heading (section title, question, alias) only if it is at most
 # this many times as long as the longest of them (numbering, markup, a typo or two).
@@ -575,6 +579,10 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
         if _matches(rules.signoff_patterns, paragraph) and (seen_comment or units):
             add(Kind.SIGNOFF, i, paragraph)
             in_signature = True
+            last_comment, attach_following = None, False
+            continue
+        if _REDACTED_NAME_LINE.match(paragraph):
+            add(Kind.SIGNOFF if seen_comment else Kind.PREAMBLE, i, paragraph)
             last_comment, attach_following = None, False
             continue
         if i in headings:

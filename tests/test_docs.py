@@ -1,11 +1,13 @@
 """The README cannot drift: every config key, output column and make target is documented."""
 
 import re
+import shutil
 import subprocess
 import sys
 import typing
 from pathlib import Path
 
+import pytest
 from pydantic import BaseModel
 
 from pipeline.config import ColumnSpec, Config
@@ -52,3 +54,13 @@ def test_make_targets_are_in_readme():
     assert {"setup", "test", "analyse", "eval"} <= set(targets)
     for target in ("setup", "test", "analyse", "eval"):
         assert f"make {target}" in README
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_fixtures_writes_every_fixture(tmp_path):
+    from conftest import load_fixture_script
+
+    out = tmp_path / "generated"
+    subprocess.run(["make", "-s", "fixtures", f"PYTHON={sys.executable}", f"FIXTURES={out}"], cwd=ROOT, check=True, capture_output=True)
+    expected = load_fixture_script().make_fixtures(tmp_path / "in process")
+    assert sorted(p.name for p in out.iterdir()) == sorted(expected)

@@ -1,10 +1,17 @@
 """Ingest accounts for every file: analysed, or listed in skipped with a specific reason."""
 
+import io
+import os
+import random
+import re
 import shutil
 from pathlib import Path
 
+import docx
+
 import pytest
 
+from conftest import load_fixture_script
 from pipeline.config import load_config, parse_config
 from pipeline.ingest import ingest_responses
 from pipeline.outputs import write_tables
@@ -12,6 +19,7 @@ from pipeline.run import analyse
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "who_cares_trust_response.txt"
+make_fixtures = load_fixture_script()
 
 EXPORT = (
     "\ufeffResponse ID;Full name;Email;Organisation;Respondent type;Confidential;Question 1;Question 1 comments;Question 2;Question 2 comments\n"
@@ -27,7 +35,16 @@ def config():
 
 
 @pytest.fixture
-def raw(tmp_path: Path) -> Path:
+def no_libreoffice(tmp_path: Path, monkeypatch) -> None:
+    """A PATH without LibreOffice, whether this machine has it or not: what ingest says of a
+    .doc must not depend on the machine. (Ingest runs no other program.)"""
+    empty = tmp_path / "bin without soffice"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+
+@pytest.fixture
+def raw(tmp_path: Path, no_libreoffice) -> Path:
     raw = tmp_path / "raw"
     nested = raw / "letters" / "2015 août"
     nested.mkdir(parents=True)
@@ -38,7 +55,7 @@ def raw(tmp_path: Path) -> Path:
     (raw / "export.csv").write_text(EXPORT, encoding="utf-8")
     (raw / "empty.txt").write_bytes(b"")
     (raw / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(64)))
-    (raw / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0legacy")
+    (raw / "old.doc").write_bytes(make_fixtures.legacy_doc())
     (raw / ".DS_Store").write_bytes(b"hidden")
     return raw
 
@@ -51,7 +68,7 @@ def test_every_file_is_parsed_or_skipped(raw, config):
     assert reasons["zz copy of sample.txt"] == "duplicate of who cares.txt"
     assert reasons["empty.txt"] == "empty file"
     assert reasons["logo.png"].startswith("unsupported format '.png'. Supported: .csv, .doc, .docx")
-    assert "convert to .docx" in reasons["old.doc"]
+    assert reasons["old.doc"] == ".doc needs LibreOffice (soffice), which is not installed: convert to .docx"
     assert reasons["export.csv (row 2)"] == "row 2: every field is empty"
 
 
@@ -124,26 +141,187 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
 
 
-def test_legacy_formats_are_converted_when_libreoffice_is_on_path(files, config, tmp_path, monkeypatch):
-    """A stand-in soffice on PATH: checks the conversion wiring without LibreOffice itself."""
+def _folder(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, data in files.items():
+        (raw / name).write_bytes(data)
+    return raw
+
+
+def _stand_in_soffice(tmp_path: Path, monkeypatch, docx: bytes) -> Path:
+    """A stand-in soffice first on PATH: it writes ``docx`` where LibreOffice would put its
+    conversion (--outdir DIR) and notes each call in the returned log."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
+    (bin_dir / "converted.docx").write_bytes(docx)
+    log = bin_dir / "calls.log"
     soffice = bin_dir / "soffice"
-    # Writes the generated Word form where LibreOffice would put its conversion (--outdir DIR).
     soffice.write_text(
-        "#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ \"$1\" = --outdir ]; then out=$2; fi; shift; done\n"
-        f"cp '{files['sample_form.docx']}' \"$out/response.docx\"\n",
+        "#!/bin/sh\n"
+        f"echo \"$@\" >> '{log}'\n"
+        "while [ $# -gt 0 ]; do if [ \"$1\" = --outdir ]; then out=$2; fi; shift; done\n"
+        f"cp '{bin_dir / 'converted.docx'}' \"$out/response.docx\"\n",
         encoding="utf-8",
     )
     soffice.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    (raw / "old form.doc").write_bytes(b"\xd0\xcf\x11\xe0 a legacy Word file")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    return log
+
+
+def test_legacy_formats_are_converted_when_libreoffice_is_on_path(files, config, tmp_path, monkeypatch):
+    """The conversion wiring, without LibreOffice itself: a Word 97-2003 file and RTF saved as
+    .doc are each handed over as what they are."""
+    log = _stand_in_soffice(tmp_path, monkeypatch, files["sample_form.docx"].read_bytes())
+    raw = _folder(tmp_path, {"old form.doc": make_fixtures.legacy_doc(), "saved as rtf.doc": b"{\\rtf1\\ansi Dear Sir,\\par We agree.}"})
     result = ingest_responses(raw, config)
     assert not result.skipped
+    assert {(r.source_file, r.format, r.organisation) for r in result.responses} == {
+        ("old form.doc", "doc", "The Who Cares? Trust"), ("saved as rtf.doc", "rtf", "The Who Cares? Trust")
+    }
+    assert sorted(line.split()[-1].rsplit("/", 1)[-1] for line in log.read_text().splitlines()) == ["response.doc", "response.rtf"]
+
+
+def test_a_conversion_without_readable_text_is_skipped(config, tmp_path, monkeypatch):
+    """LibreOffice reads a damaged file's bytes as text: CJK soup, private-use and replacement
+    characters. That is no response."""
+    soup = random.Random(7).randbytes(3000).decode("utf-16-le", errors="replace")
+    document = docx.Document()
+    for start in range(0, len(soup), 200):
+        # As LibreOffice writes it: what XML can hold (no controls, lone surrogates or non-characters).
+        document.add_paragraph("".join(ch for ch in soup[start : start + 200] if ch >= " " and not 0xD800 <= ord(ch) <= 0xDFFF and ch not in "\ufffe\uffff"))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    _stand_in_soffice(tmp_path, monkeypatch, buffer.getvalue())
+    result = ingest_responses(_folder(tmp_path, {"damaged.doc": make_fixtures.legacy_doc()}), config)
+    assert not result.responses
+    (skip,) = result.skipped
+    assert skip.source_file == "damaged.doc"
+    assert re.fullmatch(r"no readable text in this \.doc file once converted \(\d+% unreadable characters\): it is damaged; convert it to \.docx by hand", skip.reason)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (random.Random(10).randbytes(10), "not a Word document: unrecognised content"),
+        (make_fixtures.OLE_MAGIC + random.Random(11).randbytes(3000), "not a Word document: damaged OLE compound file (sector size 2^"),
+        (make_fixtures.legacy_doc()[:700], "not a Word document: damaged OLE compound file (sector 0 lies beyond the end of the file)"),
+        (make_fixtures.ole_file({"Workbook": b"\x09\x08"}), "not a Word document: an Excel 97-2003 workbook"),
+        (make_fixtures.ole_file({"EncryptionInfo": b"\x04", "EncryptedPackage": b"\x00"}), "not a Word document: a password-protected Office file"),
+        (make_fixtures.tiny_png(), "not a Word document: PNG image"),
+    ],
+    ids=["garbage", "ole header and garbage", "truncated ole", "excel", "encrypted", "png"],
+)
+def test_a_doc_that_is_no_word_document_is_skipped_before_libreoffice(files, config, tmp_path, monkeypatch, data, reason):
+    log = _stand_in_soffice(tmp_path, monkeypatch, files["sample_form.docx"].read_bytes())
+    result = ingest_responses(_folder(tmp_path, {"response.doc": data}), config)
+    assert not result.responses
+    (skip,) = result.skipped
+    assert skip.reason.startswith(reason)
+    assert not log.exists(), "LibreOffice was called"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer): the real conversion is not tested")
+def test_real_libreoffice_reads_a_word_97_file_as_the_docx_it_came_from(files, config, tmp_path):
+    """LibreOffice itself: the Word form saved as Word 97-2003 reads as the .docx does; an OLE
+    container that is no real Word document is skipped, never read as a respondent."""
+    import subprocess
+
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "doc", "--outdir", str(tmp_path), str(files["sample_form.docx"])],
+        check=True, capture_output=True, timeout=180,
+    )
+    raw = _folder(tmp_path, {"form.doc": (tmp_path / "sample_form.doc").read_bytes(), "hollow.doc": make_fixtures.legacy_doc()})
+    shutil.copy(files["sample_form.docx"], raw / "form.docx")
+    result = ingest_responses(raw, config)
+    by_file = {r.source_file: r for r in result.responses}
+    assert set(by_file) == {"form.doc", "form.docx"}
+    doc, docx_ = by_file["form.doc"], by_file["form.docx"]
+    assert doc.format == "doc"
+    assert (doc.organisation, doc.respondent_type, doc.on_behalf_of_organisation) == (docx_.organisation, docx_.respondent_type, docx_.on_behalf_of_organisation)
+    assert doc.answers["q1"].split()[:30] == docx_.answers["q1"].split()[:30]
+    (skip,) = result.skipped
+    assert skip.source_file == "hollow.doc" and "convert" in skip.reason
+
+
+def test_empty_files_and_images_are_skipped_for_what_they_are_never_as_duplicates(files, config, tmp_path):
+    png = make_fixtures.tiny_png()
+    letter = b"Dear Sir,\n\nLeaders need time with children in care.\n"
+    raw = _folder(tmp_path, {
+        "empty.txt": b"", "empty too.md": b"", "empty.docx": b"", "empty.pdf": b"", "empty.csv": b"",
+        "image.png": png, "image.docx": png, "photo.docx": png,
+        "letter.txt": letter, "letter copy.txt": letter,
+    })
+    result = ingest_responses(raw, config)
+    assert sorted(result.parsed_files + result.skipped_files) == result.files
+    reasons = {s.source_file: s.reason for s in result.skipped}
+    assert {name: reasons[name] for name in result.files if name.startswith("empty")} == dict.fromkeys(
+        ["empty too.md", "empty.csv", "empty.docx", "empty.pdf", "empty.txt"], "empty file"
+    )
+    assert reasons["image.docx"] == reasons["photo.docx"] == "not a Word document: PNG image"
+    assert reasons["image.png"].startswith("unsupported format '.png'")
+    assert reasons["letter.txt"] == "duplicate of letter copy.txt"
+    assert [r.source_file for r in result.responses] == ["letter copy.txt"]
+
+
+def test_an_export_with_a_ragged_row_is_read_as_an_export(config, tmp_path):
+    """A stray delimiter gives a row more fields than the header: that row is skipped with the
+    counts, the others are responses (a row with fewer fields has its last cells empty)."""
+    export = (
+        "Response ID,Respondent type,Question 1,Question 1 comments,Question 2\n"
+        "R1,Parent,Yes,Leaders need time with children in care.,No\n"
+        "R2,Carer,No,We agree, on the whole, with it,Yes\n"
+        "R3,Social Worker,Not sure\n"
+        "R4,Parent,Yes,Supervisors need protected time.,Yes\n"
+    )
+    result = ingest_responses(_folder(tmp_path, {"online.csv": export.encode("utf-8")}), config)
+    assert [(s.source_file, s.reason) for s in result.skipped] == [("online.csv (row 2)", "7 fields, header has 5")]
+    rows = {r.source_row: r for r in result.responses}
+    assert sorted(rows) == [1, 3, 4] and {r.layout for r in rows.values()} == {"export"}
+    assert rows[1].answers["q1"] == "Leaders need time with children in care." and rows[1].closed_answers == {"q1": "Yes", "q2": "No"}
+    assert rows[3].respondent_ref == "R3" and rows[3].closed_answers == {"q1": "Not sure", "q2": ""}
+
+
+def test_an_export_organisation_is_taken_as_given(config, tmp_path):
+    """Organisations without a word like Ltd, CIC or Council are organisations all the same:
+    the respondents are not counted as individuals. Non-answers and the respondent's own name are not."""
+    export = (
+        "Response ID,Full name,Organisation,Responding on behalf of organisation,Question 1\n"
+        "R1,Sam Patel,Ely Family Link,Yes,Yes\n"
+        "R2,Jo Evans,Hope House,,No\n"
+        "R3,Kim Lee,n/a,No,Yes\n"
+        "R4,Alex Morgan,Alex Morgan,No,Yes\n"
+    )
+    result = ingest_responses(_folder(tmp_path, {"online.csv": export.encode("utf-8")}), config)
+    assert [(r.respondent_ref, r.organisation) for r in result.responses] == [("R1", "Ely Family Link"), ("R2", "Hope House"), ("R3", ""), ("R4", "")]
+
+
+LETTER_WESTERN = (
+    "Dear Sir or Madam,\n\nI am writing as a foster carer. The café where we meet is naïve about costs (£12 a week).\n\n"
+    "Yours faithfully,\n\nZoë Adams\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "encoding"),
+    [
+        (LETTER_WESTERN.replace("Dear Sir", "Dear Sir – it’s").encode("cp1252"), LETTER_WESTERN.replace("Dear Sir", "Dear Sir – it’s"), "cp1252"),
+        (LETTER_WESTERN.encode("latin-1"), LETTER_WESTERN, "cp1252"),
+        (LETTER_WESTERN.replace("Zoë", "Zoë\x81").encode("latin-1"), LETTER_WESTERN.replace("Zoë", "Zoë\x81"), "latin_1"),  # a byte cp1252 leaves undefined
+        (LETTER_WESTERN.encode("utf-8"), LETTER_WESTERN, "utf-8"),
+        (LETTER_WESTERN.encode("utf-16"), LETTER_WESTERN, "utf-16"),
+        ("Уважаемые господа,\n\nМы поддерживаем заявление о знаниях и навыках.\n".encode("cp1251"),
+         "Уважаемые господа,\n\nМы поддерживаем заявление о знаниях и навыках.\n", "cp1251"),
+    ],
+    ids=["cp1252", "latin-1", "latin-1 beyond cp1252", "utf-8", "utf-16", "cp1251"],
+)
+def test_text_letters_decode_in_their_encoding(config, tmp_path, data, text, encoding):
+    """Western European 8-bit text is cp1252 (charset-normalizer alone read this letter as the
+    Baltic cp775: "Zoļ", "cafķ"); other encodings stay detected."""
+    result = ingest_responses(_folder(tmp_path, {"letter.txt": data}), config)
     (response,) = result.responses
-    assert (response.format, response.organisation) == ("doc", "The Who Cares? Trust")
+    assert response.encoding == encoding
+    assert response.answers[""].split() == text.split()
 
 
 def test_second_run_parses_nothing_and_a_new_file_is_parsed_alone(raw, config, tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import re
+import sys
 import zipfile
 
 import docx
@@ -14,14 +15,17 @@ from docx.oxml import parse_xml
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from conftest import load_fixture_script
+from conftest import ROOT, load_fixture_script
 from pipeline.errors import UnreadableFile
+from pipeline.forms import response_from_document
 from pipeline.readers.docx import DocxReader
 from pipeline.readers.pdf import ENCRYPTED, NO_TEXT, PdfReader
 from pipeline.records import TICKED, UNTICKED
 
 
 make_fixtures = load_fixture_script()
+sys.path.insert(0, str(ROOT))
+from bench.generate import Writer, letter_pdf  # noqa: E402
 
 ON_BEHALF = "Please tick if you are responding on behalf of your organisation."
 CONFIDENTIAL = "Please tick if you want us to keep your response confidential."
@@ -315,9 +319,101 @@ def test_pdf_heading_without_gap_stands_alone():
     assert _pdf_texts(data) == ["Developing practitioners", f"{long_line} what they hear.", "Next point here."]
 
 
+def test_pdf_question_heading_under_a_full_line_answers_its_question(config):
+    """Letters set in one style leave no gap above "Question 1:", and the line above it is as
+    long as any: the heading still stands alone, so the text under it answers question 1."""
+    full = "Example Trust welcomes the opportunity to respond to this consultation, as before."
+    data = _pdf([[
+        "Dear Sir or Madam,", full, "Question 1:",
+        "Leaders should make sure that every child in care has an advocate who knows them and",
+        "stays with them.", "Question 2:", "Supervisors need protected time for reflective supervision.",
+        "Yours faithfully,",
+    ]])
+    texts = _pdf_texts(data)
+    assert texts[1:3] == [full, "Question 1:"] and "Question 2:" in texts
+    response = response_from_document(PdfReader().read(data, "letter.pdf")[0], config, "r1")
+    assert response.answers["q1"].startswith("Leaders should make sure") and response.answers["q1"].endswith("stays with them.")
+    assert response.answers["q2"].startswith("Supervisors need protected time")
+
+
+def test_pdf_letters_of_the_bench_generator_answer_their_questions(config):
+    """bench/generate.py sets its PDF letters in reportlab's Normal style, one line after another."""
+    writer = Writer(seed=3)
+    for _ in range(3):
+        document = PdfReader().read(letter_pdf(writer), "letter.pdf")[0]
+        texts = _texts(document.blocks)
+        assert "Question 1:" in texts and "Question 2:" in texts
+        response = response_from_document(document, config, "r1")
+        assert set(response.answers) >= {"q1", "q2"}
+        assert not any(re.search(r"Question \d:", text) for text in response.answers.values())
+
+
 def test_pdf_list_items_are_paragraphs_without_bullets():
     data = _pdf([["We ask for:", "• more time for direct work with", "children in care", "• protected supervision"]])
     assert _pdf_texts(data) == ["We ask for:", "more time for direct work with children in care", "protected supervision"]
+
+
+# --- A form's category grid printed to PDF ---------------------------------------------------
+
+GRID_INTRO = "Please specify the category which best describes you as a respondent."
+GRID_QUESTION = f"{Q1} needs to know and be able to do?"
+
+
+def _grid_form_pdf(categories: list[str], ticked: str, valign: str) -> bytes:
+    """The category grid as a form printed to PDF sets it: three narrow columns, each box
+    beside a label that wraps under itself over two or three lines."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+    from reportlab.platypus import Table as PdfTable
+
+    fonts = make_fixtures._register_fonts()
+    if fonts is None:
+        pytest.skip("no DejaVu Sans: reportlab cannot draw the box glyphs")
+    body = ParagraphStyle("body", fontName=fonts[0], fontSize=10, leading=13, spaceAfter=8)
+    option = ParagraphStyle("option", body, leading=12, spaceAfter=0, leftIndent=14, bulletFontName=fonts[0])
+    cells = [Paragraph(label, option, bulletText=TICKED if label == ticked else UNTICKED) for label in categories]
+    rows = [cells[i : i + 3] + [""] * (3 - len(cells[i : i + 3])) for i in range(0, len(cells), 3)]
+    story = [
+        Paragraph(GRID_INTRO, body),
+        PdfTable(rows, colWidths=[110] * 3, style=[("VALIGN", (0, 0), (-1, -1), valign)]),
+        Paragraph(GRID_QUESTION, body),
+        Paragraph(f"{UNTICKED} Yes {TICKED} No {UNTICKED} Not sure", body),
+        Paragraph("Comments:", body),
+        Paragraph("Leaders need protected time to listen to children in care.", body),
+    ]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, invariant=True).build(story)
+    return buffer.getvalue()
+
+
+def _grid_form_docx(categories: list[str], ticked: str) -> bytes:
+    document = docx.Document()
+    document.add_paragraph(GRID_INTRO)
+    table = document.add_table(rows=0, cols=3)
+    for i in range(0, len(categories), 3):
+        for cell, label in zip(table.add_row().cells, categories[i : i + 3]):
+            cell.text = f"{TICKED if label == ticked else UNTICKED} {label}"
+    for text in (GRID_QUESTION, f"{UNTICKED} Yes {TICKED} No {UNTICKED} Not sure", "Comments:", "Leaders need protected time to listen to children in care."):
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("valign", ["TOP", "BOTTOM"])
+def test_pdf_category_grid_with_wrapped_labels_reads_as_the_word_form_does(config, valign):
+    """Each box pairs with the label beside it, across the lines the label wraps over,
+    whether a row's cells sit at its top or its foot."""
+    categories = config.form.respondent_types
+    ticked = "Voluntary and Community Sector Organisation"
+    pdf = PdfReader().read(_grid_form_pdf(categories, ticked, valign), "form.pdf")[0]
+    word = DocxReader().read(_grid_form_docx(categories, ticked), "form.docx")[0]
+    grid = lambda blocks: sorted(_cells(blocks[1 : _index(blocks, Q1)]))  # noqa: E731
+    assert grid(pdf.blocks) == grid(word.blocks)
+    assert f"{UNTICKED} Other employer of social workers (private, voluntary and independent)" in _cells(pdf.blocks)
+    from_pdf, from_word = (response_from_document(document, config, "r1") for document in (pdf, word))
+    assert from_pdf.respondent_type == from_word.respondent_type == ticked
+    assert from_pdf.closed_answers == from_word.closed_answers == {"q1": "No"}
 
 
 # --- Files that cannot be read -------------------------------------------------------------
@@ -329,7 +425,8 @@ def test_pdf_list_items_are_paragraphs_without_bullets():
         ("empty.docx", "empty file"),
         ("corrupt.docx", "corrupt .docx: truncated or damaged zip"),
         ("legacy.doc", "not a .docx: an old Word .doc"),
-        ("image.png", "not a valid .docx (zip) file"),
+        ("image.png", "not a Word document: PNG image"),
+        ("random.pdf", "not a valid .docx (zip) file"),
         ("export.xlsx", "not a Word .docx"),
     ],
 )

@@ -350,3 +350,30 @@ def test_covering_notes_closing_lines_and_web_form_links(config, statements, tex
 def test_an_opening_comment_about_phones_is_not_an_address_block(config, statements):
     rows = segment(config, statements, "Phone and email contact with families matters.\n\nSupervision needs protected time.")
     assert rows["kind"].tolist() == ["comment", "comment"]
+
+
+def test_a_short_letters_signature_is_never_a_comment(config, tmp_path):
+    """Short letters signed with a name alone, no sign-off line: once redacted the name is
+    "[NAME]", a signature, whatever the letter's format."""
+    import docx
+
+    from pipeline.run import analyse
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "note.txt").write_text("Dear Sir,\n\nThe supervisors statement should mention advocacy.\n\nJane Smith\n", encoding="utf-8")
+    (raw / "reply.txt").write_text("Please add more on advocacy for children in care.\n\nDr Tom Brown\n", encoding="utf-8")
+    letter = docx.Document()
+    for line in ("To whom it may concern,", "Leaders need protected time to listen to children in care.", "Priya Patel"):
+        letter.add_paragraph(line)
+    letter.save(raw / "letter.docx")
+    (raw / "mail.txt").write_text("Hi,\n\nSupervisors need protected time for reflection.\n\nRegards, Tom Brown\n", encoding="utf-8")
+    comments = analyse(raw, tmp_path / "out", config, ROOT).tables["comments"]
+    assert sorted(comments.loc[comments["kind"] == "comment", "text"]) == [
+        "Leaders need protected time to listen to children in care.",
+        "Please add more on advocacy for children in care.",
+        "Supervisors need protected time for reflection.",
+        "The supervisors statement should mention advocacy.",
+    ]
+    # A name signed on the sign-off's own line is the signature's name too, and redacted.
+    assert sorted(comments.loc[comments["kind"] == "signoff", "text"]) == ["Dr [NAME]", "Regards, [NAME]", "[NAME]", "[NAME]"]

@@ -33,6 +33,17 @@ def normalise_ticks(text: str) -> str:
     return text.translate(_TICK_TRANSLATION)
 
 
+# Characters no readable text is made of: controls (tab, line ends and form feed aside), the
+# replacement character, lone surrogates and private-use code points. Binary bytes read as
+# text, or converted by LibreOffice, are full of them.
+_UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd]")
+
+
+def unreadable_share(text: str) -> float:
+    """Share of ``text``'s characters that no readable text is made of (0 for no text)."""
+    return len(_UNREADABLE.findall(text)) / len(text) if text else 0.0
+
+
 _SPACES = re.compile(r"[ \u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\ufffe\uffff]")
 

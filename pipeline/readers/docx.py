@@ -24,6 +24,7 @@ from lxml import etree
 
 from pipeline.errors import UnreadableFile
 from pipeline.readers.base import clean_line, normalise_ticks
+from pipeline.readers.magic import OLE_MAGIC, describe
 from pipeline.records import TICKED, UNTICKED, Block, Document
 
 # A bold line of at most this many words is a heading.
@@ -44,7 +45,6 @@ _FALSE_VALUES = {"0", "false", "off", "none"}
 _HEADING_STYLE = re.compile(r"^(heading \d|title|subtitle)$", re.IGNORECASE)
 _TERMINAL = (".", "?", "!")
 _OUTLINE_LEVELS = {str(level) for level in range(9)}
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 # Check boxes in the Wingdings fonts, written as w:sym or as text in a Wingdings run.
 _SYMBOL_BOXES = {
@@ -68,7 +68,7 @@ class DocxReader:
 def _open(data: bytes) -> _BodyWalker:
     if not data:
         raise UnreadableFile("empty file")
-    if data.startswith(_OLE_MAGIC):
+    if data.startswith(OLE_MAGIC):
         raise UnreadableFile("not a .docx: an old Word .doc or a password-protected file; save it as .docx without a password")
     try:
         document = docx.Document(io.BytesIO(data))
@@ -82,7 +82,10 @@ def _damage(data: bytes, exc: Exception) -> str:
     try:
         names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     except Exception:  # BadZipFile, or NotImplementedError for a damaged version field
-        return "corrupt .docx: truncated or damaged zip" if data.startswith(b"PK") else "not a valid .docx (zip) file"
+        if data.startswith(b"PK"):
+            return "corrupt .docx: truncated or damaged zip"
+        kind = describe(data)
+        return f"not a Word document: {kind}" if kind else "not a valid .docx (zip) file"
     if isinstance(exc, ValueError) and "not a Word file" in str(exc):
         return "not a Word .docx: the zip holds another kind of Office file"
     if "word/document.xml" not in names:

@@ -45,6 +45,9 @@ def _unique_headers(cells: list[str]) -> list[str]:
 HEADER_SEARCH_ROWS = 20
 # Cells of a second header row ("Response", "Open-Ended Response") are at most this many words.
 SUBHEADER_MAX_WORDS = 5
+# Rows with more fields than the header row are skipped one by one; past this share of the
+# rows, the file is no export (a letter saved as .csv) and is refused, to be read as text.
+MAX_RAGGED_SHARE = 0.5
 
 
 def _header_row(rows: list[list[str]]) -> int:
@@ -97,8 +100,10 @@ def split_header(rows: list[list[str]]) -> tuple[list[str], int]:
 def rows_to_documents(rows: list[list[str]], source_file: str, fmt: str, encoding: str | None = None) -> list[Document]:
     """Turn header row(s) plus data rows into one document per data row (``source_row`` is 1-based).
 
-    Empty rows at the very end (Excel keeps formatted ones, sometimes thousands) are
-    reported as one range rather than one skip each.
+    A row with more fields than the header row (a stray delimiter) is skipped with the
+    counts; a row with fewer has its missing trailing cells empty. Empty rows at the very end
+    (Excel keeps formatted ones, sometimes thousands) are reported as one range rather than
+    one skip each.
     """
     headers, first_data = split_header(rows)
     data = rows[first_data:]
@@ -106,11 +111,17 @@ def rows_to_documents(rows: list[list[str]], source_file: str, fmt: str, encodin
     while last and not any(data[last - 1]):
         last -= 1
     documents = []
+    ragged = 0
     for number, cells in enumerate(data[:last], start=1):
         if len(cells) > len(headers) and any(cells[len(headers) :]):
-            raise UnreadableFile(f"row {number} has {len(cells)} cells but the header row has {len(headers)}")
+            ragged += 1
+            reason = f"{len(cells)} fields, header has {len(headers)}"
+            documents.append(Document(source_file=source_file, format=fmt, source_row=number, skip_reason=reason))
+            continue
         cells = list(cells[: len(headers)]) + [""] * (len(headers) - len(cells))
         documents.append(Document(source_file=source_file, format=fmt, row=dict(zip(headers, cells)), source_row=number, encoding=encoding))
+    if ragged > MAX_RAGGED_SHARE * last:
+        raise UnreadableFile(f"not an export: {ragged} of {last} rows have more fields than the header row ({len(headers)})")
     if last < len(data):
         span = f"row {last + 1}" if last + 1 == len(data) else f"rows {last + 1}-{len(data)}"
         documents.append(Document(source_file=source_file, format=fmt, skip_reason=f"{span}: every field is empty"))

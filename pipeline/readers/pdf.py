@@ -4,7 +4,9 @@ pypdf's layout mode gives each page as fixed-width text that keeps the geometry:
 blank line where there is a vertical gap, runs of spaces between table columns. From
 that, lines are joined into paragraphs (a gap, or a short line, ends one), table rows
 become tab-separated cells, and running headers, footers and page numbers go. A
-paragraph cut by a page break is rejoined. A second, cheap pass over the text
+paragraph cut by a page break is rejoined. Tick boxes are paired with the labels beside
+them by position, across the lines a label wraps over, so a category grid of narrow
+columns reads as the Word form's table does. A second, cheap pass over the text
 operators notes which words are set in bold or a larger size, to flag headings.
 """
 
@@ -21,7 +23,7 @@ from pypdf.errors import DependencyError
 
 from pipeline.errors import UnreadableFile
 from pipeline.readers.base import clean_line, normalise_ticks
-from pipeline.records import Block, Document
+from pipeline.records import TICKED, UNTICKED, Block, Document
 
 # Lines at the top and bottom of a page that may be running headers, footers or page numbers.
 FURNITURE_ZONE_LINES = 2
@@ -49,6 +51,9 @@ _TEXT_RUN = re.compile(r"\S+(?: {1,%d}\S+)*" % (COLUMN_GAP_SPACES - 1))  # words
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+")
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+_BOX = re.compile(f"[{TICKED}{UNTICKED}]")
+# A tick box with its label beside it: the box, one or two spaces, then the label's text.
+_LABELLED_BOX = re.compile(f"[{TICKED}{UNTICKED}] {{1,2}}(?=[^\\s{TICKED}{UNTICKED}])")
 
 
 class PdfReader:
@@ -185,6 +190,92 @@ def _strip_furniture(pages: list[_Page]) -> None:
                 page.lines[index] = ""
 
 
+# --- Tick grids ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Option:
+    """A labelled tick box, its label gathered from the lines it wraps over."""
+
+    glyph: str
+    box: int  # layout column of the box
+    label: int  # layout column where the label starts
+    first: bool  # nothing stands to its left on its line
+    parts: list[str]
+
+    def wraps_to(self, start: int, text: str) -> bool:
+        """Whether a run at ``start`` on a line below carries on the label. Under the label
+        (a hanging indent) it does; under the box it does too, except that under the box of
+        a line's first option only lower case does (a paragraph below the grid starts there)."""
+        if _BOX.match(text):
+            return False
+        if abs(start - self.label) <= 1:
+            return True
+        return abs(start - self.box) <= 1 and (not self.first or text[:1].islower())
+
+    def cell(self) -> str:
+        label = self.parts[0]
+        for part in self.parts[1:]:
+            label = _join(label, part)
+        return f"{self.glyph} {label}"
+
+
+def _pieces(line: str) -> list[tuple[int, str]]:
+    """A layout line's text runs with their start columns, each run cut before every
+    labelled tick box in it ("☐ Yes ☒ No" gives two pieces)."""
+    pieces = []
+    for start, text in _segments(line):
+        cuts = [0, *(m.start() for m in _LABELLED_BOX.finditer(text) if m.start()), len(text)]
+        pieces += [(start + a, text[a:b].strip()) for a, b in zip(cuts, cuts[1:])]
+    return pieces
+
+
+def _place(pieces: list[tuple[int, str]]) -> str:
+    """Text runs back into a layout line, each at its column."""
+    line = ""
+    for start, text in pieces:
+        line = line.ljust(start) + text
+    return line
+
+
+def _tick_grids(lines: list[str]) -> list[str | Block]:
+    """A page's layout lines, with each line of labelled tick boxes read as one table row
+    (a block whose cells are "☐ label"), each label gathered from the lines it wraps over.
+
+    A form's category grid sets long labels in narrow columns, so one row of boxes spans
+    several lines, and the boxes of a row need not share a line (cells aligned to their
+    foot). Each box is paired with the text beside it and below it, down to a blank line,
+    the next box under it or a line with nothing under the label. Lines left empty once
+    their runs joined a label above are dropped.
+    """
+    pieces = [_pieces(line) for line in lines]
+    counts = [len(line_pieces) for line_pieces in pieces]
+    options: dict[tuple[int, int], _Option] = {}  # by (line, column of the box): top to bottom, left to right
+    for i, line_pieces in enumerate(pieces):
+        for k, (start, text) in enumerate(line_pieces):
+            if match := _LABELLED_BOX.match(text):
+                options[i, start] = _Option(text[0], start, start + match.end(), k == 0, [text[match.end() :]])
+    for (i, _), option in options.items():
+        for below in pieces[i + 1 :]:
+            if any(abs(start - option.box) <= 1 and _BOX.match(text) for start, text in below):
+                break
+            wrap = next((piece for piece in below if option.wraps_to(*piece)), None)
+            if wrap is None:
+                break
+            option.parts.append(wrap[1])
+            below.remove(wrap)
+    items: list[str | Block] = []
+    for i, (line, line_pieces) in enumerate(zip(lines, pieces)):
+        if any((i, start) in options for start, _ in line_pieces):
+            row = [options[i, start].cell() if (i, start) in options else text for start, text in line_pieces]
+            items.append(Block(clean_line("\t".join(row))))
+        elif len(line_pieces) == counts[i]:
+            items.append(line)
+        elif line_pieces:
+            items.append(_place(line_pieces))
+    return items
+
+
 # --- Lines to blocks -----------------------------------------------------------------------
 
 
@@ -212,7 +303,9 @@ def _join(first: str, second: str) -> str:
 
 
 def _heading_like(line: str) -> bool:
-    return len(line.split()) <= HEADING_MAX_WORDS and not _TERMINAL.search(line)
+    """A short line that ends no sentence: a heading, as the .docx reader judges a bold line.
+    A colon may close it ("Question 1:", "Comments:")."""
+    return len(line.split()) <= HEADING_MAX_WORDS and not _SENTENCE_END.search(line)
 
 
 def _ends_paragraph(line: str, next_line: str, full_width: int) -> bool:
@@ -249,8 +342,12 @@ class _PageBlocks:
         self.row: _Row | None = None
         self.list_items: set[int] = set()  # indexes of blocks that start at a bullet
 
-    def read(self, lines: list[str]) -> list[Block]:
+    def read(self, lines: list[str | Block]) -> list[Block]:
         for line in lines:
+            if isinstance(line, Block):  # a row of tick boxes, read already
+                self.flush()
+                self.blocks.append(line)
+                continue
             if not line.strip():
                 self.flush()
                 continue
@@ -317,7 +414,7 @@ def _document_blocks(pages: list[_Page]) -> list[Block]:
     blocks: list[Block] = []
     for page in pages:
         reader = _PageBlocks(page.emphasised, full_width)
-        page_blocks = reader.read(page.lines)
+        page_blocks = reader.read(_tick_grids(page.lines))
         opens_item = 0 in reader.list_items
         if blocks and page_blocks and not opens_item and _continues_across_pages(blocks[-1], page_blocks[0]):
             blocks[-1] = Block(_join(blocks[-1].text, page_blocks.pop(0).text))

@@ -14,17 +14,18 @@ import re
 from charset_normalizer import from_bytes
 
 from pipeline.errors import UnreadableFile
-from pipeline.readers.base import clean_line, normalise_ticks
+from pipeline.readers.base import clean_line, normalise_ticks, unreadable_share
 from pipeline.records import TICKED, UNTICKED, Block, Document
 
-# Share of characters that may be control or replacement characters before a decoded
-# text is judged binary rather than text in an unusual encoding.
+# Share of characters that may be unreadable (controls, replacement or private-use characters:
+# see base.unreadable_share) before a decoded text is judged binary rather than text in an
+# unusual encoding.
 MAX_BINARY_SHARE = 0.02
 
-LATIN_CODE_PAGES = {
-    "cp1250", "cp1252", "cp1254", "cp1257", "cp437", "cp850", "cp858", "latin_1", "mac_roman", "mac_latin2",
-    "iso8859_1", "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_15", "iso8859_16",
-}
+# Western European text, read as cp1252, has few accented letters among its letters (French
+# about 3%, even dense Icelandic about 20%); Cyrillic, Greek, Hebrew or CJK bytes read as cp1252 are
+# nearly all accented letters ("Ïðèâåò"). Past this share the text is not Western European.
+MAX_ACCENTED_LETTER_SHARE = 0.3
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -38,7 +39,11 @@ _BOMS = (
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode bytes as text, returning ``(text, encoding)``.
 
-    Order: a byte-order mark; strict UTF-8; charset-normalizer's best guess; cp1252.
+    Order: a byte-order mark; strict UTF-8; then 8-bit text, which is cp1252 (latin-1 for
+    the few bytes cp1252 leaves undefined) when it reads as Western European text, else
+    charset-normalizer's guess. Western European texts look alike in every 8-bit code page,
+    and charset-normalizer may name a Baltic one for an English letter with a "Zoë" in it;
+    Windows files in English are overwhelmingly cp1252.
     Raises :class:`UnreadableFile` when the bytes are empty or not text at all.
     """
     if not data.strip():
@@ -55,26 +60,40 @@ def decode_text(data: bytes) -> tuple[str, str]:
         pass
     if b"\x00" in data[:4096]:
         raise UnreadableFile("binary content, not text (NUL bytes)")
+    text, encoding = _western(data)
+    if _reads_as_western(text):
+        return _checked(text, encoding)
     best = from_bytes(data[:200_000]).best()
-    guess = best.encoding if best else None
-    if guess and guess.startswith(("utf_16", "utf_32")):
-        guess = None  # without NUL bytes (rejected above) a UTF-16/32 guess is binary noise
-    # Short Western European texts look alike in every Latin code page; Windows files in
-    # English are overwhelmingly cp1252, so a Latin guess means cp1252.
-    candidates = ["cp1252"] if guess in LATIN_CODE_PAGES else [guess, "cp1252"] if guess else ["cp1252"]
-    for encoding in candidates:
+    # Without NUL bytes (rejected above) a UTF-16/32 guess is binary noise.
+    if best and not best.encoding.startswith(("utf_16", "utf_32")):
         try:
-            return _checked(data.decode(encoding), encoding)
+            return _checked(data.decode(best.encoding), best.encoding)
         except (UnicodeDecodeError, LookupError):
-            continue
-    raise UnreadableFile("undecodable text: not UTF-8, UTF-16 or cp1252; re-save the file as UTF-8")
+            pass
+    return _checked(text, encoding)
+
+
+def _western(data: bytes) -> tuple[str, str]:
+    """The bytes as Western European 8-bit text: cp1252, else latin-1 (which reads any byte)."""
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin_1"), "latin_1"
+
+
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
+def _reads_as_western(text: str) -> bool:
+    """Whether 8-bit text read as cp1252 looks Western European (see MAX_ACCENTED_LETTER_SHARE)."""
+    letters = _LETTERS.findall(text[:200_000])
+    return sum(1 for letter in letters if not letter.isascii()) <= MAX_ACCENTED_LETTER_SHARE * len(letters)
 
 
 def _checked(text: str, encoding: str) -> tuple[str, str]:
-    sample = text[:100_000]
-    bad = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f"))
-    if sample and bad / len(sample) > MAX_BINARY_SHARE:
-        raise UnreadableFile(f"binary content, not text (decoded as {encoding}, {bad} control characters)")
+    share = unreadable_share(text[:100_000])
+    if share > MAX_BINARY_SHARE:
+        raise UnreadableFile(f"binary content, not text (decoded as {encoding}, {share:.0%} control or unreadable characters)")
     return text, encoding
 
 
