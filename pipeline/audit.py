@@ -128,6 +128,7 @@ def file_text(path: Path) -> str:
     if suffix == ".csv":
         # One cell per line: a cell starts a text the way its source did (names matched only
         # inside a sentence are matched as the redaction matched them).
+        csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # a whole answer may be one cell
         return "\n".join(cell for row in csv.reader(io.StringIO(text.removeprefix("\ufeff"))) for cell in row)
     if suffix in (".html", ".htm"):
         text = html.unescape(_TAG.sub("\n", _INLINE_IMAGE.sub("", text)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
+import time
 from pathlib import Path
 
 import typer
@@ -62,29 +63,48 @@ def analyse(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
 ) -> None:
     """Read every response file in RAW and write responses, answers, comments and skipped files to OUT."""
-    from pipeline.ingest import find_files
+    from pipeline.run import REPORT_FILE
     from pipeline.run import analyse as run_analysis
 
     # SIGTERM unwinds like Ctrl-C, so staged outputs are cleaned up and earlier outputs stay intact.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    start = time.perf_counter()
     with _clean_errors(debug):
         settings = load_config(config)
-        total = len(find_files(raw)) if raw.is_dir() else 0
         with Progress(
-            TextColumn("Ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=console, transient=True, disable=not sys.stdout.isatty(),
-        ) as progress:
-            task = progress.add_task("files", total=total)
+        ) as bar:
             result = run_analysis(
                 raw, out, settings, root=config.resolve().parent,
-                say=lambda line: progress.console.print(escape(line)),
-                on_file=lambda _: progress.advance(task),
+                say=lambda line: bar.console.print(escape(line)), progress=_StageBar(bar),
             )
         for skip in result.tables["skipped"].itertuples():
             console.print(escape(f"  skipped {skip.source_file}: {skip.reason}"))
+    console.print(escape(f"Done in {time.perf_counter() - start:.0f} s: open {out / REPORT_FILE}"))
     if strict and result.ingest.skipped:
         errors.print(f"--strict: {len(result.ingest.skipped)} file(s) or row(s) skipped (listed in {out / 'skipped.csv'})")
         raise typer.Exit(EXIT_SKIPPED)
+
+
+class _StageBar:
+    """The run's progress (:class:`pipeline.run.Progress`) as one rich bar: the stage's name,
+    its items done of all (a pulsing bar while the total is not known) and the time it has taken."""
+
+    def __init__(self, bar: Progress):
+        self.bar = bar
+        self.task = None
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        if self.task is not None:
+            self.bar.remove_task(self.task)
+        self.task = self.bar.add_task(name.capitalize(), total=total)
+
+    def total(self, total: int) -> None:
+        self.bar.update(self.task, total=total, completed=0)
+
+    def advance(self, n: int = 1) -> None:
+        self.bar.advance(self.task, n)
 
 
 @app.command("eval")

@@ -211,6 +211,8 @@ class SegmentConfig(Strict):
     job_title_words: list[str] = []
     extra_headings: list[str] = ["Additional comments", "General comments"]
     heading_max_words: int = Field(default=10, ge=1)
+    # A comment longer than this (a text with no paragraph breaks) is split at sentence ends.
+    max_comment_chars: int = Field(default=4000, ge=200)
     example_cues: list[str] = ["for example", "for instance", "e.g.", "such as", "as follows", "the following"]
 
     @field_validator("non_comment_patterns", "preamble_patterns", "signoff_patterns", "header_patterns")

@@ -22,6 +22,7 @@ of them, wherever they recur in the response.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -166,8 +167,9 @@ class NameFinder:
     holds the lower-case words that are never a name on their own in this run.
     """
 
-    def __init__(self, config: PrivacyConfig, vocabulary: Iterable[str] = ()):
+    def __init__(self, config: PrivacyConfig, vocabulary: Iterable[str] = (), progress=None):
         self.config = config
+        self.progress = progress
         self.allowed = {bare(w).casefold() for term in config.allow for w in WORD.findall(term)}
         self.vocabulary = {w.casefold() for w in vocabulary} | self.allowed
         self.titles = frozenset(config.titles)
@@ -428,13 +430,17 @@ class NameFinder:
         if not paragraphs:
             return found
         nlp = _spacy(tuple(self.config.spacy_models))
-        processes = self.config.n_process or 1
+        processes = self.config.n_process or os.cpu_count() or 1
+        if self.progress is not None:
+            self.progress.total(len(paragraphs))
         docs = nlp.pipe(
             (texts[i][a:b] for i, a, b in paragraphs), batch_size=self.config.batch_size,
             n_process=processes if len(paragraphs) >= self.config.parallel_min_texts else 1,
         )
         for (i, a, _), doc in zip(paragraphs, docs):
             found[i].extend((a + ent.start_char, a + ent.end_char, ent.label_) for ent in doc.ents)
+            if self.progress is not None:
+                self.progress.advance()
         return found
 
 
@@ -445,15 +451,29 @@ def _part(run: Run, indices) -> Run:
     return Run(run.starts[first], run.starts[last] + len(run.words[last]), run.words[first : last + 1], run.starts[first : last + 1])
 
 
+# Longest text the entity model reads at once (spaCy refuses a million characters; memory
+# grows with length): longer paragraphs are read in pieces.
+ENTITY_MAX_CHARS = 50_000
 # A blank line (possibly holding spaces) between two paragraphs.
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each paragraph of ``text``: the entity model reads each on its own."""
+    """(start, end) of each paragraph of ``text``: the entity model reads each on its own. A
+    paragraph longer than :data:`ENTITY_MAX_CHARS` is read in pieces ending at a sentence end (or
+    a space), which spaCy needs and which bounds its memory."""
     bounds, start = [], 0
     for gap in _PARAGRAPH_BREAK.finditer(text):
         bounds.append((start, gap.start()))
         start = gap.end()
     bounds.append((start, len(text)))
-    return [(a, b) for a, b in bounds if b > a]
+    pieces = []
+    for a, b in bounds:
+        while b - a > ENTITY_MAX_CHARS:
+            window = text[a : a + ENTITY_MAX_CHARS]
+            cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+            cut = cut + 1 if cut > ENTITY_MAX_CHARS // 2 else (window.rfind(" ") if window.rfind(" ") > 0 else ENTITY_MAX_CHARS)
+            pieces.append((a, a + cut))
+            a += cut
+        pieces.append((a, b))
+    return [(a, b) for a, b in pieces if b > a]

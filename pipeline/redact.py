@@ -322,9 +322,10 @@ class Redactor:
     words, config labels and codebook, organisation names). ``config``: the ``privacy`` section.
     """
 
-    def __init__(self, config: PrivacyConfig, vocabulary: Iterable[str] = ()):
+    def __init__(self, config: PrivacyConfig, vocabulary: Iterable[str] = (), progress=None):
+        """``progress`` (a :class:`pipeline.run.Progress`) hears of each paragraph the entity model reads."""
         self.config = config
-        self.finder = NameFinder(config, vocabulary)
+        self.finder = NameFinder(config, vocabulary, progress)
         self.vocabulary = self.finder.vocabulary
 
     def redact_texts(

@@ -48,6 +48,7 @@ from pipeline.summaries import (
     PLACED_BY,
     RESPONSES,
     SKIPPED,
+    SUGGESTIONS,
     TOTAL,
     WHOLE_STATEMENT_TITLE,
     Facts,
@@ -299,6 +300,27 @@ class _Page:
             "skipped": self.tables["skipped"].to_dict("records"),
         }
 
+    def glance(self, asks: list[dict], beyond: list[dict]) -> dict:
+        """The page's first screen: what was read, and what stands out. ``nothing`` says why there
+        is nothing to analyse, when there is not."""
+        files, responses, comments = (int(self.overview.get(m, 0)) for m in (FILES_READ, RESPONSES, COMMENTS))
+        skipped = int(self.overview.get(SKIPPED, 0))
+        if not files and not skipped:
+            nothing = "The input folder held no response files."
+        elif not responses:
+            found = "The one file found could not" if skipped == 1 else f"None of the {skipped} files and rows found could"
+            nothing = f"{found} be read as a response: the reasons are listed under Skipped files and rows."
+        elif not comments:
+            nothing = f"{responses} responses were read, but none holds a comment to analyse."
+        else:
+            nothing = ""
+        return {
+            "nothing": nothing,
+            "top_asks": [a for a in asks if a["share"].n.value][: self.cfg.top_n],
+            "suggestions": self.number(SUGGESTIONS),
+            "beyond": len(beyond),
+        }
+
     def closed(self) -> tuple[list[str], list[dict]]:
         """(answer columns, one row per question): the closed answers of all respondents."""
         table = self.summaries["closed_questions"]
@@ -491,13 +513,15 @@ def report_context(
     """Everything the template shows, computed here so the template only lays it out."""
     page = _Page(tables, summaries, config, facts)
     beyond, within = page.themes()
+    asks = page.asks()
     context = {
         "consultation": config.consultation,
+        "glance": page.glance(asks, beyond),
         "analysed": page.analysed(),
         "campaigns": page.campaigns(),
         "closed": page.closed(),
         "with_campaigns": page.with_campaigns,
-        "asks": page.asks(),
+        "asks": asks,
         "statements": page.statements(),
         "beyond": beyond,
         "within": within,

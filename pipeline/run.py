@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import resource
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,10 +21,10 @@ from pipeline.align import align_comments
 from pipeline.campaigns import find_campaigns, mark_campaign_comments
 from pipeline.charts import chart_images
 from pipeline.config import Config
-from pipeline.ingest import IngestResult, ingest_responses
+from pipeline.ingest import IngestResult, find_files, ingest_responses
 from pipeline.memo import ItemCache, code_fingerprint, digest
 from pipeline.audit import Identifiers, audit_files
-from pipeline.errors import PrivacyLeak
+from pipeline.errors import PipelineError, PrivacyLeak
 from pipeline.outputs import (
     MANIFEST,
     StagedOutputs,
@@ -93,18 +94,35 @@ def _cpu_s() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
+class Progress:
+    """What a run tells its caller while it works (the CLI draws a progress bar). This one, the
+    default, tells nobody; a caller overrides the methods it shows."""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        """Stage ``name`` starts, with ``total`` items to do (None: not known)."""
+
+    def total(self, total: int) -> None:
+        """The open stage has ``total`` items to do after all (learnt inside the stage)."""
+
+    def advance(self, n: int = 1) -> None:
+        """``n`` more items of the open stage are done."""
+
+
 class StageTimer:
     """Wall time, CPU time (own and children's) and peak RSS per stage, for ``make bench``.
 
-    ``timer.stage(name)`` closes the previous stage and opens the next; ``done(items)`` records
-    how many items the stage handled. Peak RSS is cumulative: the run's peak up to that stage's end.
+    ``timer.stage(name)`` closes the previous stage and opens the next (and tells ``progress``);
+    ``done(items)`` records how many items the stage handled. Peak RSS is cumulative: the run's
+    peak up to that stage's end.
     """
 
-    def __init__(self):
+    def __init__(self, progress: Progress | None = None):
         self.timings: list[dict] = []
+        self.progress = progress or Progress()
         self._open: tuple[str, float, float] | None = None
 
-    def stage(self, name: str) -> None:
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.progress.stage(name, total)
         self._open = (name, time.perf_counter(), _cpu_s())
 
     def done(self, items: int, cache: ItemCache | None = None) -> None:
@@ -124,6 +142,19 @@ class StageTimer:
             | ({} if cache is None else {"cached": cache.hits, "computed": cache.misses})
         )
         self._open = None
+
+
+def check_writable(folder: Path, key: str) -> None:
+    """Fail before any work when ``folder`` cannot be created or written to."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise PipelineError(
+            f"cannot write to {folder} ({exc.strerror or exc}); nothing was run. Give a writable folder "
+            f"({key}), or make this one writable"
+        ) from exc
 
 
 def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redactor, cache: ItemCache | None = None) -> tuple[pd.DataFrame, Redacted]:
@@ -190,18 +221,24 @@ def analyse(
     config: Config,
     root: Path,
     say: Callable[[str], None] = lambda line: None,
-    on_file: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Run every stage over ``raw_dir`` and write the outputs to ``out_dir``.
 
     ``root`` anchors the relative paths in ``config`` (normally the config file's folder);
-    ``say`` receives one summary line per stage. When ``out_dir`` holds the outputs of a run
+    ``say`` receives one summary line per stage and ``progress`` hears of each stage and item as
+    it goes. ``out_dir`` and the caches must be writable, which is checked before any stage
+    runs. When ``out_dir`` holds the outputs of a run
     over the same files, config, statements, overrides and code (``manifest.json``), they are
     kept and read back instead of recomputed (see README, "Re-runs and caches").
     """
-    timer = StageTimer()
-    timer.stage("ingest")
-    ingest = ingest_responses(raw_dir, config, on_file=on_file, cache_dir=Path(root) / config.ingest.cache_dir / "ingest")
+    check_writable(Path(out_dir), "--out")
+    check_writable(Path(root) / config.ingest.cache_dir, "ingest.cache_dir")
+    timer = StageTimer(progress)
+    timer.stage("ingest", len(find_files(raw_dir)) if Path(raw_dir).is_dir() else None)
+    ingest = ingest_responses(
+        raw_dir, config, on_file=lambda _: timer.progress.advance(), cache_dir=Path(root) / config.ingest.cache_dir / "ingest"
+    )
     n_files, n_skipped = len(ingest.files), len(ingest.skipped_files)
     timer.done(n_files)
     say(f"Ingest - {n_files} files: {n_files - n_skipped} parsed, {n_skipped} skipped; {len(ingest.responses)} responses")
@@ -246,7 +283,7 @@ def analyse(
     vocabulary = run_vocabulary(
         list(statements["text"]) + list(statements["section_title"]) + [r.organisation for r in ingest.responses], config
     )
-    redactor = Redactor(config.privacy, vocabulary)
+    redactor = Redactor(config.privacy, vocabulary, timer.progress)
     answers, redacted = redact_answers(answers_table(ingest.responses), ingest, redactor, caches["redact"])
     responses = redact_file_names(responses, ingest, redactor, redacted, caches["redact"])
     skipped = redact_file_names(skipped_table(ingest.skipped), ingest, redactor, redacted, caches["redact"])

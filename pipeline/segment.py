@@ -151,6 +151,7 @@ class _Rules:
 
     heading_min_score: float
     heading_max_words: int
+    max_comment_chars: int
     section_titles: list[str]  # normalised
     statement_headings: list[str]  # normalised statement titles/aliases and question texts/aliases
     extra_headings: list[str]  # normalised
@@ -184,6 +185,7 @@ class _Rules:
         return cls(
             heading_min_score=config.align.heading_min_score,
             heading_max_words=seg.heading_max_words,
+            max_comment_chars=seg.max_comment_chars,
             section_titles=[normalise_title(t) for t in titles],
             statement_headings=[normalise_title(t) for t in statement_headings],
             extra_headings=[normalise_title(t) for t in seg.extra_headings],
@@ -636,7 +638,30 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
     if not units and paragraphs:
         # Only headings: the answer was given, but says nothing to analyse.
         units.append(_Unit(Kind.NON_COMMENT, "", 0, ["\n".join(paragraphs)]))
-    return units
+    return [piece for unit in units for piece in _split_long(unit, rules.max_comment_chars)]
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+
+
+def _split_long(unit: _Unit, max_chars: int) -> list[_Unit]:
+    """A comment longer than ``max_chars`` (a text with no paragraph breaks) as several comments
+    of whole sentences, in order; a longer sentence is cut at a space. Shorter units as they are."""
+    text = unit.text()
+    if unit.kind != Kind.COMMENT or len(text) <= max_chars:
+        return [unit]
+    pieces: list[str] = []
+    for sentence in _SENTENCE_BREAK.split(text):
+        while len(sentence) > max_chars:
+            cut = sentence.rfind(" ", 0, max_chars)
+            cut = cut if cut > 0 else max_chars
+            pieces.append(sentence[:cut])
+            sentence = sentence[cut:].lstrip()
+        if pieces and len(pieces[-1]) + 1 + len(sentence) <= max_chars:
+            pieces[-1] += " " + sentence
+        elif sentence:
+            pieces.append(sentence)
+    return [_Unit(Kind.COMMENT, unit.heading, unit.paragraph_index, [piece]) for piece in pieces]
 
 
 # ---------------------------------------------------------------------------------------

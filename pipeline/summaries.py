@@ -258,8 +258,9 @@ class Facts:
         rids = c["response_id"].tolist()
         c["type"] = [types.get(rid, NOT_STATED) for rid in rids]
         # A comment whose respondent is unknown is treated as confidential: never quote by accident.
-        c["confidential"] = [bool(confidential.get(rid, True)) for rid in rids]
-        c["campaign"] = [bool(campaign.get(rid, False)) for rid in rids]
+        # Boolean arrays, so that a run with no comments still has boolean masks.
+        c["confidential"] = np.array([bool(confidential.get(rid, True)) for rid in rids], dtype=bool)
+        c["campaign"] = np.array([bool(campaign.get(rid, False)) for rid in rids], dtype=bool)
         if "campaign_text" not in c:
             c["campaign_text"] = False
         if "campaign_id" not in c:
