@@ -100,7 +100,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process, utils
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from pipeline.config import AlignConfig, Config
+from pipeline.config import DOCUMENT, DOCUMENTS, AlignConfig, Config
 from pipeline.errors import require_columns
 from pipeline.memo import ItemCache, cached_map
 from pipeline.segment import HEADING_PATH_SEPARATOR
@@ -126,60 +126,92 @@ _QUOTES = [
     re.compile(r"(?<![\w'’])'(?=\S)(.{2,}?)(?<=\S)'(?!\w)"),
 ]
 _ELLIPSIS = re.compile(r"\[\s*(?:\.{3}|…)\s*\]|\.{3,}|…")
-_ORDINALS = {
-    "first": 1, "1st": 1, "opening": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
-    "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
-    "ninth": 9, "9th": 9, "tenth": 10, "10th": 10, "last": -1, "final": -1, "closing": -1,
-}  # fmt: skip
-_ORDINAL = "|".join(sorted(_ORDINALS, key=len, reverse=True))
-_UNIT = r"sentence|paragraph|bullet(?:\s+point)?"
-# "the first sentence", "the final sentence of the third paragraph", "paragraph 2"; not
-# "a second sentence" (a proposal) nor "the second paragraph of our response".
-_POINTER = re.compile(
-    rf"\b(?:the\s+(?P<ord>{_ORDINAL})\s+(?P<unit>{_UNIT})|(?P<unit2>{_UNIT})\s+(?P<num>\d{{1,2}}))\b"
-    r"(?!\s+(?:of|in)\s+(?:our|my|this|the)\s+(?:response|letter|submission|answer|reply))",
-    re.IGNORECASE,
-)
-_SECTION_NAMED = [
-    re.compile(r"\bthe\s+(?P<name>[\"'‘“]?[A-Za-z][A-Za-z ,&'’\-]{2,80}?[\"'’”]?)\s+(?:section|heading)\b", re.IGNORECASE),
-    re.compile(r"\b(?:section|heading)\s+(?:on|about|called|entitled|headed|titled)\s+[\"'‘“]?(?P<name>[^\"'’”.,;:]{3,80})", re.IGNORECASE),
-    re.compile(r"\b(?:section|heading)\s+[\"'‘“](?P<name>[^\"'’”]{3,80})[\"'’”]", re.IGNORECASE),
-]
-_SECTION_NUMBER = re.compile(r"\bsection\s+(?P<num>\d{1,2})\b", re.IGNORECASE)
-_SECTION_ORDINAL = re.compile(rf"\bthe\s+(?P<ord>{_ORDINAL})\s+section\b", re.IGNORECASE)
 # "Quality assurance: we would like…": a label ending in a colon that opens the comment.
 _LEAD_IN = re.compile(r"^\s*(?P<label>[A-Z][A-Za-z ,&'’\-]{2,80}?)\s*:\s+\S")
-# Running text that moves a letter on to another statement: its first sentence names one
-# statement and says "statement", or opens with a transition ("Turning to practice supervisors").
-_TRANSITION = re.compile(
-    r"^(turning|moving on|moving|coming|returning)( now)? to\b|^(in relation|with regard|in respect) to\b|^(regarding|as for)\b",
-    re.IGNORECASE,
-)
 _FIRST_SENTENCE = re.compile(r"^.*?(?:[.!?](?=\s)|$)", re.DOTALL)
-# A statement named in comparison ("As with the practice leader statement, …") is not a move.
-_COMPARISON = re.compile(
-    r"\b(as with|as in|like|unlike|similar(ly)? to|compared (to|with)|as well as|in addition to|also in)\s+(the\s+)?$",
-    re.IGNORECASE,
-)
-# Words showing that a first sentence naming the other statement carries a point over to this
-# one ("Our comments on the practice leader statement apply here too"), rather than turning to it.
-_CARRY_OVER = re.compile(r"\b(here|equally|likewise)\b|\bthe same\b|\b(apply|applies)\s+(also|too)\b", re.IGNORECASE)
-# The comment's own statement, unnamed ("the statement is long and repeats the leader statement").
-_OWN_STATEMENT = re.compile(r"\b(the|this)\s+statement\b", re.IGNORECASE)
-# A quoted term talked about as wording: "the word 'cases'", "'orthodoxies' is not an accessible term".
-_TERM_BEFORE = re.compile(r"\b(words?|terms?|phrases?|expressions?|language|wording|jargon|labels?)\s*$", re.IGNORECASE)
-_TERM_AFTER = re.compile(
-    r"^\W{0,3}\s*(is|are|was|were)\b[^.;:!?]{0,50}?\b(words?|terms?|phrases?|expressions?|language|wording|jargon|labels?)\b",
-    re.IGNORECASE,
-)
-_TERM_WORD = re.compile(r"\b(word|term|phrase|expression|language|wording|jargon|label)s?\b", re.IGNORECASE)
 _TERM_MIN_CHARS = 3  # a quoted term shorter than this ("'a'") is not a term
-_HEADING_NUMBER = re.compile(r"^(?:section|part)?\s*(?P<num>\d{1,2})\s*[).:]?$", re.IGNORECASE)
-# Words that say where, not which: "this section", "the previous section".
-_GENERIC_WORDS = frozenset(
-    "the this that these those each every whole same previous next following above below first second third last "
-    "final relevant new current draft entire other a an of and in on".split()
-)
+
+
+def _alternation(words: list[str]) -> str:
+    """Words (or phrases, spaces matching any whitespace) as one regex alternation, longest first."""
+    return "|".join(r"\s+".join(map(re.escape, w.split())) for w in sorted(words, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class AlignRules:
+    """How respondents point into a document, compiled from the ``align`` language data
+    (``pipeline/rules/<lang>/align.yaml``): ordinals, units, section words, transitions."""
+
+    ordinals: dict[str, int]
+    first_unit: str  # the unit a pointer's sentence is ("sentence"); the others are paragraphs
+    # "the first sentence", "the final sentence of the third paragraph", "paragraph 2"; not
+    # "a second sentence" (a proposal) nor "the second paragraph of our response".
+    pointer: re.Pattern
+    section_named: list[re.Pattern]
+    section_number: re.Pattern
+    section_ordinal: re.Pattern
+    # Running text that moves a letter on to another document: its first sentence names one
+    # document and says "statement", or opens with a transition ("Turning to practice supervisors").
+    transition: re.Pattern
+    document: re.Pattern  # a word for the document: "statement", "plan"
+    # The comment's own document, unnamed ("the statement is long and repeats the leader statement").
+    own_document: re.Pattern
+    # A document named in comparison ("As with the practice leader statement, …") is not a move.
+    comparison: re.Pattern
+    # Words showing that a first sentence naming another document carries a point over to this
+    # one ("Our comments on the practice leader statement apply here too"), rather than turning to it.
+    carry_over: re.Pattern
+    # A quoted term talked about as wording: "the word 'cases'", "'orthodoxies' is not an accessible term".
+    term_before: re.Pattern
+    term_after: re.Pattern
+    term_word: re.Pattern
+    heading_number: re.Pattern
+    generic_words: frozenset[str]
+    general: list[re.Pattern]
+    all_documents: list[re.Pattern]
+
+    @classmethod
+    def build(cls, cfg: AlignConfig) -> AlignRules:
+        def compiled(pattern: str) -> re.Pattern:
+            return re.compile(pattern.replace(DOCUMENT, f"(?:{singular})").replace(DOCUMENTS, f"(?:{plural})"), re.IGNORECASE)
+
+        singular = _alternation(list(cfg.document_words)) or "(?!)"
+        plural = _alternation(list(cfg.document_words.values())) or "(?!)"
+        documents = _alternation([*cfg.document_words, *cfg.document_words.values()]) or "(?!)"
+        ordinal = _alternation(list(cfg.ordinals))
+        unit = _alternation(cfg.pointer_units)
+        sections = _alternation(cfg.section_words)
+        own_text = _alternation(cfg.own_text_words) or "(?!)"
+        terms = _alternation(cfg.term_words) or "(?!)"
+        first = cfg.section_words[0]
+        return cls(
+            ordinals={k.lower(): v for k, v in cfg.ordinals.items()},
+            first_unit=cfg.pointer_units[0].lower(),
+            pointer=re.compile(
+                rf"\b(?:the\s+(?P<ord>{ordinal})\s+(?P<unit>{unit})|(?P<unit2>{unit})\s+(?P<num>\d{{1,2}}))\b"
+                rf"(?!\s+(?:of|in)\s+(?:our|my|this|the)\s+(?:{own_text}))",
+                re.IGNORECASE,
+            ),
+            section_named=[
+                re.compile(rf"\bthe\s+(?P<name>[\"'‘“]?[A-Za-z][A-Za-z ,&'’\-]{{2,80}}?[\"'’”]?)\s+(?:{sections})\b", re.IGNORECASE),
+                re.compile(rf"\b(?:{sections})\s+(?:on|about|called|entitled|headed|titled)\s+[\"'‘“]?(?P<name>[^\"'’”.,;:]{{3,80}})", re.IGNORECASE),
+                re.compile(rf"\b(?:{sections})\s+[\"'‘“](?P<name>[^\"'’”]{{3,80}})[\"'’”]", re.IGNORECASE),
+            ],
+            section_number=re.compile(rf"\b{re.escape(first)}\s+(?P<num>\d{{1,2}})\b", re.IGNORECASE),
+            section_ordinal=re.compile(rf"\bthe\s+(?P<ord>{ordinal})\s+{re.escape(first)}\b", re.IGNORECASE),
+            transition=re.compile("|".join(f"(?:{t})" for t in cfg.transitions) or "(?!)", re.IGNORECASE),
+            document=re.compile(rf"\b(?:{documents})\b", re.IGNORECASE),
+            own_document=re.compile(rf"\b(the|this)\s+(?:{documents})\b", re.IGNORECASE),
+            comparison=re.compile(rf"\b(?:{_alternation(cfg.comparisons) or '(?!)'})\s+(the\s+)?$", re.IGNORECASE),
+            carry_over=re.compile("|".join(f"(?:{c})" for c in cfg.carry_over) or "(?!)", re.IGNORECASE),
+            term_before=re.compile(rf"\b(?:{terms})s?\s*$", re.IGNORECASE),
+            term_after=re.compile(rf"^\W{{0,3}}\s*(is|are|was|were)\b[^.;:!?]{{0,50}}?\b(?:{terms})s?\b", re.IGNORECASE),
+            term_word=re.compile(rf"\b(?:{terms})s?\b", re.IGNORECASE),
+            heading_number=re.compile(rf"^(?:{sections})?\s*(?P<num>\d{{1,2}})\s*[).:]?$", re.IGNORECASE),
+            generic_words=frozenset(w.lower() for w in cfg.generic_words),
+            general=[compiled(p) for p in cfg.general_patterns],
+            all_documents=[compiled(p) for p in cfg.all_statements_patterns],
+        )
 
 
 class SynonymExpander:
@@ -223,8 +255,7 @@ class _Index:
     statement_documents: dict[str, re.Pattern]  # the statement named as a document ("the leader statement")
     extra_headings: list[str]
     lead_in_max_words: int
-    all_statements: list[re.Pattern]
-    general: list[re.Pattern]
+    rules: AlignRules
     vectorizer: TfidfVectorizer | None
     sec_words: list[str]  # each section's text in lower case, for finding terms
     sec_matrix: object | None  # sparse TF-IDF, one L2-normalised row per section
@@ -242,6 +273,7 @@ class _Index:
         paragraphs = frame["sentence_id"].str.extract(r"\.p(\d+)\.s\d+$")[0].astype(int)
         sec_text = frame.groupby(sent_k, sort=True)["text"].agg(" ".join).tolist()
         titles = frame.groupby(sent_k, sort=True)["section_title"].first().tolist()
+        rules = AlignRules.build(config.align)
         names: dict[str, list[str]] = {}
         mentions: dict[str, re.Pattern] = {}
         documents: dict[str, re.Pattern] = {}
@@ -252,7 +284,7 @@ class _Index:
             alternatives = [r"\s+".join(re.escape(w) + "s?" for w in normalise_title(a).split()) for a in statement.aliases]
             if alternatives:
                 mentions[statement.id] = re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE)
-            as_documents = [a for a in (statement.title, *statement.aliases) if "statement" in normalise_title(a).split()]
+            as_documents = [a for a in (statement.title, *statement.aliases) if rules.document.search(normalise_title(a))]
             as_documents = [r"\s+".join(re.escape(w) + "s?" for w in normalise_title(a).split()) for a in as_documents]
             if as_documents:
                 documents[statement.id] = re.compile(r"\b(?:" + "|".join(as_documents) + r")\b", re.IGNORECASE)
@@ -284,8 +316,7 @@ class _Index:
             statement_documents=documents,
             extra_headings=[normalise_title(h) for h in config.segment.extra_headings],
             lead_in_max_words=config.segment.heading_max_words,
-            all_statements=[re.compile(p, re.IGNORECASE) for p in cfg.all_statements_patterns],
-            general=[re.compile(p, re.IGNORECASE) for p in cfg.general_patterns],
+            rules=rules,
             vectorizer=vectorizer,
             sec_words=[t.lower() for t in sec_text],
             sec_matrix=sec_matrix,
@@ -369,7 +400,7 @@ def quote_scores(fragments: list[str], sentences: list[str]) -> np.ndarray:
 
 def _heading_sections(index: _Index, title: str, scope: np.ndarray, min_score: float) -> tuple[list[int], float]:
     """Section rows in ``scope`` whose title the heading matches best, and the score (0-1)."""
-    number = _HEADING_NUMBER.match(strip_markup(title).strip())
+    number = index.rules.heading_number.match(strip_markup(title).strip())
     if number:
         hits = [int(k) for k in np.flatnonzero(scope & (index.sec_number == int(number.group("num"))))]
         return hits, 1.0 if hits else 0.0
@@ -399,19 +430,20 @@ def _match_heading(index: _Index, title: str, scope: np.ndarray, statement: str 
 def _named_section(index: _Index, text: str, scope: np.ndarray, min_score: float) -> tuple[int | None, float, str]:
     """A section the text names ("the quality assurance section", "section 6")."""
     plain = strip_markup(text)
-    for match in _SECTION_NUMBER.finditer(plain):
+    rules = index.rules
+    for match in rules.section_number.finditer(plain):
         hits = np.flatnonzero(scope & (index.sec_number == int(match.group("num"))))
         if len(hits) == 1:
             return int(hits[0]), 1.0, match.group(0)
     in_scope = np.flatnonzero(scope)
     if len({index.sec_statement[k] for k in in_scope}) == 1:
-        for match in _SECTION_ORDINAL.finditer(plain):
-            number = _ORDINALS[match.group("ord").lower()]
+        for match in rules.section_ordinal.finditer(plain):
+            number = rules.ordinals[match.group("ord").lower()]
             if number <= len(in_scope):
                 return int(in_scope[number - 1 if number > 0 else -1]), 1.0, match.group(0)
-    for pattern in _SECTION_NAMED:
+    for pattern in rules.section_named:
         for match in pattern.finditer(plain):
-            words = [w for w in normalise_title(match.group("name")).split() if w not in _GENERIC_WORDS]
+            words = [w for w in normalise_title(match.group("name")).split() if w not in rules.generic_words]
             if not words:
                 continue
             name = " ".join(words)
@@ -429,7 +461,7 @@ def _named_section(index: _Index, text: str, scope: np.ndarray, min_score: float
 def _sections_by_words(index: _Index, label: str, scope: np.ndarray, min_score: float) -> tuple[list[int], float]:
     """Sections whose title contains a short label's words ("Quality assurance"), by
     ``token_set_ratio``; at most one per statement, else the label is too vague."""
-    words = [w for w in normalise_title(label).split() if w not in _GENERIC_WORDS]
+    words = [w for w in normalise_title(label).split() if w not in index.rules.generic_words]
     if not words:
         return [], 0.0
     name = " ".join(words)
@@ -458,9 +490,9 @@ def _statement_switch(index: _Index, text: str) -> str | None:
         s
         for s, pattern in index.statement_mentions.items()
         for match in pattern.finditer(sentence)
-        if not _COMPARISON.search(sentence[: match.start()])
+        if not index.rules.comparison.search(sentence[: match.start()])
     }
-    if len(named) == 1 and (re.search(r"\bstatement\b", sentence, re.IGNORECASE) or _TRANSITION.search(sentence)):
+    if len(named) == 1 and (index.rules.document.search(sentence) or index.rules.transition.search(sentence)):
         return named.pop()
     return None
 
@@ -471,10 +503,10 @@ def _is_general(index: _Index, text: str) -> bool:
     A first sentence that moves on to a statement ("Turning to the statement for…") is not.
     """
     plain = strip_markup(text).strip()
-    if not any(p.search(plain) for p in index.general):
+    if not any(p.search(plain) for p in index.rules.general):
         return False
     first = _FIRST_SENTENCE.match(plain)
-    return not (first and _TRANSITION.search(first.group(0)))
+    return not (first and index.rules.transition.search(first.group(0)))
 
 
 def _turns_to_other_statement(index: _Index, text: str, own: str) -> str | None:
@@ -494,7 +526,7 @@ def _turns_to_other_statement(index: _Index, text: str, own: str) -> str | None:
     sentence = first.group(0) if first else ""
     unnamed = index.statement_mentions[other].sub(" ", sentence)
     own_named = own in index.statement_mentions and index.statement_mentions[own].search(text)
-    if _CARRY_OVER.search(sentence) or _OWN_STATEMENT.search(unnamed) or own_named:
+    if index.rules.carry_over.search(sentence) or index.rules.own_document.search(unnamed) or own_named:
         return None
     return other
 
@@ -516,12 +548,12 @@ def _term_sections(index: _Index, text: str, scope: np.ndarray) -> tuple[str, li
     is found in a section's text whole-word, each word with or without a plural ending.
     Returns ``("", [])`` when the comment quotes no term.
     """
-    if not _TERM_WORD.search(text):
+    if not index.rules.term_word.search(text):
         return "", []
     plain = strip_markup(text)
     for start, end, fragment in quotation_spans(text, _TERM_MIN_CHARS):
         before, after = plain[max(0, start - 30) : max(0, start - 1)], plain[end : end + 80]
-        if not (_TERM_BEFORE.search(before) or _TERM_AFTER.match(after)):
+        if not (index.rules.term_before.search(before) or index.rules.term_after.match(after)):
             continue
         words = re.findall(r"[a-z0-9]+", fragment.lower())
         if not words:
@@ -571,14 +603,14 @@ def _statement_contexts(index: _Index, cfg: AlignConfig, rows: list[int], column
     return contexts
 
 
-def _pointer(text: str) -> tuple[int | None, int | None, str]:
+def _pointer(rules: AlignRules, text: str) -> tuple[int | None, int | None, str]:
     """(paragraph, sentence, phrase) an ordinal pointer names; -1 means the last one."""
     paragraph = sentence = None
     phrases = []
-    for match in _POINTER.finditer(strip_markup(text)):
-        unit = (match.group("unit") or match.group("unit2")).lower()
-        number = _ORDINALS[match.group("ord").lower()] if match.group("ord") else int(match.group("num"))
-        if unit == "sentence" and sentence is None:
+    for match in rules.pointer.finditer(strip_markup(text)):
+        unit = " ".join((match.group("unit") or match.group("unit2")).lower().split())
+        number = rules.ordinals[match.group("ord").lower()] if match.group("ord") else int(match.group("num"))
+        if unit == rules.first_unit and sentence is None:
             sentence = number
             phrases.append(match.group(0))
         elif unit != "sentence" and paragraph is None:
@@ -782,7 +814,7 @@ def _align_one(
     # one; else the answer's context; else the one statement the comment names. "Both
     # statements" overrides all but a section heading.
     statement = index.question_statement.get(question)
-    explicit_all = any(p.search(text) for p in index.all_statements)
+    explicit_all = any(p.search(text) for p in index.rules.all_documents)
     if statement is not None and not explicit_all:
         other = _turns_to_other_statement(index, text, statement)
         if other is not None:
@@ -878,7 +910,7 @@ def _align_one(
             sentence_id = index.sent_id[in_section[2]]
             evidence.append(f"quote '{_short(in_section[1])}' → {sentence_id} ({in_section[0] / 100:.2f})")
         else:
-            paragraph, sentence, phrase = _pointer(text)
+            paragraph, sentence, phrase = _pointer(index.rules, text)
             paragraph_id, sentence_id = _resolve_pointer(index, chosen, paragraph, sentence)
             if sentence_id or paragraph_id:
                 evidence.append(f"reference '{phrase}' → {sentence_id or paragraph_id}")

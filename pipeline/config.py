@@ -9,6 +9,7 @@ error names the dotted key, the bad value and what is allowed.
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -23,7 +24,8 @@ Ratio = Annotated[float, Field(ge=0, le=100)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Defaults are validated too: most are language data read from pipeline/rules/.
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class Question(Strict):
@@ -47,9 +49,14 @@ class FormConfig(Strict):
     other_specify_labels: list[str] = ["Please specify"]
     comments_labels: list[str] = ["Comments"]
     end_markers: list[str] = []
-    no_organisation_values: list[str] = ["n/a", "na", "none", "-", "individual", "not applicable", "private individual", "self"]
+    no_organisation_values: list[str] = Field(default_factory=default("form", "no_organisation_values"))
     label_min_score: Ratio = 88
     question_min_score: Ratio = 85
+
+
+# In align's patterns, stand for any of align.document_words, singular or plural ("both {documents}"
+# matches "both statements").
+DOCUMENT, DOCUMENTS = "{document}", "{documents}"
 
 
 def _valid_regexes(patterns: list[str]) -> list[str]:
@@ -62,10 +69,11 @@ def _valid_regexes(patterns: list[str]) -> list[str]:
 
 
 class LetterConfig(Strict):
-    greeting_patterns: list[str] = [r"^dear\b", r"^to whom it may concern"]
-    organisation_patterns: list[str] = []
-    organisation_words: list[str] = []
-    role_words: list[str] = ["director", "head", "chair", "chief", "manager", "officer", "president", "lead", "coordinator", "secretary", "team"]
+    # Language data (pipeline/rules/<lang>/letters.yaml).
+    greeting_patterns: list[str] = Field(default_factory=default("letter", "greeting_patterns"))
+    organisation_patterns: list[str] = Field(default_factory=default("letter", "organisation_patterns"))
+    organisation_words: list[str] = Field(default_factory=default("letter", "organisation_words"))
+    role_words: list[str] = Field(default_factory=default("letter", "role_words"))
 
     @field_validator("greeting_patterns", "organisation_patterns")
     @classmethod
@@ -113,8 +121,8 @@ class ExportConfig(Strict):
     confidential: ColumnSpec | None = None
     personal: list[ColumnSpec] = []
     questions: dict[str, ExportQuestion] = {}
-    yes_patterns: list[str] = [r"^(yes|y|true|1|x|ticked|checked|☒)\b", r"on behalf of (an?|my|our|the) (organi[sz]ation|body|group)", r"^organi[sz]ation"]
-    no_patterns: list[str] = [r"^(no|n|false|0|not ticked|unchecked|☐)\b", r"individual|myself|personal capacity"]
+    yes_patterns: list[str] = Field(default_factory=default("export", "yes_patterns"))
+    no_patterns: list[str] = Field(default_factory=default("export", "no_patterns"))
     free_text_min_chars: int = Field(default=60, ge=1)
 
     @field_validator("yes_patterns", "no_patterns")
@@ -202,18 +210,23 @@ class StatementConfig(Strict):
 
 
 class SegmentConfig(Strict):
-    non_comments: list[str] = []
-    non_comment_patterns: list[str] = []
+    # Language data (pipeline/rules/<lang>/segment.yaml).
+    non_comments: list[str] = Field(default_factory=default("segment", "non_comments"))
+    non_comment_patterns: list[str] = Field(default_factory=default("segment", "non_comment_patterns"))
     non_comment_min_score: Ratio = 90
-    preamble_patterns: list[str] = []
-    signoff_patterns: list[str] = []
-    header_patterns: list[str] = []
-    job_title_words: list[str] = []
-    extra_headings: list[str] = ["Additional comments", "General comments"]
+    preamble_patterns: list[str] = Field(default_factory=default("segment", "preamble_patterns"))
+    signoff_patterns: list[str] = Field(default_factory=default("segment", "signoff_patterns"))
+    header_patterns: list[str] = Field(default_factory=default("segment", "header_patterns"))
+    job_title_words: list[str] = Field(default_factory=default("segment", "job_title_words"))
+    extra_headings: list[str] = Field(default_factory=default("segment", "extra_headings"))
     heading_max_words: int = Field(default=10, ge=1)
     # A comment longer than this (a text with no paragraph breaks) is split at sentence ends.
     max_comment_chars: int = Field(default=4000, ge=200)
-    example_cues: list[str] = ["for example", "for instance", "e.g.", "such as", "as follows", "the following"]
+    example_cues: list[str] = Field(default_factory=default("segment", "example_cues"))
+    first_person_words: list[str] = Field(default_factory=default("segment", "first_person_words"))
+    finite_verbs: list[str] = Field(default_factory=default("segment", "finite_verbs"))
+    contact_words: list[str] = Field(default_factory=default("segment", "contact_words"))
+    reference_words: list[str] = Field(default_factory=default("segment", "reference_words"))
 
     @field_validator("non_comment_patterns", "preamble_patterns", "signoff_patterns", "header_patterns")
     @classmethod
@@ -234,13 +247,25 @@ class AlignConfig(Strict):
     similarity_margin: Score = 0.01
     general_headings_use_similarity: bool = False
     synonyms: dict[str, list[str]] = {}
-    general_patterns: list[str] = []
-    all_statements_patterns: list[str] = []
+    # Language data (pipeline/rules/<lang>/align.yaml): how respondents point into a document.
+    general_patterns: list[str] = Field(default_factory=default("align", "general_patterns"))
+    all_statements_patterns: list[str] = Field(default_factory=default("align", "all_statements_patterns"))
+    document_words: dict[str, str] = Field(default_factory=default("align", "document_words"))
+    ordinals: dict[str, int] = Field(default_factory=default("align", "ordinals"))
+    pointer_units: list[str] = Field(default_factory=default("align", "pointer_units"), min_length=1)
+    own_text_words: list[str] = Field(default_factory=default("align", "own_text_words"))
+    section_words: list[str] = Field(default_factory=default("align", "section_words"), min_length=1)
+    transitions: list[str] = Field(default_factory=default("align", "transitions"))
+    comparisons: list[str] = Field(default_factory=default("align", "comparisons"))
+    carry_over: list[str] = Field(default_factory=default("align", "carry_over"))
+    term_words: list[str] = Field(default_factory=default("align", "term_words"))
+    generic_words: list[str] = Field(default_factory=default("align", "generic_words"))
 
-    @field_validator("general_patterns", "all_statements_patterns")
+    @field_validator("general_patterns", "all_statements_patterns", "transitions", "carry_over")
     @classmethod
     def _regexes(cls, value: list[str]) -> list[str]:
-        return _valid_regexes(value)
+        _valid_regexes([p.replace(DOCUMENT, "statement").replace(DOCUMENTS, "statements") for p in value])  # with stand-in nouns
+        return value
 
     @field_validator("synonyms")
     @classmethod
@@ -349,24 +374,26 @@ class SemanticPassConfig(Strict):
 
 
 class StanceConfig(Strict):
-    support: list[SpacyPattern] = []
-    concern: list[SpacyPattern] = []
-    suggestion: list[SpacyPattern] = []
-    modal_suggestion: list[SpacyPattern] = []
-    clarification: list[SpacyPattern] = []
-    clause_breaks: list[str] = [",", ";", ":", ".", "but", "however", "although", "while", "we", "i"]
-    negations: list[str] = ["not", "n't", "nt", "never", "no"]
+    # Language data (pipeline/rules/<lang>/stance.yaml).
+    support: list[SpacyPattern] = Field(default_factory=default("tag.stance", "support"))
+    concern: list[SpacyPattern] = Field(default_factory=default("tag.stance", "concern"))
+    suggestion: list[SpacyPattern] = Field(default_factory=default("tag.stance", "suggestion"))
+    modal_suggestion: list[SpacyPattern] = Field(default_factory=default("tag.stance", "modal_suggestion"))
+    clarification: list[SpacyPattern] = Field(default_factory=default("tag.stance", "clarification"))
+    clause_breaks: list[str] = Field(default_factory=default("tag.stance", "clause_breaks"))
+    negations: list[str] = Field(default_factory=default("tag.stance", "negations"))
     negation_window: int = Field(default=3, ge=0)
     default: Stance = "concern"
 
 
 class SuggestionsConfig(Strict):
-    operations: dict[Operation, list[SpacyPattern]] = {}
-    proposal_cues: list[SpacyPattern] = []
-    target_cues: list[SpacyPattern] = []
-    word_cues: list[SpacyPattern] = []
-    example_cues: list[SpacyPattern] = []
-    anaphora: list[SpacyPattern] = []
+    # Language data (pipeline/rules/<lang>/suggestions.yaml).
+    operations: dict[Operation, list[SpacyPattern]] = Field(default_factory=default("tag.suggestions", "operations"))
+    proposal_cues: list[SpacyPattern] = Field(default_factory=default("tag.suggestions", "proposal_cues"))
+    target_cues: list[SpacyPattern] = Field(default_factory=default("tag.suggestions", "target_cues"))
+    word_cues: list[SpacyPattern] = Field(default_factory=default("tag.suggestions", "word_cues"))
+    example_cues: list[SpacyPattern] = Field(default_factory=default("tag.suggestions", "example_cues"))
+    anaphora: list[SpacyPattern] = Field(default_factory=default("tag.suggestions", "anaphora"))
     cue_gap: int = Field(default=1, ge=0)
     min_quote_chars: int = Field(default=2, ge=1)
     bare_words_max: int = Field(default=6, ge=1)
@@ -379,7 +406,7 @@ class TagConfig(Strict):
     codebook: list[AskConfig] = []
     semantic: SemanticPassConfig = SemanticPassConfig()
     stance: StanceConfig = StanceConfig()
-    evidence: dict[str, list[SpacyPattern]] = {}
+    evidence: dict[str, list[SpacyPattern]] = Field(default_factory=default("tag", "evidence"))
     suggestions: SuggestionsConfig = SuggestionsConfig()
 
     @field_validator("codebook")
@@ -416,15 +443,9 @@ class ReportConfig(Strict):
     quotes_per_section: int = Field(default=3, ge=0)
     quotes_per_ask: int = Field(default=2, ge=0)
     quote_max_chars: int = Field(default=600, ge=1)
-    wording_bands: list[WordingBand] = [
-        WordingBand(min_share=1.0, words="all"),
-        WordingBand(min_share=0.9, words="almost all"),
-        WordingBand(min_share=0.55, words="most"),
-        WordingBand(min_share=0.45, words="about half of"),
-        WordingBand(min_share=0.2, words="a minority of"),
-        WordingBand(min_share=0.0, words="a few"),
-    ]
-    wording_none: str = Field(default="no", min_length=1)
+    # Language data (pipeline/rules/<lang>/report.yaml).
+    wording_bands: list[WordingBand] = Field(default_factory=default("report", "wording_bands"))
+    wording_none: str = Field(default_factory=default("report", "wording_none"), min_length=1)
     wording_min_base: int = Field(default=5, ge=1)
     respondent_type_nouns: dict[str, str] = {}
     beyond_codebook_share: Score = 0.5
@@ -478,20 +499,64 @@ class Config(Strict):
         return [q.id for q in self.questions]
 
 
+# How much of a bad value an error shows: an error fits on one line.
+SHOWN_VALUE_CHARS = 80
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 1] + "…"
+
+
 def _describe(error: dict) -> str:
-    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    """One line: the key, what is wrong or allowed, and the bad value (shortened)."""
+    key = ".".join(str(part) for part in error["loc"])
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
-        return f"{key}: unknown key (check its spelling against README's config keys)"
+        return f"{key}: unknown key (check its spelling against docs/config.md)"
     if error["type"] == "missing":
         return f"{key}: required but missing"
-    return f"{key}: {message}; got {error.get('input')!r}"
+    if not key:  # a check across keys names its keys and values itself
+        return message
+    return f"{key}: {message}; got {_short(error.get('input'))}"
+
+
+# A config value {extend: [...]} adds to the default (the language rules) instead of replacing it.
+EXTEND = "extend"
+
+
+def _extended(model: type[BaseModel], data: Any, where: str) -> Any:
+    """``data`` with every ``{extend: ...}`` value of a list or mapping key replaced by the key's
+    default plus the extension (a mapping's lists are extended key by key)."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name, value in data.items():
+        field = model.model_fields.get(name)
+        if field is None:
+            continue
+        nested = next((t for t in (field.annotation, *typing.get_args(field.annotation)) if isinstance(t, type) and issubclass(t, BaseModel)), None)
+        if isinstance(value, dict) and set(value) == {EXTEND}:
+            base = field.get_default(call_default_factory=True)
+            addition = value[EXTEND]
+            if isinstance(base, list) and isinstance(addition, list):
+                out[name] = [*base, *addition]
+            elif isinstance(base, dict) and isinstance(addition, dict):
+                out[name] = {**base, **{k: [*base.get(k, []), *v] if isinstance(v, list) else v for k, v in addition.items()}}
+            else:
+                raise ConfigError(f"{where}{name}.{EXTEND}: extends a list with a list, or a mapping with a mapping; got {_short(addition)}")
+        elif nested is not None:
+            out[name] = _extended(nested, value, f"{where}{name}.")
+    return out
 
 
 def parse_config(data: dict, source: str = "config") -> Config:
-    """Validate a config mapping, raising :class:`ConfigError` naming the first bad key."""
+    """Validate a config mapping, raising :class:`ConfigError` naming the first bad key.
+
+    A key may extend its default (the shipped language rules) with ``{extend: [...]}``.
+    """
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(_extended(Config, data, ""))
     except ValidationError as exc:
         errors = exc.errors()
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -111,15 +111,11 @@ _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 _BULLET = re.compile(r"^\s*(?:[-*+•▪◦●·–]|\(?[0-9]{1,2}[.)]|\(?[a-h][.)])\s+(?=\S)")
 _SUPERSCRIPT = "¹²³⁴⁵⁶⁷⁸⁹⁰"
 _FOOTNOTE = re.compile(rf"^\s*(?P<marker>[{_SUPERSCRIPT}]+|\[\d{{1,3}}\]|\(\d{{1,3}}\)|\d{{1,3}}[.)]?)\s*(?P<rest>\S.*)$", re.S)
-_REFERENCE_LIKE = re.compile(r"\b(1[89]|20)\d{2}[a-z]?\b|https?://|www\.|\bibid\b|\bet al\b|\bpp?\.\s*\d", re.IGNORECASE)
+# A year, a web address: what a reference (a footnote's text) holds in any language.
+_REFERENCE_LIKE = r"\b(1[89]|20)\d{2}[a-z]?\b|https?://|www\."
 _CITATION_LINE = re.compile(r"^[A-Z][A-Za-z'’\-]+,\s+(?:[A-Z]\.\s*)+.*\b(1[89]|20)\d{2}\b")
-_FIRST_PERSON = re.compile(r"\b(i|we|our|my|us|me)\b", re.IGNORECASE)
-_CONTACT = re.compile(r"@|\b(tel|telephone|phone|mobile|email|e-mail|fax)\b|\+?\d[\d\s]{8,}\d|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
-# Auxiliaries and modals: a line with one is a sentence missing its full stop, not a title.
-_FINITE_VERB = re.compile(
-    r"\b(is|are|was|were|should|must|would|could|can|will|shall|may|might|need|needs|does|do|did|has|have|had)\b",
-    re.IGNORECASE,
-)
+# An e-mail address, a long number or a UK postcode: what a contact line holds besides its words.
+_CONTACT_SIGNS = r"@|\+?\d[\d\s]{8,}\d|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
 # Contact details themselves (an e-mail address, a phone number, a UK postcode), not just the
 # words "phone" or "email": what marks an address block or a signature's contact line.
 _CONTACT_DETAIL = re.compile(r"\S@\S|(?:\+|\b0)\d[\d\s-]{7,}\d|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
@@ -166,6 +162,12 @@ class _Rules:
     signature_words: frozenset[str]  # job-title and organisation words (lower case)
     example_cues: list[str]
     example_intros: frozenset[str]  # the cues, normalised like a paragraph
+    # From the segment language data: what a title never holds (first-person words, auxiliaries:
+    # a line with one is a sentence missing its full stop), what a contact line holds, what a reference holds.
+    first_person: re.Pattern
+    finite_verb: re.Pattern
+    contact: re.Pattern
+    reference_like: re.Pattern
 
     @classmethod
     def build(cls, statements: pd.DataFrame, config: Config) -> _Rules:
@@ -200,7 +202,17 @@ class _Rules:
             signature_words=frozenset(w.lower() for w in [*seg.job_title_words, *config.letter.organisation_words]),
             example_cues=[c.lower() for c in seg.example_cues],
             example_intros=frozenset(_normalise_phrase(c) for c in seg.example_cues),
+            first_person=_words_pattern(seg.first_person_words),
+            finite_verb=_words_pattern(seg.finite_verbs),
+            contact=re.compile(rf"{_CONTACT_SIGNS}|(?i:{_words_pattern(seg.contact_words).pattern})"),
+            reference_like=re.compile(rf"{_REFERENCE_LIKE}|{_words_pattern(seg.reference_words).pattern}", re.IGNORECASE),
         )
+
+
+def _words_pattern(words: list[str]) -> re.Pattern:
+    """Any of ``words`` (phrases allowed) as a whole word, in any case."""
+    alternation = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternation})(?!\w)" if alternation else r"(?!)", re.IGNORECASE)
 
 
 @dataclass
@@ -230,7 +242,7 @@ def _normalise_phrase(text: str) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def source_paragraphs(text: str, heading_max_words: int) -> list[str]:
+def source_paragraphs(text: str, rules: _Rules) -> list[str]:
     """Split an answer into source paragraphs.
 
     Blank lines always separate paragraphs. A single line break separates them too, unless the
@@ -252,11 +264,11 @@ def source_paragraphs(text: str, heading_max_words: int) -> list[str]:
                 and longest <= _WRAP_MAX_WIDTH
                 and len(previous_line) >= _WRAP_FILL * longest
             )
-            if _BULLET.match(line) or _is_footnote(line):
+            if _BULLET.match(line) or _is_footnote(line, rules):
                 joined = False
-            elif wrapped and not (ends_sentence(previous_line) and word_count(previous_line) <= heading_max_words):
+            elif wrapped and not (ends_sentence(previous_line) and word_count(previous_line) <= rules.heading_max_words):
                 joined = True
-            elif ends_sentence(previous_line) or word_count(previous_line) <= heading_max_words:
+            elif ends_sentence(previous_line) or word_count(previous_line) <= rules.heading_max_words:
                 joined = False
             else:
                 joined = continues_sentence(previous_line, line)
@@ -275,13 +287,13 @@ def source_paragraphs(text: str, heading_max_words: int) -> list[str]:
 # ---------------------------------------------------------------------------------------
 
 
-def _is_footnote(paragraph: str) -> bool:
+def _is_footnote(paragraph: str, rules: _Rules) -> bool:
     match = _FOOTNOTE.match(paragraph)
     if match:
         marker = match.group("marker")
         if marker[0] in _SUPERSCRIPT or marker.startswith("["):
             return True
-        return bool(_REFERENCE_LIKE.search(match.group("rest")))
+        return bool(rules.reference_like.search(match.group("rest")))
     return bool(_CITATION_LINE.match(paragraph.strip()))
 
 
@@ -322,7 +334,7 @@ def _title_like(paragraph: str, rules: _Rules) -> bool:
         return False
     if re.search(r"(^|\s)['‘]|['’](\s|$)", title):  # a single-quoted phrase, not an apostrophe
         return False
-    return not _FIRST_PERSON.search(title) and not _FINITE_VERB.search(title)
+    return not rules.first_person.search(title) and not rules.finite_verb.search(title)
 
 
 def _best(query: str, choices: list[str], cutoff: float) -> bool:
@@ -414,12 +426,12 @@ def _headings(paragraphs: list[str], rules: _Rules) -> dict[int, str]:
         if known[i]:
             headings[i] = known[i]
             continue
-        if not title_like[i] or _is_footnote(paragraph):
+        if not title_like[i] or _is_footnote(paragraph, rules):
             continue
         j = i + 1
         while j < len(paragraphs) and title_like[j]:
             j += 1
-        if j < len(paragraphs) and not _is_footnote(paragraphs[j]):
+        if j < len(paragraphs) and not _is_footnote(paragraphs[j], rules):
             headings[i] = "title"
     return headings
 
@@ -436,7 +448,7 @@ def _preamble_split(paragraph: str, rules: _Rules) -> tuple[str, str]:
 def _signature_line(paragraph: str, rules: _Rules) -> bool:
     """A line of a signature block: short, or a contact line (e-mail, phone, postcode)."""
     words = word_count(paragraph)
-    return words <= rules.heading_max_words or (bool(_CONTACT.search(paragraph)) and words <= 3 * rules.heading_max_words)
+    return words <= rules.heading_max_words or (bool(rules.contact.search(paragraph)) and words <= 3 * rules.heading_max_words)
 
 
 def _letterhead_line(paragraph: str, rules: _Rules) -> bool:
@@ -513,7 +525,7 @@ def _plain_text_follows(paragraphs: list[str], i: int, headings: dict[int, str],
     following = paragraphs[i + 1]
     return not (
         _is_quotation(following)
-        or _is_footnote(following)
+        or _is_footnote(following, rules)
         or _is_non_comment(following, rules)
         or _matches(rules.signoff_patterns, following)
         or continues_sentence(paragraphs[i], following)
@@ -521,7 +533,7 @@ def _plain_text_follows(paragraphs: list[str], i: int, headings: dict[int, str],
 
 
 def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
-    paragraphs = source_paragraphs(text, rules.heading_max_words)
+    paragraphs = source_paragraphs(text, rules)
     headings = _headings(paragraphs, rules)
     greeting = next((i for i, p in enumerate(paragraphs) if _matches(rules.greeting_patterns, p)), None)
     headers = _header_block(paragraphs, rules)
@@ -599,7 +611,7 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
                 section_heading = cleaned
             last_comment, attach_following = None, False
             continue
-        if _is_footnote(paragraph):
+        if _is_footnote(paragraph, rules):
             marker = _footnote_marker(paragraph)
             comments = [u for u in units if u.kind == Kind.COMMENT]
             citing = next((u for u in reversed(comments) if marker and _cites("\n".join(u.parts), marker)), None)

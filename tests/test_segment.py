@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import StageInputError
-from pipeline.segment import COMMENT_COLUMNS, segment_comments, source_paragraphs
+from pipeline.segment import COMMENT_COLUMNS, _Rules, segment_comments, source_paragraphs
 
 from conftest import sample_answers
 
@@ -205,14 +205,14 @@ def test_single_line_breaks_in_a_spreadsheet_cell_separate_paragraphs(config, st
     ]
 
 
-def test_hard_wrapped_email_lines_are_joined():
+def test_hard_wrapped_email_lines_are_joined(config, statements):
     text = (
         "I think the supervisors statement does not say enough about reflective\n"
         "supervision and the time it takes to do it properly. Supervisors also need\n"
         "protected time for their own development.\n\n"
         "A second paragraph."
     )
-    assert source_paragraphs(text, heading_max_words=10) == [
+    assert source_paragraphs(text, _Rules.build(statements, config)) == [
         "I think the supervisors statement does not say enough about reflective supervision and the time it takes "
         "to do it properly. Supervisors also need protected time for their own development.",
         "A second paragraph.",
