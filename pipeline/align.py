@@ -100,6 +100,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process, utils
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from pipeline.records import ALL_STATEMENTS
 from pipeline.config import DOCUMENT, DOCUMENTS, AlignConfig, Config
 from pipeline.errors import require_columns
 from pipeline.memo import ItemCache, cached_map
@@ -108,7 +109,6 @@ from pipeline.statements import STATEMENT_COLUMNS, normalise_title, strip_markup
 
 INPUT_COLUMNS = ["comment_id", "question_id", "kind", "heading", "text"]
 ALIGN_COLUMNS = ["statement_id", "section_id", "section_title", "sentence_id", "align_method", "align_score", "align_evidence"]
-ALL_STATEMENTS = "*"
 
 
 class AlignMethod(StrEnum):

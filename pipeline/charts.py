@@ -40,6 +40,7 @@ PALE_GREY = "#DDDDDD"
 HATCHES = ["", "//", "..", "xx"]
 COLOUR_MAP = "cividis"
 LABEL_WIDTH = 45  # characters before a tick label wraps
+OPTION_WIDTH = 28  # characters before a closed answer's option wraps in a legend
 
 
 def _figure(height: float) -> Figure:
@@ -127,21 +128,21 @@ def asks_by_respondent_type_bars(asks_by_respondent_type: pd.DataFrame) -> Figur
 
 def closed_answers_bars(closed_questions: pd.DataFrame, config: Config) -> Figure:
     title = "Answers to the closed questions, by respondent type"
-    if closed_questions.empty:
+    options_of = {q.id: q.options for q in config.questions if q.options}
+    questions = [q for q in dict.fromkeys(closed_questions["question_id"]) if q in options_of]
+    if not questions:
         return _empty(title, "The consultation has no closed questions.")
-    questions = list(dict.fromkeys(closed_questions["question_id"]))
-    options = list(dict.fromkeys(o for q in config.questions for o in q.options))
-    answers = [*options, "not_answered"]
     n_rows = int(closed_questions.groupby("question_id").size().max())
     figure = _figure(1.4 + len(questions) * (0.8 + 0.32 * n_rows))
     axes = figure.subplots(len(questions), 1, squeeze=False, sharex=True)[:, 0]
     for ax, question in zip(axes, questions):
         rows = closed_questions[closed_questions["question_id"] == question].iloc[::-1]
         left = np.zeros(len(rows))
-        for index, answer in enumerate(answers):
+        for index, answer in enumerate([*options_of[question], "not_answered"]):
             counts = rows[answer].to_numpy(dtype=float) if answer in rows else np.zeros(len(rows))
             style = {"color": PALE_GREY, "hatch": ""} if answer == "not_answered" else _style(index, answer)
-            ax.barh(range(len(rows)), counts, left=left, label="Not answered" if answer == "not_answered" else answer, edgecolor="white", linewidth=0.5, **style)
+            label = "Not answered" if answer == "not_answered" else _wrap(answer, OPTION_WIDTH)
+            ax.barh(range(len(rows)), counts, left=left, label=label, edgecolor="white", linewidth=0.5, **style)
             left += counts
         ax.set_yticks(range(len(rows)), [_wrap(label) for label in rows["respondent_type"]], fontsize=8)
         # The overall bar is the one to read first: set it apart from the breakdown.
@@ -149,9 +150,10 @@ def closed_answers_bars(closed_questions: pd.DataFrame, config: Config) -> Figur
         text = next((q.text for q in config.questions if q.id == question), "")
         ax.set_title(_wrap(f"{question}: {text}", 90), fontsize=10, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
+        # Each question has its own options: each its own legend, long options wrapped.
+        ax.legend(title="Answer", fontsize=8, title_fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     axes[-1].set_xlabel("Respondents", fontsize=10)
     axes[-1].xaxis.get_major_locator().set_params(integer=True)
-    axes[0].legend(title="Answer", fontsize=8, title_fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     figure.suptitle(title, fontsize=13, x=0.01, ha="left")
     return figure
 

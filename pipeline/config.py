@@ -28,11 +28,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
+STANCES = ("support", "concern", "suggestion", "clarification")
+Stance = Literal["support", "concern", "suggestion", "clarification"]
+# A stance default of "none" leaves a comment with no stance cue without a stance.
+NO_STANCE = "none"
+StanceDefault = Literal["support", "concern", "suggestion", "clarification", "none"]
+
 class Question(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     text: str = Field(min_length=3)
     aliases: list[str] = []
-    options: list[str] = ["Yes", "No", "Not sure"]
+    # The closed answers offered ("Yes", "No", "Not sure"); none for a free-text question.
+    options: list[str] = []
+    # The stance of this question's comments that show none (None: tag.stance.default).
+    stance_default: StanceDefault | None = None
 
 
 class FormConfig(Strict):
@@ -330,8 +339,6 @@ class ThemesConfig(Strict):
 
 # --- tag: recurring asks, stance, evidence and wording suggestions ---------------------------
 
-STANCES = ("support", "concern", "suggestion", "clarification")
-Stance = Literal["support", "concern", "suggestion", "clarification"]
 OPERATIONS = ("add", "remove", "replace", "extend", "clarify")
 Operation = Literal["add", "remove", "replace", "extend", "clarify"]
 
@@ -366,6 +373,8 @@ class AskConfig(Strict):
     description: str = ""
     patterns: list[SpacyPattern] = []
     examples: list[str] = []
+    # The questions whose comments can make this ask; empty: every question.
+    questions: list[str] = []
 
 
 class SemanticPassConfig(Strict):
@@ -383,7 +392,8 @@ class StanceConfig(Strict):
     clause_breaks: list[str] = Field(default_factory=default("tag.stance", "clause_breaks"))
     negations: list[str] = Field(default_factory=default("tag.stance", "negations"))
     negation_window: int = Field(default=3, ge=0)
-    default: Stance = "concern"
+    # The stance of a comment with no cue: a stance, or "none" (left blank). A question may set its own.
+    default: StanceDefault = "none"
 
 
 class SuggestionsConfig(Strict):
@@ -423,7 +433,7 @@ class TagConfig(Strict):
 
 # Summary tables whose counts can be suppressed for publication (see pipeline/summaries.py).
 PublicationTable = Literal[
-    "summary_by_section", "summary_by_ask", "asks_by_respondent_type", "asks_by_section",
+    "summary_by_section", "summary_by_question", "summary_by_ask", "asks_by_respondent_type", "asks_by_section",
     "closed_questions", "themes", "respondents_by_type",
 ]
 
@@ -492,7 +502,17 @@ class Config(Strict):
         for qid in self.export.questions:
             if qid not in ids:
                 raise ValueError(f"export.questions.{qid}: not a question id; allowed: {', '.join(ids)}")
+        for i, ask in enumerate(self.tag.codebook):
+            for qid in ask.questions:
+                if qid not in ids:
+                    raise ValueError(f"tag.codebook.{i}.questions: {qid!r} is not a question id; allowed: {', '.join(ids)}")
         return self
+
+    def stance_default(self, question_id: str) -> str:
+        """The stance of a comment on ``question_id`` with no stance cue; "" for none."""
+        question = next((q for q in self.questions if q.id == question_id), None)
+        chosen = question.stance_default if question is not None and question.stance_default is not None else self.tag.stance.default
+        return "" if chosen == NO_STANCE else chosen
 
     @property
     def question_ids(self) -> list[str]:

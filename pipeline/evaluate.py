@@ -33,13 +33,13 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
+from pipeline.records import ALL_STATEMENTS
 from pipeline.config import Config, read_yaml_mapping
 from pipeline.errors import PipelineError, require_columns
 
 LABELS_FILE = "labels.yaml"
 DOCS_DIR = "docs"
 # Statement id of a comment about both statements.
-BOTH_STATEMENTS = "*"
 # Shortest `starts`: shorter prefixes stop identifying one comment.
 MIN_STARTS_CHARS = 30
 # The floors the pipeline must reach on the labelled set.
@@ -80,7 +80,7 @@ class GoldSuggestion:
 class GoldComment:
     question: str  # "" when the layout has no questions (letters)
     starts: str
-    statement: str  # a statement id, or BOTH_STATEMENTS
+    statement: str  # a statement id, or ALL_STATEMENTS
     section: int  # 0 = the statement as a whole
     note: str | None = None
     asks: tuple[str, ...] | None = None  # None: not labelled for tagging
@@ -173,12 +173,12 @@ def _parse_comment(raw: Any, where: str) -> GoldComment:
             f"{where}: 'starts' must be the comment's first {MIN_STARTS_CHARS}+ characters; got {starts!r}"
         )
     if not isinstance(statement, str) or not statement:
-        raise LabelsError(f"{where}: 'statement' must be a statement id or \"{BOTH_STATEMENTS}\"; got {statement!r}")
+        raise LabelsError(f"{where}: 'statement' must be a statement id or \"{ALL_STATEMENTS}\"; got {statement!r}")
     if not isinstance(section, int) or isinstance(section, bool) or section < 0:
         raise LabelsError(f"{where}: 'section' must be a whole number from 0; got {section!r}")
-    if statement == BOTH_STATEMENTS and section != 0:
+    if statement == ALL_STATEMENTS and section != 0:
         raise LabelsError(
-            f"{where}: a comment about both statements (\"{BOTH_STATEMENTS}\") must have section 0; got {section}"
+            f"{where}: a comment about both statements (\"{ALL_STATEMENTS}\") must have section 0; got {section}"
         )
     if note is not None and not isinstance(note, str):
         raise LabelsError(f"{where}: 'note' must be text; got {note!r}")

@@ -42,15 +42,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.records import ALL_STATEMENTS, ASK_SEPARATOR, split_asks
 from pipeline.config import STANCES, Config
 from pipeline.errors import PipelineError, require_columns
 
 OVERRIDE_COLUMNS = ["comment_id", "field", "value", "note"]
 LOG_COLUMNS = ["line", "comment_id", "field", "value", "note", "status", "reason"]
 COMMENT_COLUMNS = ["comment_id", "kind", "statement_id", "section_id", "section_title", "sentence_id", "asks", "stance", "topic_id", "topic_label"]
-ASK_SEPARATOR = ";"
 # The statement id of comments about all statements (align's "*").
-ALL_STATEMENTS = "*"
 
 
 class Field(str, Enum):
@@ -170,13 +169,13 @@ def _apply(out: pd.DataFrame, i: int, field: str, value: str, ask_ids: list[str]
         out.at[i, "section_title"] = sections[value]
         out.at[i, "sentence_id"] = ""
     elif field == Field.ASKS:
-        current = [a for a in str(out.at[i, "asks"] or "").split(ASK_SEPARATOR) if a]
+        current = split_asks(out.at[i, "asks"])
         if value[:1] in "+-" and value:
             ask = value[1:].strip()
             wanted = current + [ask] if value[0] == "+" else [a for a in current if a != ask]
             named = [ask]
         else:
-            wanted = named = [a.strip() for a in value.split(ASK_SEPARATOR) if a.strip()]
+            wanted = named = split_asks(value)
         unknown = [a for a in named if a not in ask_ids]
         if unknown:
             return f"unknown ask id(s) {', '.join(unknown)}; see tag.codebook"

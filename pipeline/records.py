@@ -117,3 +117,17 @@ RESPONSE_COLUMNS = [
 ANSWER_COLUMNS = ["response_id", "question_id", "text"]
 
 SKIPPED_COLUMNS = ["source_file", "stage", "reason"]
+
+# The statement id of a comment about every consulted document (align), with section 0.
+ALL_STATEMENTS = "*"
+# Between the ask ids of a comment's ``asks`` column.
+ASK_SEPARATOR = ";"
+
+
+def split_asks(value) -> list[str]:
+    """The ask ids of an ``asks`` value (a ``;``-joined string, or a list); [] for blank or missing."""
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    if value is None or (not isinstance(value, str) and value != value):  # None or NaN
+        return []
+    return [a.strip() for a in str(value).split(ASK_SEPARATOR) if a.strip()]

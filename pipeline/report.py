@@ -28,10 +28,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from pipeline.config import STANCES, Config, ReportConfig
+from pipeline.records import ALL_STATEMENTS
 from pipeline.summaries import (
     ALL_COMMENTING,
     ALL_RESPONDENTS,
-    ALL_STATEMENTS,
     ALL_STATEMENTS_ROW,
     CAMPAIGNS,
     CAMPAIGN_COPIES,
@@ -275,10 +275,13 @@ class _Page:
         # Wording suggestions by section, in table order. A wording suggestion is the
         # respondent's words: never from one who asked for confidentiality.
         self.edits: dict[str, list[tuple]] = {}
-        columns = ["section", "response_id", "comment_id", "operation", "current_text", "proposed_text"]
-        for section, rid, *suggestion in zip(*(self.facts.suggestions[column].tolist() for column in columns)):
+        self.question_edits: dict[str, list[tuple]] = {}
+        columns = ["section", "question", "response_id", "comment_id", "operation", "current_text", "proposed_text"]
+        for section, question, rid, *suggestion in zip(*(self.facts.suggestions[column].tolist() for column in columns)):
             if not self.confidential.get(rid, True):
                 self.edits.setdefault(section, []).append((rid, *suggestion))
+                self.question_edits.setdefault(question, []).append((rid, *suggestion))
+        self.by_question = {q: (c["question"] == q).to_numpy() for q in c["question"].unique()}
 
     def number(self, measure: str) -> Number:
         return Number(int(self.overview.get(measure, 0)), "overview", "value")
@@ -326,9 +329,13 @@ class _Page:
         table = self.summaries["closed_questions"]
         answers = [column for column in table.columns if column not in ("question_id", "respondent_type")]
         texts = {q.id: q.text for q in self.config.questions}
+        options = {q.id: [*q.options, "not_answered"] for q in self.config.questions if q.options}
         rows = [
-            {"question": r["question_id"], "text": texts.get(r["question_id"], ""), "counts": [Number(int(r[a]), "closed_questions", a) for a in answers]}
-            for _, r in table[table["respondent_type"] == ALL_RESPONDENTS].iterrows()
+            {
+                "question": r["question_id"], "text": texts.get(r["question_id"], ""),
+                "counts": [(a.replace("_", " ").capitalize(), Number(int(r[a]), "closed_questions", a)) for a in options[r["question_id"]]],
+            }
+            for _, r in table[table["respondent_type"] == ALL_RESPONDENTS].iterrows() if r["question_id"] in options
         ]
         return [a.replace("_", " ").capitalize() for a in answers], rows
 
@@ -371,6 +378,59 @@ class _Page:
             })
         return sorted(asks, key=lambda a: (-a["share"].n.value, a["label"]))
 
+    def _edits(self, edits: list[tuple]) -> list[dict]:
+        return [
+            {"comment_id": self.evidence.quote(comment_id), "before": before, "after": after, "attribution": self.attribution.get(rid, "")}
+            for rid, comment_id, operation, current, proposed in edits
+            for before, after in [_sentence_edit(operation, current, proposed)]
+        ]
+
+    def _stances(self, r, mask: np.ndarray, anchor: str, what: str, table: str) -> list[tuple[str, Number]]:
+        """(stance, respondents) of row ``r`` of ``table``, each linked to the comments of ``mask`` with it."""
+        stances = []
+        for stance in STANCES:
+            n = int(getattr(r, stance))
+            href = self.evidence.link(f"{anchor}-st-{stance}", f"Comments on {what} with stance {stance}", mask & self.by_stance[stance]) if n else ""
+            stances.append((stance, Number(n, table, stance, href)))
+        return stances
+
+    def questions(self) -> list[dict]:
+        """Each question without a consulted document, analysed on its own: its closed answers,
+        who commented and how, the asks, topics, quotes and wording suggestions."""
+        table = self.summaries["summary_by_question"]
+        closed = self.summaries["closed_questions"]
+        quotes = self.summaries["quotes"]
+        parts = []
+        for q in self.config.questions:
+            if q.id in self.facts.documented_questions:
+                continue
+            rows = table[table["question_id"] == q.id]
+            answers = closed[(closed["question_id"] == q.id) & (closed["respondent_type"] == ALL_RESPONDENTS)]
+            if not len(rows) and not (q.options and len(answers)):
+                continue
+            part = {"id": q.id, "anchor": f"q-{q.id}", "text": q.text, "closed": [
+                (option, Number(int(answers.iloc[0][option]), "closed_questions", option)) for option in [*q.options, "not_answered"]
+            ] if q.options and len(answers) else []}
+            if len(rows):
+                r = next(rows.itertuples())
+                mask = self.by_question[q.id]
+                href = self.evidence.link(f"q-{q.id}", f"Comments on question {q.id}", mask)
+                part |= {
+                    "share": self.share(Number(int(r.respondents), "summary_by_question", "respondents", href), self.responses, "respondents"),
+                    "comments": Number(int(r.comments), "summary_by_question", "comments", href),
+                    "stances": self._stances(r, mask, f"q-{q.id}", f"question {q.id}", "summary_by_question"),
+                    "asks": [(label, Number(n, "summary_by_question", "top_asks")) for label, n in _listed(r.top_asks)],
+                    "topics": [(label.split(": ", 1)[1], Number(n, "summary_by_question", "top_topics")) for label, n in _listed(r.top_topics)],
+                    "quotes": [
+                        {"id": self.evidence.quote(x.comment_id), "attribution": x.attribution, "stance": x.stance, "text": x.text}
+                        for x in quotes[(quotes["quote_for"] == "question") & (quotes["key"] == q.id)].itertuples()
+                    ],
+                    "suggestions": Number(int(r.wording_suggestions), "summary_by_question", "wording_suggestions"),
+                    "edits": self._edits(self.question_edits.get(q.id, [])),
+                }
+            parts.append(part)
+        return parts
+
     def statements(self) -> list[dict]:
         """Each statement with its sections in reading order; sections nobody commented on are named."""
         titles = {s.id: s.title for s in self.config.statements}
@@ -396,11 +456,7 @@ class _Page:
         key = r.section
         in_section = (self.c["section"] == key).to_numpy()
         href = self.evidence.link(f"s-{key}", f"Comments on {key} {r.section_title}", in_section)
-        stances = []
-        for stance in STANCES:
-            n = int(getattr(r, stance))
-            s_href = self.evidence.link(f"s-{key}-st-{stance}", f"Comments on {key} with stance {stance}", in_section & self.by_stance[stance]) if n else ""
-            stances.append((stance, Number(n, "summary_by_section", stance, s_href)))
+        stances = self._stances(r, in_section, f"s-{key}", key, "summary_by_section")
         cross = self.summaries["asks_by_section"]
         base = Number(int(cross.loc[cross["ask_label"] == ALL_COMMENTING, key].iloc[0]), "asks_by_section", key)
         asks = []
@@ -414,10 +470,7 @@ class _Page:
             t_href = self.evidence.link(f"s-{key}-t-{topic_id}", f"Comments on {key} in topic {label}", in_section & (self.topic_of == int(topic_id)))
             topics.append((name, Number(n, "summary_by_section", "top_topics", t_href)))
         quotes = self.summaries["quotes"]
-        edits = []
-        for rid, comment_id, operation, current, proposed in self.edits.get(key, []):
-            before, after = _sentence_edit(operation, current, proposed)
-            edits.append({"comment_id": self.evidence.quote(comment_id), "before": before, "after": after, "attribution": self.attribution.get(rid, "")})
+        edits = self._edits(self.edits.get(key, []))
         return {
             "key": key, "anchor": section_anchor(key), "number": r.section_id, "title": r.section_title,
             "share": self.share(Number(int(r.respondents), "summary_by_section", "respondents", href), self.responses, "respondents"),
@@ -448,7 +501,7 @@ class _Page:
             no_ask = self.evidence.link(f"t-{topic}-no-ask", f"Comments in topic {topic} without a codebook ask", in_topic & self.without_ask) if r.comments_without_ask else ""
             shareable = [position[i] for i in str(r.representative_comment_ids or "").split("; ") if i in position and self.evidence.shareable[position[i]]]
             theme = {
-                "id": topic, "label": r.label, "keywords": r.keywords,
+                "id": topic, "question": r.question_id if len(self.config.questions) > 1 else "", "label": r.label, "keywords": r.keywords,
                 "share": self.share(Number(int(r.n_respondents), "themes", "n_respondents", href), self.commenting, "respondents who commented"),
                 "comments": Number(int(r.n_comments), "themes", "n_comments", href),
                 "without_ask": Number(int(r.comments_without_ask), "themes", "comments_without_ask", no_ask),
@@ -500,7 +553,7 @@ class _Page:
             elif section.endswith(".0"):
                 title = WHOLE_STATEMENT_TITLE
             shown.append(Comment(
-                comment_id, self.attribution.get(rid, ""), source.get(rid, ""), section or "not placed", "" if pd.isna(title) else title,
+                comment_id, self.attribution.get(rid, ""), source.get(rid, ""), section or ("not placed" if len(self.facts.statements) else ""), "" if pd.isna(title) else title,
                 [self.facts.ask_labels[a] for a in ask_list], stance, topic_label if pd.notna(topic) else "", overridden,
                 [p for p in str(text).split("\n\n") if p.strip()],
             ))
@@ -523,6 +576,7 @@ def report_context(
         "with_campaigns": page.with_campaigns,
         "asks": asks,
         "statements": page.statements(),
+        "questions": page.questions(),
         "beyond": beyond,
         "within": within,
         "methods": page.methods(),

@@ -53,7 +53,7 @@ from pipeline.summaries import (
     summary_tables,
 )
 from pipeline.suggestions import tag_and_extract
-from pipeline.themes import model_themes, save_model
+from pipeline.themes import UNKNOWN_FILE, model_themes, save_model
 
 # Stages whose per-item results are kept between runs (under config ingest.cache_dir).
 # Statement parsing depends on the statement's text alone; the later stages also on the config.
@@ -210,7 +210,7 @@ def tag_summary(tagged: pd.DataFrame, suggestions: pd.DataFrame) -> str:
     return (
         f"Tag - {len(comments)} comments: {int((comments['asks'] != '').sum())} with asks, "
         f"{int(comments['evidence_rich'].sum())} evidence-rich, stance "
-        + " / ".join(f"{n} {stance}" for stance, n in stances.items())
+        + " / ".join(f"{n} {stance or 'no stance'}" for stance, n in stances.items())
         + f"; {len(suggestions)} wording suggestions"
     )
 
@@ -313,7 +313,10 @@ def analyse(
     aligned = align_comments(comments, statements, config, caches["align"])
     timer.done(len(comments), caches["align"])
     methods = aligned.loc[aligned["kind"] == "comment", "align_method"].value_counts()
-    say("Align - " + f"{int(methods.sum())} comments: " + ", ".join(f"{n} by {m}" for m, n in methods.items()))
+    if len(statements):
+        say("Align - " + f"{int(methods.sum())} comments: " + ", ".join(f"{n} by {m}" for m, n in methods.items()))
+    else:
+        say(f"Align - {int(methods.sum())} comments: no consulted document configured, each analysed with its question")
     # Text was redacted at the source, so suggestions quoting a comment are redacted too.
     timer.stage("tag")
     tagged, suggestions = tag_and_extract(aligned, statements, config, cache=caches["tag"])
@@ -368,8 +371,8 @@ def analyse(
         publication = staged.tables(publication_tables(summaries, config), folder=PUBLICATION_DIR, encoding="utf-8-sig")
         staged.files({f"{CHARTS_DIR}/{name}.png": png for name, png in charts.items()} | {REPORT_FILE: report.encode("utf-8")})
         base = staged.tables(tables)
-        if themes.model is not None:
-            staged.folder(MODEL_DIR, lambda path: save_model(themes.model, path))
+        for question, model in themes.models.items():
+            staged.folder(f"{MODEL_DIR}/{question or UNKNOWN_FILE}", lambda path, model=model: save_model(model, path))
         audit = audit_files(staged.staging, staged.staged_files(), identifiers)
         if not audit.passed:
             raise PrivacyLeak(audit.findings, out_dir)
@@ -377,10 +380,11 @@ def analyse(
     # A model from an earlier run must not outlive the topics it described; when this run
     # placed new comments in an earlier fit's topics, that fit's model still describes them.
     model_dir = Path(out_dir) / MODEL_DIR
-    if themes.model is None and themes.skipped_reason and model_dir.exists():
-        shutil.rmtree(model_dir)
-    if themes.model is None and model_dir.is_dir():
-        written += [path for path in model_dir.rglob("*") if path.is_file()]
+    for stale in list(model_dir.iterdir()) if model_dir.is_dir() else []:
+        if not (stale.is_dir() and stale.name in {f.question or UNKNOWN_FILE for f in themes.fits}):
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    if model_dir.is_dir():
+        written += [path for path in model_dir.rglob("*") if path.is_file() and path not in written]
     write_manifest(out_dir, run_key, written)
     timer.done(len(base))
     status = tables["overrides_log"]["status"].value_counts()
@@ -392,6 +396,6 @@ def analyse(
     say(audit.summary())
     say(
         f"Write - {len(base)} tables in {out_dir}: " + ", ".join(Path(p).name for p in base)
-        + (f"; topic model in {MODEL_DIR}/" if themes.model is not None else "")
+        + (f"; topic models in {MODEL_DIR}/" if themes.models else "")
     )
     return RunResult(tables=tables, ingest=ingest, written=written, timings=timer.timings)

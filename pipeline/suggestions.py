@@ -135,7 +135,7 @@ def tag_and_extract(
     frame = pd.DataFrame(records, columns=SUGGESTION_COLUMNS)
     frame["section_id"] = frame["section_id"].astype("Int64")
     frame = frame.sort_values("suggestion_id", kind="stable").reset_index(drop=True)
-    return (tagged_frame(comments, rows, keys, tagged) if tag else comments), frame
+    return (tagged_frame(comments, rows, keys, tagged, config) if tag else comments), frame
 
 
 def _record(suggestion: Suggestion, n: int, index: StatementIndex, comment: dict) -> dict:

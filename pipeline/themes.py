@@ -48,20 +48,25 @@ from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from pipeline.records import split_asks
 from pipeline.config import AskConfig, Config, ThemesConfig
 from pipeline.embeddings import Embedder, EmbeddingCache, make_embedder, text_hash
 from pipeline.errors import MissingDependency, PipelineError, require_columns
 from pipeline.memo import code_fingerprint, digest, save_pickle
 from pipeline.names import is_english_word
+from pipeline.questions import UNKNOWN_QUESTION, comment_questions
 
 INPUT_COLUMNS = ["comment_id", "response_id", "kind", "text", "statement_id", "section_id"]
 RESPONSE_COLUMNS = ["response_id", "respondent_type", "confidential"]
 TOPIC_COLUMNS = [
-    "topic_id", "label", "keywords", "n_comments", "n_respondents",
+    "topic_id", "question_id", "label", "keywords", "n_comments", "n_respondents",
     "top_sections", "top_asks", "representative_comment_ids",
 ]
-PER_CLASS_COLUMNS = ["class_type", "class", "topic_id", "n_comments", "n_respondents", "keywords"]
+PER_CLASS_COLUMNS = ["question_id", "class_type", "class", "topic_id", "n_comments", "n_respondents", "keywords"]
 OUTLIER_TOPIC = -1
+# How the summary line and file names call the comments whose question is not known.
+UNKNOWN_LABEL = "unknown question:"
+UNKNOWN_FILE = "unknown"
 OUTLIER_LABEL = "(outliers)"
 LABEL_SEPARATOR = " · "
 # How many sections / asks top_sections and top_asks name.
@@ -77,40 +82,78 @@ UMAP_INSTALL = "pip install -e '.[umap]'"
 
 
 @dataclass
+class QuestionTopics:
+    """One question's topics, with topic ids local to the question (from 0; -1 outliers)."""
+
+    question: str
+    rows: np.ndarray  # positions, in the comments table, of the question's comments
+    topics: np.ndarray  # per row, its local topic id
+    labels: dict[int, str]
+    frame: pd.DataFrame  # :data:`TOPIC_COLUMNS` rows, local ids
+    per_class: pd.DataFrame
+    model: Any | None  # the BERTopic fitted by this run; None when comments were placed in a kept fit
+    fitted_on: int | None = None  # placed: the distinct comments the kept fit saw
+    placed: int = 0  # placed: distinct comments new since that fit
+    withheld: int = 0
+    hidden: int = 0
+
+    @property
+    def n_topics(self) -> int:
+        return len(set(self.topics.tolist()) - {OUTLIER_TOPIC})
+
+    def summary(self) -> str:
+        kept = "" if self.fitted_on is None else f", kept from the fit on {self.fitted_on} comments with {self.placed} new placed"
+        return f"{self.question or UNKNOWN_LABEL} {len(self.rows)} comments: {self.n_topics} topics, {float(np.mean(self.topics == OUTLIER_TOPIC)):.0%} outliers{kept}"
+
+
+@dataclass
 class ThemesResult:
     comments: pd.DataFrame
     topics: pd.DataFrame
     topics_per_class: pd.DataFrame
-    model: Any | None  # the BERTopic fitted by this run; None when skipped or when comments were placed
-    skipped_reason: str | None
-    outlier_share: float
+    # The BERTopic each question's fit made in this run (questions whose comments were placed in
+    # a kept fit, or that were skipped, have none).
+    models: dict[str, Any]
+    # Why themes were not modelled at all, or per question ("q1: 14 comments, fewer than ...").
+    skipped: dict[str, str]
+    fits: list[QuestionTopics]
+    questions: list[str]  # the questions with comments, in the config's order
     n_comments: int
     method: str  # "tfidf + kmeans", for the summary line
     seconds: float
-    # When the topics of an earlier fit were kept: the distinct comments it was fitted on, and
-    # how many distinct comments this run placed in them (see :class:`FittedTopics`).
-    fitted_on: int | None = None
-    placed: int = 0
-    # Kept out of every table to protect people (see KeywordGuard): topic keywords withheld, and
-    # topics_per_class cells shown without keywords because they have too few respondents.
-    withheld_keywords: int = 0
-    hidden_cells: int = 0
+
+    @property
+    def skipped_reason(self) -> str | None:
+        """Why no topic was modelled at all (None when some question has topics)."""
+        return None if self.fits else "; ".join(f"{q}: {r}" if q else r for q, r in self.skipped.items()) or "no comments"
 
     @property
     def n_topics(self) -> int:
         return int((self.topics["topic_id"] != OUTLIER_TOPIC).sum())
 
+    @property
+    def outlier_share(self) -> float:
+        """The share of the modelled comments that no topic fits."""
+        topics = np.concatenate([f.topics for f in self.fits]) if self.fits else np.zeros(0, dtype=int)
+        return float(np.mean(topics == OUTLIER_TOPIC)) if len(topics) else 0.0
+
+    # Kept out of every table to protect people (see KeywordGuard): topic keywords withheld, and
+    # topics_per_class cells shown without keywords because they have too few respondents.
+    @property
+    def withheld_keywords(self) -> int:
+        return sum(f.withheld for f in self.fits)
+
+    @property
+    def hidden_cells(self) -> int:
+        return sum(f.hidden for f in self.fits)
+
     def summary(self) -> str:
-        if self.skipped_reason:
+        if not self.fits:
             return f"Themes - skipped: {self.skipped_reason}"
-        kept = (
-            "" if self.fitted_on is None
-            else f"; topics kept from the fit on {self.fitted_on} distinct comments, {self.placed} new ones placed in the nearest topic"
-        )
-        return (
-            f"Themes - {self.n_comments} comments: {self.n_topics} topics, {self.outlier_share:.0%} outliers "
-            f"({self.method}, {self.seconds:.1f} s){kept}"
-        )
+        fitted = {f.question: f.summary() for f in self.fits}
+        skipped = {q: f"{q or UNKNOWN_LABEL} skipped: {r}" for q, r in self.skipped.items()}
+        parts = [fitted.get(q) or skipped[q] for q in self.questions]
+        return f"Themes - {self.n_comments} comments, per question ({self.method}, {self.seconds:.1f} s): " + "; ".join(parts)
 
 
 @dataclass
@@ -131,20 +174,20 @@ class FittedTopics:
     labels: dict[int, str]
     per_class: pd.DataFrame
 
-    # One fit per output folder: a fit with other settings replaces it, as it replaces <out>/model.
-    FILE = "topics.pkl"
+    # One fit per question and output folder: a fit with other settings replaces it, as it replaces <out>/model.
+    FILE = "topics-{question}.pkl"
 
     @classmethod
-    def load(cls, folder: Path, salt: str) -> FittedTopics | None:
+    def load(cls, folder: Path, question: str, salt: str) -> FittedTopics | None:
         try:
-            with (Path(folder) / cls.FILE).open("rb") as handle:
+            with (Path(folder) / cls.FILE.format(question=question or UNKNOWN_FILE)).open("rb") as handle:
                 fitted = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return None  # no earlier fit with these settings (or an unreadable one): fit
         return fitted if isinstance(fitted, cls) and fitted.salt == salt else None
 
-    def save(self, folder: Path) -> None:
-        save_pickle(Path(folder) / self.FILE, self)
+    def save(self, folder: Path, question: str) -> None:
+        save_pickle(Path(folder) / self.FILE.format(question=question or UNKNOWN_FILE), self)
 
     def new_share(self, docs: list[str]) -> float:
         """The share of ``docs``' distinct texts this fit has not seen."""
@@ -152,12 +195,12 @@ class FittedTopics:
         return len(distinct - self.topic_of.keys()) / max(1, len(distinct))
 
 
-def _fit_salt(config: Config, statements: pd.DataFrame) -> str:
+def _fit_salt(config: Config, statements: pd.DataFrame, question: str) -> str:
     """What a fit depends on besides the comments. Words withheld from keywords are not part of
     it: a fit is kept while responses come in, and its keywords are checked again each run."""
     cfg = config.themes
     guide = [a.model_dump_json() for a in config.tag.codebook] if cfg.guided else []
-    return digest(cfg.model_dump_json(exclude={"refit_share"}), guide, statements["text"].astype(str).tolist(), code_fingerprint())[:16]
+    return digest(question, cfg.model_dump_json(exclude={"refit_share"}), guide, statements["text"].astype(str).tolist(), code_fingerprint())[:16]
 
 
 def model_themes(
@@ -168,7 +211,9 @@ def model_themes(
     cache_dir: Path | None = None,
     unsafe_words: frozenset[str] = frozenset(),
 ) -> ThemesResult:
-    """Topics of the comments; embeddings are cached under ``cache_dir`` when it is given.
+    """Topics of each question's comments (see :mod:`pipeline.questions`), fitted separately;
+    embeddings are cached under ``cache_dir`` when it is given. Topic ids run on across the
+    questions (q1's 0-5, q2's 6-10), so each is unique; -1 is every question's outliers.
 
     ``unsafe_words`` (lower case) never become keywords or labels: the words of names redacted
     in the run and rare proper nouns (see :func:`pipeline.redact.rare_proper_nouns`).
@@ -182,33 +227,59 @@ def model_themes(
     out["topic_id"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["topic_label"] = ""
     is_comment = (out["kind"] == "comment").to_numpy()
-    docs = out.loc[is_comment, "text"].fillna("").astype(str).tolist()
     method = f"{cfg.embedding.backend} + {cfg.cluster.method}"
-
-    def skipped(reason: str) -> ThemesResult:
-        return ThemesResult(
-            out, pd.DataFrame(columns=TOPIC_COLUMNS), pd.DataFrame(columns=PER_CLASS_COLUMNS),
-            None, reason, 0.0, len(docs), method, time.perf_counter() - start,
-        )
-
+    questions = np.array(comment_questions(out, config), dtype=object)
+    order = [q.id for q in config.questions if (is_comment & (questions == q.id)).any()]
+    order += [UNKNOWN_QUESTION] if (is_comment & (questions == UNKNOWN_QUESTION)).any() else []
+    fits: list[QuestionTopics] = []
+    skipped: dict[str, str] = {}
     if not cfg.enabled:
-        return skipped("themes.enabled is false")
-    if len(docs) < cfg.min_comments:
-        return skipped(f"{len(docs)} comments, fewer than themes.min_comments ({cfg.min_comments})")
+        skipped[""] = "themes.enabled is false"
+    elif not is_comment.any():
+        skipped[""] = "no comments"
+    for question in order if cfg.enabled else []:
+        rows = np.flatnonzero(is_comment & (questions == question))
+        if len(rows) < cfg.min_comments:
+            skipped[question] = f"{len(rows)} comments, fewer than themes.min_comments ({cfg.min_comments})"
+            continue
+        fits.append(_question_topics(out, rows, question, statements, responses, config, cache_dir, unsafe_words))
+    frames, per_class, offset = [], [], 0
+    for fit in fits:
+        shift = {t: t if t == OUTLIER_TOPIC else t + offset for t in fit.labels}
+        out.loc[out.index[fit.rows], "topic_id"] = [shift[t] for t in fit.topics]
+        out.loc[out.index[fit.rows], "topic_label"] = [fit.labels[t] for t in fit.topics]
+        frames.append(fit.frame.assign(topic_id=fit.frame["topic_id"].map(shift), question_id=fit.question))
+        per_class.append(fit.per_class.assign(topic_id=fit.per_class["topic_id"].map(shift), question_id=fit.question))
+        offset += max((t for t in fit.labels if t != OUTLIER_TOPIC), default=-1) + 1
+    topics = pd.concat(frames, ignore_index=True)[TOPIC_COLUMNS] if frames else pd.DataFrame(columns=TOPIC_COLUMNS)
+    per_class_frame = _sorted_per_class(pd.concat(per_class, ignore_index=True)) if per_class else pd.DataFrame(columns=PER_CLASS_COLUMNS)
+    return ThemesResult(
+        out, topics.astype({"topic_id": "int64"}) if len(topics) else topics, per_class_frame,
+        {f.question: f.model for f in fits if f.model is not None}, skipped, fits, order, int(is_comment.sum()), method, time.perf_counter() - start,
+    )
 
-    salt = _fit_salt(config, statements)
+
+def _question_topics(
+    out: pd.DataFrame, rows: np.ndarray, question: str, statements: pd.DataFrame, responses: pd.DataFrame, config: Config,
+    cache_dir: Path | None, unsafe_words: frozenset[str],
+) -> QuestionTopics:
+    """One question's topics: placed in the kept fit when few comments are new, else fitted."""
+    cfg = config.themes
+    members = out.iloc[rows].reset_index(drop=True)
+    docs = members["text"].fillna("").astype(str).tolist()
+    guard = KeywordGuard(docs, members["response_id"].tolist(), _confidential(members, responses), unsafe_words, config)
+    salt = _fit_salt(config, statements, question)
     keep_fit = cache_dir is not None and cfg.refit_share > 0
-    fitted = FittedTopics.load(cache_dir, salt) if keep_fit else None
+    fitted = FittedTopics.load(cache_dir, question, salt) if keep_fit else None
     # A fit whose comments were all outliers has no topic to place new comments in: fit again.
     if fitted is not None and fitted.centres and fitted.new_share(docs) <= cfg.refit_share:
-        return _place(out, is_comment, docs, fitted, statements, responses, config, cache_dir, method, start, unsafe_words)
+        return _place(members, rows, question, docs, fitted, statements, responses, config, cache_dir, guard)
 
-    seeds = seed_topics(config.tag.codebook) if cfg.guided else None
+    seeds = seed_topics(config.tag.codebook, question) if cfg.guided else None
     if cfg.guided and not seeds:
         raise PipelineError("themes.guided is true but tag.codebook has no asks with a label or phrase pattern; add asks or set guided: false")
     embedder = make_embedder(cfg.embedding, cfg.seed).fit(docs + statements["text"].astype(str).tolist())
     embeddings = _embed(docs, embedder, cache_dir)
-
     model = build_topic_model(cfg, embedder, len(docs), seeds, unsafe_words)
     with _quiet_bertopic():
         # Guided modelling nudges the vectors it is given, so it gets a copy.
@@ -222,24 +293,17 @@ def model_themes(
                 ctfidf_model=model.ctfidf_model, representation_model=model.representation_model,
             )
     topics = np.asarray(topics, dtype=int)
-    members = out.loc[is_comment].reset_index(drop=True)
-    guard = KeywordGuard(docs, members["response_id"].tolist(), _confidential(members, responses), unsafe_words, config)
     keywords = guard.keywords({t: [w for w, _ in model.get_topic(t) or [] if w] for t in sorted(set(topics))})
     labels = {t: OUTLIER_LABEL if t == OUTLIER_TOPIC else topic_label(words, cfg.labels.label_words) for t, words in keywords.items()}
-    out.loc[is_comment, "topic_id"] = topics
-    out.loc[is_comment, "topic_label"] = [labels[t] for t in topics]
-    members = out.loc[is_comment].reset_index(drop=True)
+    members = members.assign(topic_label=[labels[t] for t in topics])
     frame = _topics_table(members, topics, embeddings, keywords, labels, responses, cfg)
     per_class = guard.per_class(_topics_per_class(model, members, docs, topics, responses))
     if keep_fit:
         FittedTopics(
             salt, embedder if embedder.learns_from_corpus else None, {text_hash(d): int(t) for d, t in zip(docs, topics)},
             _centres(embeddings, topics), keywords, labels, per_class,
-        ).save(cache_dir)
-    return ThemesResult(
-        out, frame, per_class, model, None, float(np.mean(topics == OUTLIER_TOPIC)), len(docs), method,
-        time.perf_counter() - start, withheld_keywords=guard.withheld, hidden_cells=guard.hidden_cells,
-    )
+        ).save(cache_dir, question)
+    return QuestionTopics(question, rows, topics, labels, frame, per_class, model, withheld=guard.withheld, hidden=guard.hidden_cells)
 
 
 def _embed(docs: list[str], embedder: Embedder, cache_dir: Path | None) -> np.ndarray:
@@ -258,9 +322,9 @@ def _centres(embeddings: np.ndarray, topics: np.ndarray) -> dict[int, np.ndarray
 
 
 def _place(
-    out: pd.DataFrame, is_comment: np.ndarray, docs: list[str], fitted: FittedTopics, statements: pd.DataFrame,
-    responses: pd.DataFrame, config: Config, cache_dir: Path, method: str, start: float, unsafe_words: frozenset[str],
-) -> ThemesResult:
+    members: pd.DataFrame, rows: np.ndarray, question: str, docs: list[str], fitted: FittedTopics, statements: pd.DataFrame,
+    responses: pd.DataFrame, config: Config, cache_dir: Path, guard: KeywordGuard,
+) -> QuestionTopics:
     """Topics of an earlier fit for ``docs``: comments it saw keep their topic, new ones join
     the topic whose centre is nearest (cosine). Keywords are the fit's; counts are this run's."""
     cfg = config.themes
@@ -273,23 +337,19 @@ def _place(
         nearest = (embeddings[new] @ np.vstack([fitted.centres[t] for t in ids]).T).argmax(axis=1)
         topics[new] = np.asarray(ids)[nearest]
     present = set(topics.tolist())
-    members = out.loc[is_comment].reset_index(drop=True)
     # The fit's keywords, checked again on this run's comments (a new response may have named
     # someone whose name is a fitted keyword); a label loses a withheld keyword too.
-    guard = KeywordGuard(docs, members["response_id"].tolist(), _confidential(members, responses), unsafe_words, config)
     keywords = guard.keywords({t: words for t, words in fitted.keywords.items() if t in present})
     labels = {
         t: fitted.labels[t] if t == OUTLIER_TOPIC or keywords[t] == fitted.keywords[t] else topic_label(keywords[t], cfg.labels.label_words)
         for t in keywords
     }
-    out.loc[is_comment, "topic_id"] = topics
-    out.loc[is_comment, "topic_label"] = [labels[t] for t in topics]
-    members = out.loc[is_comment].reset_index(drop=True)
+    members = members.assign(topic_label=[labels[t] for t in topics])
     frame = _topics_table(members, topics, embeddings, keywords, labels, responses, cfg)
     per_class = guard.per_class(_placed_per_class(fitted, members, topics, responses))
-    return ThemesResult(
-        out, frame, per_class, None, None, float(np.mean(topics == OUTLIER_TOPIC)), len(docs), method,
-        time.perf_counter() - start, fitted_on=len(fitted.topic_of), placed=len({docs[i] for i in new}), withheld_keywords=guard.withheld, hidden_cells=guard.hidden_cells,
+    return QuestionTopics(
+        question, rows, topics, labels, frame, per_class, None, fitted_on=len(fitted.topic_of), placed=len({docs[i] for i in new}),
+        withheld=guard.withheld, hidden=guard.hidden_cells,
     )
 
 
@@ -357,11 +417,14 @@ def _bertopic_backend(embedder: Embedder):
     return Backend()
 
 
-def seed_topics(codebook: list[AskConfig]) -> list[list[str]]:
-    """Seed words per ask for guided modelling: the label's words (stop words dropped) and
-    every phrase pattern, lower-cased; token patterns (dicts) are rules, not words, so skipped."""
+def seed_topics(codebook: list[AskConfig], question: str = "") -> list[list[str]]:
+    """Seed words per ask (of ``question``'s scope) for guided modelling: the label's words (stop
+    words dropped) and every phrase pattern, lower-cased; token patterns (dicts) are rules, not
+    words, so skipped."""
     seeds = []
     for ask in codebook:
+        if ask.questions and question and question not in ask.questions:
+            continue
         words = [w for w in re.findall(r"[a-z]{2,}", ask.label.lower()) if w not in ENGLISH_STOP_WORDS]
         words += [p.lower() for p in ask.patterns if isinstance(p, str)]
         if words:
@@ -444,14 +507,6 @@ def _section_key(statement_id: Any, section_id: Any) -> str:
     return f"{statement_id}.{int(section_id)}"
 
 
-def _asks(value: Any) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return []
-    return [part.strip() for part in str(value).split(";") if part.strip()]
-
-
 def _confidential(members: pd.DataFrame, responses: pd.DataFrame) -> np.ndarray:
     """Per comment: its respondent asked for confidentiality (unknown responses count as yes)."""
     flags = dict(zip(responses["response_id"], responses["confidential"].fillna(False).astype(bool)))
@@ -469,7 +524,7 @@ def _topics_table(
 ) -> pd.DataFrame:
     confidential = _confidential(members, responses)
     sections = [_section_key(s, n) for s, n in zip(members["statement_id"], members["section_id"])]
-    asks = [_asks(v) for v in members["asks"]] if "asks" in members.columns else [[] for _ in range(len(members))]
+    asks = [split_asks(v) for v in members["asks"]] if "asks" in members.columns else [[] for _ in range(len(members))]
     rows = []
     for topic in sorted(keywords):
         idx = np.flatnonzero(topics == topic)
@@ -508,7 +563,9 @@ def _classes(members: pd.DataFrame, responses: pd.DataFrame) -> dict[str, list[s
 
 
 def _sorted_per_class(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[PER_CLASS_COLUMNS].sort_values(["class_type", "class", "topic_id"], kind="stable").reset_index(drop=True)
+    """Rows by class then topic (topic ids run on across questions); ``question_id`` once assembled."""
+    columns = [c for c in PER_CLASS_COLUMNS if c in frame.columns]
+    return frame[columns].sort_values(["class_type", "class", "topic_id"], kind="stable").reset_index(drop=True)
 
 
 def _placed_per_class(fitted: FittedTopics, members: pd.DataFrame, topics: np.ndarray, responses: pd.DataFrame) -> pd.DataFrame:

@@ -82,3 +82,23 @@ def analysed_sample(tmp_path_factory, config) -> Path:
     hermetic = config.model_copy(update={"report": config.report.model_copy(update={"overrides_file": str(out / "no_overrides.csv")})})
     analyse(raw, out, hermetic, ROOT)
     return out
+
+
+SURVEY = ROOT / "tests" / "fixtures" / "survey"
+
+
+@pytest.fixture(scope="session")
+def survey_config():
+    """A two-question online survey with no consulted document: the shortest config that runs."""
+    return load_config(SURVEY / "config.yaml")
+
+
+@pytest.fixture(scope="session")
+def survey_raw(tmp_path_factory) -> Path:
+    """A folder holding the survey's export (64 respondents; tests/fixtures/survey/make_export.py)."""
+    spec = importlib.util.spec_from_file_location("make_survey_export", SURVEY / "make_export.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    raw = tmp_path_factory.mktemp("survey")
+    module.write_export(raw / "export.csv")
+    return raw

@@ -131,5 +131,5 @@ def test_a_whole_run_works_with_the_network_unreachable(tmp_path, config, monkey
         data["themes"]["embedding"]["backend"] = "sentence-transformers"
     lines = []
     analyse(ROOT / "data" / "raw", tmp_path, parse_config(data), ROOT, say=lines.append)
-    assert any(line.startswith("Themes - 34 comments:") for line in lines)
+    assert any(line.startswith("Themes - 34 comments, per question") and "q2 20 comments: " in line for line in lines)
     assert len(pd.read_csv(tmp_path / "topics.csv")) >= 2

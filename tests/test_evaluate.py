@@ -13,7 +13,6 @@ import yaml
 from pipeline.config import load_config
 from pipeline.errors import StageInputError
 from pipeline.evaluate import (
-    BOTH_STATEMENTS,
     DOCS_DIR,
     EvaluationReport,
     GoldComment,
@@ -26,6 +25,8 @@ from pipeline.evaluate import (
     score_segmentation,
     score_tagging,
 )
+
+from pipeline.records import ALL_STATEMENTS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = ROOT / "tests" / "eval"
@@ -438,7 +439,7 @@ def test_labelled_sections_exist(gold: list[GoldDocument], config):
     assert counts == {"practice_leaders": 6, "practice_supervisors": 8}
     for doc in gold:
         for i, comment in enumerate(doc.comments):
-            if comment.statement == BOTH_STATEMENTS:
+            if comment.statement == ALL_STATEMENTS:
                 continue
             assert comment.statement in counts, f"{doc.name} comments[{i}]: unknown statement {comment.statement!r}"
             assert comment.section <= counts[comment.statement], f"{doc.name} comments[{i}]: no such section"

@@ -16,7 +16,7 @@ from bench.generate import generate  # noqa: E402
 from pipeline.run import CACHED_STAGES, RUN_CACHED_STAGES, analyse  # noqa: E402
 
 # Outputs that depend on the topics (compared separately).
-TOPIC_TABLES = {"topics.csv", "topics_per_class.csv", "summary_by_section.csv", "themes.csv", "quotes.csv", "overview.csv"}
+TOPIC_TABLES = {"topics.csv", "topics_per_class.csv", "summary_by_section.csv", "summary_by_question.csv", "themes.csv", "quotes.csv", "overview.csv"}
 
 
 def with_settings(config, cache: Path, refit_share: float | None = None):
@@ -137,12 +137,14 @@ def test_late_comments_join_the_fitted_topics(runs):
     # Labels are the fit's; counts are the run's.
     topics = added["topics"].set_index("topic_id")
     assert (topics["label"] == first_topics.loc[topics.index, "label"]).all()
-    assert topics["n_comments"].sum() == (after["kind"] == "comment").sum()
+    # Every comment of a question with topics has one (a question with too few comments has none).
+    modelled = after[(after["kind"] == "comment") & after["topic_id"].notna()]
+    assert topics["n_comments"].sum() == len(modelled) and len(modelled) > 0.9 * (after["kind"] == "comment").sum()
     per_class = added["topics_per_class"]
     for class_type in ("section", "respondent_type"):
-        assert per_class.loc[per_class["class_type"] == class_type, "n_comments"].sum() == len(after[after["kind"] == "comment"])
+        assert per_class.loc[per_class["class_type"] == class_type, "n_comments"].sum() == len(modelled)
     themes_line = next(line for line in runs["lines"] if line.startswith("Themes - "))
-    assert "new ones placed in the nearest topic" in themes_line
+    assert "kept from the fit on" in themes_line and "new placed" in themes_line
     # The model saved by the first fit still describes these topics: it is kept.
     assert (runs["base"] / "out" / "model").is_dir()
 

@@ -46,40 +46,65 @@ def run_themes(sample, config, **changes):
     return model_themes(sample["comments"], sample["statements"], sample["responses"], with_themes(config, **changes), None)
 
 
-def test_sample_gives_a_few_topics_not_all_outliers(sample, config):
-    result = run_themes(sample, config)
-    assert result.skipped_reason is None
-    assert 2 <= result.n_topics <= 8
-    assert result.outlier_share < 0.5
+@pytest.fixture(scope="module")
+def survey(tmp_path_factory, survey_config, survey_raw):
+    """The test survey's tables (two questions, 124 comments), from one run without themes."""
+    result = analyse(survey_raw, tmp_path_factory.mktemp("survey"), with_themes(survey_config, enabled=False), ROOT)
+    return {**result.tables, "comments": result.tables["comments"].drop(columns=["topic_id", "topic_label"])}
+
+
+def test_each_question_gets_its_own_topics(survey, survey_config):
+    result = run_themes(survey, survey_config)
+    assert result.skipped_reason is None and not result.skipped
+    assert [f.question for f in result.fits] == ["hours", "services"]
+    topics = result.topics
+    assert list(topics.columns) == TOPIC_COLUMNS and topics["topic_id"].is_unique and topics["topic_id"].is_monotonic_increasing
     comments = result.comments[result.comments["kind"] == "comment"]
     assert comments["topic_id"].notna().all() and (comments["topic_label"] != "").all()
-    assert list(result.topics.columns) == TOPIC_COLUMNS
-    assert result.topics["n_comments"].sum() == len(comments)
-    assert (result.topics["label"] != "").all() and result.topics["topic_id"].is_monotonic_increasing
+    # No topic mixes the questions: each topic's comments answer its question.
+    question_of = dict(zip(topics["topic_id"], topics["question_id"]))
+    assert all(question_of[t] == q for t, q in zip(comments["topic_id"], comments["question_id"]))
+    for question in ("hours", "services"):
+        assert 2 <= (topics["question_id"] == question).sum() <= 12
+    assert result.outlier_share < 0.5
+    assert topics["n_comments"].sum() == len(comments) and (topics["label"] != "").all()
     # The input is not changed and the rows keep their order.
-    assert list(result.comments["comment_id"]) == list(sample["comments"]["comment_id"])
-    assert "topic_id" not in sample["comments"].columns
+    assert list(result.comments["comment_id"]) == list(survey["comments"]["comment_id"])
+    assert "topic_id" not in survey["comments"].columns
     assert set(result.topics_per_class["class_type"]) == {"section", "respondent_type"}
+    assert set(result.topics_per_class["question_id"]) == {"hours", "services"}
 
 
-def test_hdbscan_path_works_on_the_small_sample(sample, config):
-    result = run_themes(sample, config, reduction__method="pca", cluster__method="hdbscan", outliers__strategy="embeddings")
+def test_hdbscan_path_works(survey, survey_config):
+    result = run_themes(survey, survey_config, reduction__method="pca", cluster__method="hdbscan", outliers__strategy="embeddings")
     assert result.n_topics >= 2
     assert result.outlier_share == 0  # reduce_outliers with threshold 0 places every comment
 
 
-def test_two_runs_give_identical_topics(sample, config):
-    first, second = run_themes(sample, config), run_themes(sample, config)
+def test_two_runs_give_identical_topics(survey, survey_config):
+    first, second = run_themes(survey, survey_config), run_themes(survey, survey_config)
     pd.testing.assert_frame_equal(first.topics, second.topics)
     pd.testing.assert_frame_equal(first.comments, second.comments)
     pd.testing.assert_frame_equal(first.topics_per_class, second.topics_per_class)
 
 
-def test_too_few_comments_skips_with_a_reason(sample, config):
+def test_a_question_with_too_few_comments_is_skipped_with_a_reason(sample, config):
+    """The sample answers q1 in 14 comments and q2 in 20: q1 is skipped, q2 modelled."""
+    result = run_themes(sample, config)
+    assert result.skipped == {"q1": "14 comments, fewer than themes.min_comments (20)"}
+    assert [f.question for f in result.fits] == ["q2"] and set(result.topics["question_id"]) == {"q2"}
+    assert result.summary().startswith("Themes - 34 comments, per question (tfidf + kmeans, ")
+    assert "): q1 skipped: 14 comments, fewer than themes.min_comments (20); q2 20 comments: " in result.summary()
+    comments = result.comments[result.comments["kind"] == "comment"]
+    assert comments.loc[comments["question_id"] == "q1", "topic_id"].isna().all()
+    assert comments.loc[comments["question_id"] == "q2", "topic_id"].notna().all()
+
+
+def test_too_few_comments_everywhere_skips_with_a_reason(sample, config):
     result = run_themes(sample, config, min_comments=100)
-    assert result.skipped_reason == "34 comments, fewer than themes.min_comments (100)"
+    assert result.skipped_reason == "q1: 14 comments, fewer than themes.min_comments (100); q2: 20 comments, fewer than themes.min_comments (100)"
     assert result.summary() == f"Themes - skipped: {result.skipped_reason}"
-    assert result.model is None and result.topics.empty and list(result.topics.columns) == TOPIC_COLUMNS
+    assert not result.models and result.topics.empty and list(result.topics.columns) == TOPIC_COLUMNS
     assert result.comments["topic_id"].isna().all()
 
 
@@ -88,17 +113,18 @@ def test_a_skipped_run_still_writes_every_output(tmp_path, config):
     (out / "model").mkdir(parents=True)  # a model left by an earlier run
     lines = []
     analyse(ROOT / "data" / "raw", out, with_themes(config, min_comments=100), ROOT, say=lines.append)
-    assert any(line.startswith("Themes - skipped: 34 comments") for line in lines)
+    assert any(line.startswith("Themes - skipped: q1: 14 comments") for line in lines)
     for name in ("responses", "answers", "comments", "statements", "skipped", "topics", "topics_per_class"):
         assert (out / f"{name}.csv").exists(), name
     assert list(pd.read_csv(out / "topics.csv").columns) == TOPIC_COLUMNS
-    assert not (out / "model").exists()
+    assert not any((out / "model").iterdir())
 
 
-def test_run_writes_topics_and_a_loadable_model(tmp_path, config):
+def test_run_writes_topics_and_a_loadable_model_per_question(tmp_path, survey_config, survey_raw):
     lines = []
-    analyse(ROOT / "data" / "raw", tmp_path, config, ROOT, say=lines.append)
-    assert any(line.startswith("Themes - 34 comments: ") and "(tfidf + kmeans," in line for line in lines)
+    analyse(survey_raw, tmp_path, survey_config, ROOT, say=lines.append)
+    line = next(line for line in lines if line.startswith("Themes - "))
+    assert line.startswith("Themes - 124 comments, per question (tfidf + kmeans,") and "hours 64 comments: " in line and "services 60 comments: " in line
     comments = pd.read_csv(tmp_path / "comments.csv")
     topics = pd.read_csv(tmp_path / "topics.csv")
     assert {"topic_id", "topic_label"} <= set(comments.columns)
@@ -106,8 +132,9 @@ def test_run_writes_topics_and_a_loadable_model(tmp_path, config):
     assert list((tmp_path / "cache").glob("tfidf-*.npz"))
     from bertopic import BERTopic
 
-    loaded = BERTopic.load(str(tmp_path / "model"))
-    assert len(loaded.get_topic_info()) == len(topics)
+    for question in ("hours", "services"):
+        loaded = BERTopic.load(str(tmp_path / "model" / question))
+        assert len(loaded.get_topic_info()) == (topics["question_id"] == question).sum()
 
 
 def test_representative_comments_never_come_from_confidential_respondents(sample, config):
