@@ -24,6 +24,7 @@ documents and scores them.
 from __future__ import annotations
 
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -33,9 +34,9 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
-from pipeline.records import ALL_STATEMENTS
 from pipeline.config import Config, read_yaml_mapping
 from pipeline.errors import PipelineError, require_columns
+from pipeline.records import ALL_STATEMENTS
 
 LABELS_FILE = "labels.yaml"
 DOCS_DIR = "docs"
@@ -615,7 +616,8 @@ def score_topics(
     "sections": {...}}``.
     """
     require_columns(predicted, [*SEGMENTATION_COLUMNS, "topic_id"], "evaluate", "themes")
-    comments = predicted[predicted["kind"] == "comment"]
+    # The comments of questions with topics (a question with too few comments has none).
+    comments = predicted[(predicted["kind"] == "comment") & predicted["topic_id"].notna()]
     coherence = npmi_coherence(keywords, comments["text"].fillna("").astype(str).tolist())
     topics = comments["topic_id"].astype(int)
     return {
@@ -758,27 +760,24 @@ class EvaluationReport:
 
 
 def run_evaluation(eval_dir: Path, config: Config, root: Path) -> EvaluationReport:
-    """Run ingest, segment and align on ``eval_dir/docs`` and score them against the labels."""
+    """Run the pipeline, as ``make analyse`` runs it, on ``eval_dir/docs`` and score it against the labels.
+
+    The one orchestrator (:func:`pipeline.run.analyse`) reads, redacts and tags: what is scored is
+    what users get. Analyst overrides are not applied, and the outputs go to a scratch folder.
+    """
     # Imported here so that the scoring functions above load (and are tested) without the stages.
-    from pipeline.align import align_comments
-    from pipeline.ingest import ingest_responses
-    from pipeline.outputs import answers_table, responses_table
-    from pipeline.segment import segment_comments
-    from pipeline.statements import load_statements
-    from pipeline.suggestions import tag_and_extract
+    from pipeline.run import analyse
 
     eval_dir = Path(eval_dir)
     gold = load_labels(eval_dir)
-    result = ingest_responses(eval_dir / DOCS_DIR, config)
-    answers = answers_table(result.responses)
-    responses = responses_table(result.responses, config)
-    statements = load_statements(config, root)
-    comments = segment_comments(answers, statements, config)
-    aligned = align_comments(comments, statements, config)
-    tagged, suggestions = tag_and_extract(aligned, statements, config)
+    with tempfile.TemporaryDirectory(prefix="consult-eval-") as scratch:
+        plain = config.model_copy(update={"report": config.report.model_copy(update={"overrides_file": str(Path(scratch) / "none.csv")})})
+        result = analyse(eval_dir / DOCS_DIR, Path(scratch) / "out", plain, root)
+    tables = result.tables
+    comments, responses, statements = tables["comments"], tables["responses"], tables["statements"]
     return EvaluationReport(
-        segmentation=score_segmentation(aligned, responses, gold),
-        alignment=score_alignment(aligned, responses, gold),
-        tagging=score_tagging(tagged, suggestions, responses, gold, [a.id for a in config.tag.codebook]),
-        topics=tuple(score_topics_per_backend(tagged, statements, responses, gold, config)),
+        segmentation=score_segmentation(comments, responses, gold),
+        alignment=score_alignment(comments, responses, gold),
+        tagging=score_tagging(comments, result.attributed_suggestions, responses, gold, [a.id for a in config.tag.codebook]),
+        topics=tuple(score_topics_per_backend(comments.drop(columns=["topic_id", "topic_label"]), statements, responses, gold, config)),
     )

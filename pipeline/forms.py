@@ -28,7 +28,14 @@ from rapidfuzz import fuzz
 from pipeline.config import ColumnSpec, Config, ExportConfig, FormConfig, Question
 from pipeline.errors import UnreadableFile
 from pipeline.readers.text import text_to_blocks
-from pipeline.records import TICKED, UNTICKED, Block, Document, PersonalDetails, Response
+from pipeline.records import (
+    TICKED,
+    UNTICKED,
+    Block,
+    Document,
+    PersonalDetails,
+    Response,
+)
 from pipeline.redact import EMAIL, HONORIFICS, PHONE, POSTCODE
 
 # A label shorter than this is matched exactly (case-insensitively): fuzzy matching on a

@@ -16,7 +16,13 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.records import ANSWER_COLUMNS, RESPONSE_COLUMNS, SKIPPED_COLUMNS, Response, Skip
+from pipeline.records import (
+    ANSWER_COLUMNS,
+    RESPONSE_COLUMNS,
+    SKIPPED_COLUMNS,
+    Response,
+    Skip,
+)
 from pipeline.redact import redact, redact_patterns
 
 

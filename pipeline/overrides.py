@@ -42,9 +42,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.records import ALL_STATEMENTS, ASK_SEPARATOR, split_asks
 from pipeline.config import STANCES, Config
 from pipeline.errors import PipelineError, require_columns
+from pipeline.records import ALL_STATEMENTS, ASK_SEPARATOR, split_asks
 
 OVERRIDE_COLUMNS = ["comment_id", "field", "value", "note"]
 LOG_COLUMNS = ["line", "comment_id", "field", "value", "note", "status", "reason"]

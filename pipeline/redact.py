@@ -28,7 +28,14 @@ import phonenumbers
 
 from pipeline.config import PrivacyConfig
 from pipeline.memo import ItemCache
-from pipeline.names import WORD, NameFinder, bare, capitalised_inside, is_english_word, is_stop_word
+from pipeline.names import (
+    WORD,
+    NameFinder,
+    bare,
+    capitalised_inside,
+    is_english_word,
+    is_stop_word,
+)
 from pipeline.records import PersonalDetails
 from pipeline.rules import rule
 

@@ -18,13 +18,13 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.align import align_comments
+from pipeline.audit import Identifiers, audit_files
 from pipeline.campaigns import find_campaigns, mark_campaign_comments
 from pipeline.charts import chart_images
 from pipeline.config import Config
+from pipeline.errors import PipelineError, PrivacyLeak
 from pipeline.ingest import IngestResult, find_files, ingest_responses
 from pipeline.memo import ItemCache, code_fingerprint, digest
-from pipeline.audit import Identifiers, audit_files
-from pipeline.errors import PipelineError, PrivacyLeak
 from pipeline.outputs import (
     MANIFEST,
     StagedOutputs,
@@ -36,7 +36,13 @@ from pipeline.outputs import (
     write_manifest,
 )
 from pipeline.overrides import apply_overrides, read_overrides
-from pipeline.redact import Redacted, Redactor, person_words, rare_proper_nouns, run_vocabulary
+from pipeline.redact import (
+    Redacted,
+    Redactor,
+    person_words,
+    rare_proper_nouns,
+    run_vocabulary,
+)
 from pipeline.report import render_report
 from pipeline.segment import segment_comments
 from pipeline.statements import load_statements
@@ -52,7 +58,7 @@ from pipeline.summaries import (
     publication_tables,
     summary_tables,
 )
-from pipeline.suggestions import tag_and_extract
+from pipeline.tag import tag_comments
 from pipeline.themes import UNKNOWN_FILE, model_themes, save_model
 
 # Stages whose per-item results are kept between runs (under config ingest.cache_dir).
@@ -80,6 +86,9 @@ class RunResult:
     written: list[Path]
     # One dict per stage, in run order: stage, items, wall_s, cpu_s, peak_rss_mb (see StageTimer).
     timings: list[dict] = field(default_factory=list)
+    # The wording suggestions with every attribution, confidential respondents' included: for
+    # scoring against labels (make eval), never written (None when the outputs were current).
+    attributed_suggestions: pd.DataFrame | None = None
 
 
 def _peak_rss_mb() -> float:
@@ -319,7 +328,7 @@ def analyse(
         say(f"Align - {int(methods.sum())} comments: no consulted document configured, each analysed with its question")
     # Text was redacted at the source, so suggestions quoting a comment are redacted too.
     timer.stage("tag")
-    tagged, suggestions = tag_and_extract(aligned, statements, config, cache=caches["tag"])
+    tagged, suggestions = tag_comments(aligned, statements, config, cache=caches["tag"])
     timer.done(len(aligned), caches["tag"])
     say(tag_summary(tagged, suggestions))
 
@@ -398,4 +407,4 @@ def analyse(
         f"Write - {len(base)} tables in {out_dir}: " + ", ".join(Path(p).name for p in base)
         + (f"; topic models in {MODEL_DIR}/" if themes.models else "")
     )
-    return RunResult(tables=tables, ingest=ingest, written=written, timings=timer.timings)
+    return RunResult(tables=tables, ingest=ingest, written=written, timings=timer.timings, attributed_suggestions=suggestions)

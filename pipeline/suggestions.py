@@ -1,6 +1,6 @@
 """Extract the concrete wording edits respondents propose to the statement.
 
-Input: ``comments`` as :func:`pipeline.tag.tag_comments` needs them (aligned comments:
+Input: ``comments`` as :func:`pipeline.reading.read_comments` needs them (aligned comments:
 ``comment_id``, ``response_id``, ``kind``, ``text``, ``statement_id``, ``section_id``,
 ``sentence_id``) and ``statements`` from :func:`pipeline.statements.load_statements`.
 Output, one row per proposed edit, sorted by ``suggestion_id``:
@@ -49,8 +49,8 @@ The target sentence is the best statement sentence (``align.quote_min_score``) m
 quotation of the statement in the suggestion's sentence, else by the quotation itself, else
 the sentence align found for the comment.
 
-:func:`tag_and_extract` runs this and :func:`pipeline.tag.tag_comments` in one reading of the
-comments (what a run uses); each function alone reads them itself.
+:func:`pipeline.tag.tag_comments` (the tag stage) extracts them with the asks and stance, from
+one reading of the comments; :func:`extract_suggestions` reads them for the suggestions alone.
 """
 
 from __future__ import annotations
@@ -60,8 +60,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.memo import ItemCache, cached_map
-from pipeline.tag import (
+from pipeline.reading import (
     CUE,
     OPERATION,
     WORDING_OPERATIONS,
@@ -74,9 +73,6 @@ from pipeline.tag import (
     check_inputs,
     comment_items,
     read_comments,
-    semantic_rows,
-    tag_reading,
-    tagged_frame,
 )
 
 SUGGESTION_COLUMNS = [
@@ -93,52 +89,38 @@ class Suggestion:
     target_row: int | None  # statements row the edit targets, when the comment's words locate it
 
 
-def extract_suggestions(comments: pd.DataFrame, statements: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """One row per proposed wording edit; see the module docstring. Pure."""
-    return tag_and_extract(comments, statements, config, tag=False)[1]
+def suggestions_in(reading: Reading, config: Config) -> list[Suggestion]:
+    """The wording suggestions of one read comment (see the module docstring)."""
+    return _suggestions(reading, config.tag.suggestions.bare_words_max)
 
 
-def tag_and_extract(
-    comments: pd.DataFrame, statements: pd.DataFrame, config: Config, *, tag: bool = True, cache: ItemCache | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(tag_comments(...), extract_suggestions(...))`` from one reading of the comments. Pure.
-
-    ``tag=False`` skips tagging (the first frame is then ``comments`` unchanged). With
-    ``cache``, a (text, scope) read by an earlier run is not read again; the semantic pass
-    scores each comment against the whole corpus, so with it on nothing is taken from the cache.
-    """
-    check_inputs(comments, statements, "suggestions", extra=["response_id"])
-    rows, keys = comment_items(comments)
+def suggestion_table(comments: pd.DataFrame, rows: list[int], keys: list[Key], found: dict[Key, list[Suggestion]], statements: pd.DataFrame) -> pd.DataFrame:
+    """One row per suggestion of the comments at ``rows`` (their (text, scope) ``keys``), sorted by id."""
     index = StatementIndex(statements)
-
-    def read(missing: list[Key]) -> list[tuple[dict, list[Suggestion]]]:
-        rules = Rules(config.tag)
-        semantic = semantic_rows(missing, config.tag) if tag else None
-        done = {
-            key: (
-                tag_reading(reading, rules, None if semantic is None else semantic[key[0]]) if tag else {},
-                _suggestions(reading, config.tag.suggestions.bare_words_max),
-            )
-            for key, reading in read_comments(rules, missing, index, config)
-        }
-        return [done[key] for key in missing]
-
-    cacheable = tag and not config.tag.semantic.enabled
-    results = cached_map(cache if cacheable else None, keys, read) if rows else {}
-    tagged = {key: result[0] for key, result in results.items()}
-    found = {key: result[1] for key, result in results.items()}
-    records = []
     columns = {c: comments[c].tolist() for c in ("comment_id", "response_id", "statement_id", "section_id", "sentence_id")}
-    for i, key in zip(rows, keys, strict=True):
-        for n, suggestion in enumerate(found[key], start=1):
-            records.append(_record(suggestion, n, index, {c: v[i] for c, v in columns.items()}))
+    records = [
+        suggestion_record(suggestion, n, index, {c: v[i] for c, v in columns.items()})
+        for i, key in zip(rows, keys, strict=True)
+        for n, suggestion in enumerate(found[key], start=1)
+    ]
     frame = pd.DataFrame(records, columns=SUGGESTION_COLUMNS)
     frame["section_id"] = frame["section_id"].astype("Int64")
-    frame = frame.sort_values("suggestion_id", kind="stable").reset_index(drop=True)
-    return (tagged_frame(comments, rows, keys, tagged, config) if tag else comments), frame
+    return frame.sort_values("suggestion_id", kind="stable").reset_index(drop=True)
 
 
-def _record(suggestion: Suggestion, n: int, index: StatementIndex, comment: dict) -> dict:
+def extract_suggestions(comments: pd.DataFrame, statements: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The wording suggestions alone (:func:`pipeline.tag.tag_comments` gives them with the tags,
+    from one reading). Pure."""
+    check_inputs(comments, statements, "suggestions", extra=["response_id"])
+    rows, keys = comment_items(comments)
+    found: dict[Key, list[Suggestion]] = {}
+    if rows:
+        for key, reading in read_comments(Rules(config.tag), keys, StatementIndex(statements), config):
+            found[key] = suggestions_in(reading, config)
+    return suggestion_table(comments, rows, keys, found, statements)
+
+
+def suggestion_record(suggestion: Suggestion, n: int, index: StatementIndex, comment: dict) -> dict:
     row = suggestion.target_row
     if row is None and not pd.isna(comment["sentence_id"]) and str(comment["sentence_id"]) in index.row_of:
         row = index.row_of[str(comment["sentence_id"])]

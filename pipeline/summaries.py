@@ -46,10 +46,14 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from pipeline.questions import UNKNOWN_QUESTION, UNKNOWN_QUESTION_TEXT, comment_questions
-from pipeline.records import ALL_STATEMENTS, ASK_SEPARATOR, split_asks
 from pipeline.config import STANCES, Config
 from pipeline.errors import PipelineError, require_columns
+from pipeline.questions import (
+    UNKNOWN_QUESTION,
+    UNKNOWN_QUESTION_TEXT,
+    comment_questions,
+)
+from pipeline.records import ALL_STATEMENTS, ASK_SEPARATOR, split_asks
 
 INPUT_COLUMNS = {
     "responses": ["response_id", "source_file", "organisation", "respondent_type", "on_behalf_of_organisation", "confidential"],

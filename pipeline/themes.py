@@ -48,13 +48,13 @@ from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-from pipeline.records import split_asks
 from pipeline.config import AskConfig, Config, ThemesConfig
 from pipeline.embeddings import Embedder, EmbeddingCache, make_embedder, text_hash
 from pipeline.errors import MissingDependency, PipelineError, require_columns
 from pipeline.memo import code_fingerprint, digest, save_pickle
 from pipeline.names import is_english_word
 from pipeline.questions import UNKNOWN_QUESTION, comment_questions
+from pipeline.records import split_asks
 
 INPUT_COLUMNS = ["comment_id", "response_id", "kind", "text", "statement_id", "section_id"]
 RESPONSE_COLUMNS = ["response_id", "respondent_type", "confidential"]

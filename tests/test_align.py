@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import sample_answers
 
 from pipeline.align import ALIGN_COLUMNS, SynonymExpander, align_comments, quotations
 from pipeline.errors import StageInputError
 from pipeline.segment import segment_comments
 from pipeline.statements import normalise_title
-
-from conftest import sample_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,7 +25,6 @@ from pipeline.evaluate import (
     score_segmentation,
     score_tagging,
 )
-
 from pipeline.records import ALL_STATEMENTS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

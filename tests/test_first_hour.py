@@ -33,7 +33,7 @@ def test_a_folder_with_nothing_to_analyse_completes_and_says_why(tmp_path, conte
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Nothing could be analysed." in report
     assert ("held no response files" if not contents else "could be read as a response") in report
-    assert f"Done in" in result.output and str(out / "report.html") in result.output
+    assert "Done in" in result.output and str(out / "report.html") in result.output
 
 
 def test_a_megabyte_without_paragraph_breaks_is_analysed_in_pieces(tmp_path, config):

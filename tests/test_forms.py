@@ -6,7 +6,14 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.errors import UnreadableFile
-from pipeline.forms import find_questions, label_value, resolve_export_columns, response_from_document, tick_atoms, ticked_options
+from pipeline.forms import (
+    find_questions,
+    label_value,
+    resolve_export_columns,
+    response_from_document,
+    tick_atoms,
+    ticked_options,
+)
 from pipeline.readers.text import TextReader
 from pipeline.records import Document
 

@@ -8,10 +8,9 @@ import shutil
 from pathlib import Path
 
 import docx
-
 import pytest
-
 from conftest import load_fixture_script
+
 from pipeline.config import load_config, parse_config
 from pipeline.ingest import ingest_responses
 from pipeline.outputs import write_tables

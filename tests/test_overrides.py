@@ -5,7 +5,13 @@ import pytest
 from report_tables import synthetic_tables
 
 from pipeline.errors import PipelineError
-from pipeline.overrides import OVERRIDE_COLUMNS, apply_overrides, merge_overrides, read_overrides, topic_overrides
+from pipeline.overrides import (
+    OVERRIDE_COLUMNS,
+    apply_overrides,
+    merge_overrides,
+    read_overrides,
+    topic_overrides,
+)
 from pipeline.report import render_report
 from pipeline.summaries import summary_tables
 

@@ -11,17 +11,16 @@ import zipfile
 import docx
 import pypdf
 import pytest
+from conftest import ROOT, load_fixture_script
 from docx.oxml import parse_xml
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from conftest import ROOT, load_fixture_script
 from pipeline.errors import UnreadableFile
 from pipeline.forms import response_from_document
 from pipeline.readers.docx import DocxReader
 from pipeline.readers.pdf import ENCRYPTED, NO_TEXT, PdfReader
 from pipeline.records import TICKED, UNTICKED
-
 
 make_fixtures = load_fixture_script()
 sys.path.insert(0, str(ROOT))

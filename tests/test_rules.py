@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Config, parse_config
+from pipeline.config import parse_config
 from pipeline.errors import ConfigError
 from pipeline.rules import language_rules, rule
 

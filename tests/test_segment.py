@@ -6,11 +6,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import sample_answers
 
 from pipeline.errors import StageInputError
-from pipeline.segment import COMMENT_COLUMNS, _Rules, segment_comments, source_paragraphs
-
-from conftest import sample_answers
+from pipeline.segment import (
+    COMMENT_COLUMNS,
+    _Rules,
+    segment_comments,
+    source_paragraphs,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

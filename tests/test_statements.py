@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.statements import STATEMENT_COLUMNS, clean_heading, continues_sentence, load_statements, parse_statement
+from pipeline.statements import (
+    STATEMENT_COLUMNS,
+    clean_heading,
+    continues_sentence,
+    load_statements,
+    parse_statement,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "data" / "reference"

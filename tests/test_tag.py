@@ -13,8 +13,9 @@ import pytest
 
 from pipeline.config import load_config, parse_config
 from pipeline.errors import ConfigError, StageInputError
-from pipeline.suggestions import extract_suggestions, tag_and_extract
-from pipeline.tag import STANCE_KINDS, TAG_COLUMNS, Rules, tag_comments
+from pipeline.reading import STANCE_KINDS, Rules
+from pipeline.suggestions import extract_suggestions
+from pipeline.tag import TAG_COLUMNS, tag_comments
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +44,7 @@ def aligned(*texts: str, statement: str = "practice_leaders", section: int = 0, 
 
 
 def tag_one(text: str, config, statements, **scope) -> dict:
-    return tag_comments(aligned(text, **scope), statements, config).iloc[0].to_dict()
+    return tag_comments(aligned(text, **scope), statements, config)[0].iloc[0].to_dict()
 
 
 def asks_of(text: str, config, statements, **scope) -> list[str]:
@@ -284,7 +285,7 @@ def test_not_evidence_rich(text, config, statements):
 def test_non_comments_are_blank_and_input_is_not_mutated(config, statements):
     comments = aligned("No further comments.", "We welcome this.", kinds=["non_comment", "comment"])
     before = comments.copy()
-    out = tag_comments(comments, statements, config)
+    out = tag_comments(comments, statements, config)[0]
     pd.testing.assert_frame_equal(comments, before)
     assert list(out.columns) == [*comments.columns, *TAG_COLUMNS]
     assert out.iloc[0][TAG_COLUMNS].tolist() == ["", "", "", False, ""]
@@ -299,16 +300,16 @@ def test_missing_columns_name_the_stage_to_run(config, statements):
 
 def test_copies_are_tagged_alike_and_order_is_kept(config, statements):
     texts = ["We welcome this.", "There is no reference to care leavers.", "We welcome this."]
-    out = tag_comments(aligned(*texts), statements, config)
+    out = tag_comments(aligned(*texts), statements, config)[0]
     assert out["stance"].tolist() == ["support", "concern", "support"]
     assert out["asks"].tolist() == ["", "care_leavers", ""]
 
 
 def test_one_reading_gives_the_same_tables(config, statements):
     comments = aligned("We suggest adding 'happy' to this sentence.", "There is no reference to care leavers.", section=2)
-    tagged, suggestions = tag_and_extract(comments, statements, config)
-    pd.testing.assert_frame_equal(tagged, tag_comments(comments, statements, config))
+    tagged, suggestions = tag_comments(comments, statements, config)
     pd.testing.assert_frame_equal(suggestions, extract_suggestions(comments, statements, config))
+    assert list(tagged.columns) == [*comments.columns, *TAG_COLUMNS]
 
 
 # --- the semantic pass ----------------------------------------------------------------------------

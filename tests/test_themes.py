@@ -17,7 +17,13 @@ from pipeline.errors import MissingDependency, PipelineError
 from pipeline.evaluate import npmi_coherence
 from pipeline.run import analyse
 from pipeline.themes import (
-    OUTLIER_TOPIC, TOPIC_COLUMNS, auto_n_topics, build_topic_model, model_themes, seed_topics, topic_label,
+    OUTLIER_TOPIC,
+    TOPIC_COLUMNS,
+    auto_n_topics,
+    build_topic_model,
+    model_themes,
+    seed_topics,
+    topic_label,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ from typing import Callable
 
 from pipeline.errors import UnreadableFile
 from pipeline.readers.text import text_to_blocks
-from pipeline.redact import EMAIL
 from pipeline.records import Block, Document, PersonalDetails
+from pipeline.redact import EMAIL
 
 ReaderLookup = Callable[[str], object | None]
 

@@ -38,6 +38,7 @@ from reportlab.platypus import Table as PdfTable
 # The Word helpers (fixed zip dates for identical reruns, XML fragments) are the test fixtures' own.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 from make_fixtures import fixed_zip, new_docx, save_docx, xml  # noqa: E402
+
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/share/fonts/TTF")]
 
