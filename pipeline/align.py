@@ -105,12 +105,8 @@ from pipeline.errors import require_columns
 from pipeline.memo import ItemCache, cached_map
 from pipeline.records import ALL_STATEMENTS
 from pipeline.segment import HEADING_PATH_SEPARATOR
-from pipeline.statements import (
-    STATEMENT_COLUMNS,
-    normalise_title,
-    strip_markup,
-    word_count,
-)
+from pipeline.statements import STATEMENT_COLUMNS
+from pipeline.text import normalise_title, strip_markup, word_count
 
 INPUT_COLUMNS = ["comment_id", "question_id", "kind", "heading", "text"]
 ALIGN_COLUMNS = ["statement_id", "section_id", "section_title", "sentence_id", "align_method", "align_score", "align_evidence"]

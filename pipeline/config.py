@@ -244,6 +244,7 @@ class SegmentConfig(Strict):
     finite_verbs: list[str] = Field(default_factory=default("segment", "finite_verbs"))
     contact_words: list[str] = Field(default_factory=default("segment", "contact_words"))
     reference_words: list[str] = Field(default_factory=default("segment", "reference_words"))
+    dangling_words: list[str] = Field(default_factory=default("segment", "dangling_words"))
 
     @field_validator("non_comment_patterns", "preamble_patterns", "signoff_patterns", "header_patterns")
     @classmethod

@@ -23,9 +23,7 @@ documents and scores them.
 
 from __future__ import annotations
 
-import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -37,6 +35,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from pipeline.config import Config, read_yaml_mapping
 from pipeline.errors import PipelineError, require_columns
 from pipeline.records import ALL_STATEMENTS
+from pipeline.text import fold
 
 LABELS_FILE = "labels.yaml"
 DOCS_DIR = "docs"
@@ -102,19 +101,6 @@ class GoldDocument:
 
 # --- normalisation --------------------------------------------------------------------------
 
-_QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′`´"} | {c: '"' for c in "“”„‟″"})
-_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
-_SPACE = re.compile(r"\s+")
-
-
-def normalise_text(text: str) -> str:
-    """Text as compared by the scorer: casefolded, whitespace collapsed, quotes and dashes
-    made plain and markdown asterisks dropped, so that readers' cosmetic choices don't count."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = _DASHES.sub("-", text).replace("*", "")
-    return _SPACE.sub(" ", text).strip().casefold()
-
-
 # --- labels ---------------------------------------------------------------------------------
 
 
@@ -151,7 +137,7 @@ def _parse_document(raw: Any, where: str) -> GoldDocument:
         raise LabelsError(f"{where}: 'comments' must be a list ([] when the response has none)")
 
     comments = tuple(_parse_comment(c, f"{where} comments[{j}]") for j, c in enumerate(raw["comments"]))
-    prefixes = [(c.question, normalise_text(c.starts)) for c in comments]
+    prefixes = [(c.question, fold(c.starts)) for c in comments]
     for j, (question, prefix) in enumerate(prefixes):
         for k, (other_question, other) in enumerate(prefixes):
             # A prefix that begins another in the same answer could be matched by either comment.
@@ -169,7 +155,7 @@ def _parse_comment(raw: Any, where: str) -> GoldComment:
     )
     if not isinstance(question, str):
         raise LabelsError(f"{where}: 'question' must be a question id, or \"\" when unknown; got {question!r}")
-    if not isinstance(starts, str) or len(normalise_text(starts)) < MIN_STARTS_CHARS:
+    if not isinstance(starts, str) or len(fold(starts)) < MIN_STARTS_CHARS:
         raise LabelsError(
             f"{where}: 'starts' must be the comment's first {MIN_STARTS_CHARS}+ characters; got {starts!r}"
         )
@@ -267,7 +253,7 @@ def _predictions(rows: pd.DataFrame) -> list[_Prediction]:
                 question="" if _blank(row.question_id) else str(row.question_id),
                 kind=str(row.kind),
                 text=text,
-                normalised=normalise_text(text),
+                normalised=fold(text),
                 statement="" if _blank(statement) else str(statement),
                 section=None if _blank(section) else int(section),
                 comment_id="" if _blank(comment_id) else str(comment_id),
@@ -297,7 +283,7 @@ def _match_document(document: GoldDocument, rows: pd.DataFrame, has_response: bo
     unused = list(range(len(comments)))
     found, missed = [], []
     for gold in document.comments:
-        prefix = normalise_text(gold.starts)
+        prefix = fold(gold.starts)
         hit = next(
             (i for i in unused if comments[i].question == gold.question and comments[i].normalised.startswith(prefix)),
             None,
@@ -335,7 +321,7 @@ def _match_all(
 
 
 def _clip(text: str) -> str:
-    flat = _SPACE.sub(" ", text).strip()
+    flat = " ".join(text.split())
     return repr(flat if len(flat) <= MISMATCH_CHARS else flat[:MISMATCH_CHARS] + "…")
 
 
@@ -427,7 +413,7 @@ def score_alignment(predicted: pd.DataFrame, responses: pd.DataFrame, gold: list
 
 
 def _plain_words(text: str) -> str:
-    return normalise_text(text).strip(" ,.;:-()[]'\"…")
+    return fold(text).strip(" ,.;:-()[]'\"…")
 
 
 def _same_suggestion(gold: GoldSuggestion, operation: str, proposed: str) -> bool:
@@ -584,10 +570,10 @@ def gold_references(
         if document.row is not None:
             same = same[[not _blank(r) and int(r) == document.row for r in same["source_row"]]]
         rows = predicted[predicted["response_id"].isin(set(same["response_id"])) & (predicted["kind"] == "comment")]
-        texts = {i: normalise_text("" if _blank(t) else str(t)) for i, t in rows["text"].items()}
+        texts = {i: fold("" if _blank(t) else str(t)) for i, t in rows["text"].items()}
         questions = {i: "" if _blank(q) else str(q) for i, q in rows["question_id"].items()}
         for comment in document.comments:
-            prefix = normalise_text(comment.starts)
+            prefix = fold(comment.starts)
             hit = next((i for i in texts if i not in labels and questions[i] == comment.question and texts[i].startswith(prefix)), None)
             if hit is not None:
                 labels[hit] = reference(comment)

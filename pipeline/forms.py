@@ -27,6 +27,7 @@ from rapidfuzz import fuzz
 
 from pipeline.config import ColumnSpec, Config, ExportConfig, FormConfig, Question
 from pipeline.errors import UnreadableFile
+from pipeline.names import name_line
 from pipeline.readers.text import text_to_blocks
 from pipeline.records import (
     TICKED,
@@ -36,7 +37,8 @@ from pipeline.records import (
     PersonalDetails,
     Response,
 )
-from pipeline.redact import EMAIL, HONORIFICS, PHONE, POSTCODE
+from pipeline.redact import EMAIL, PHONE, POSTCODE
+from pipeline.text import UNIFY, fold
 
 # A label shorter than this is matched exactly (case-insensitively): fuzzy matching on a
 # word like "Name" would also accept "Game" or "Same".
@@ -59,21 +61,16 @@ SIGNOFF_MAX_WORDS = 6
 REPEATED_LINE_MIN = 3
 REPEATED_LINE_MAX_WORDS = 3
 
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 _NUMBERING = re.compile(r"^\s*(?:q(?:uestion)?\s*)?\d{1,2}\s*[.):]?\s+", re.IGNORECASE)
 _X_CELL = re.compile(r"^[xX✓]$")
 _X_BEFORE = re.compile(r"^[xX]\s+(?=\S)")
 _X_AFTER = re.compile(r"(?<=\S)\s+[xX]$")
-_PERSON_NAME = re.compile(
-    rf"^(?:{HONORIFICS}\.?\s+)?"
-    r"[A-Z][\w'’-]*\.?(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'’-]+){1,3}$"
-)
 
 
 @functools.lru_cache(maxsize=NORM_CACHE_SIZE)
 def norm(text: str) -> str:
-    """Text for comparison: case-folded, quotes and dashes unified, spaces collapsed, no end punctuation."""
-    return " ".join(text.translate(_QUOTES).casefold().split()).strip(" .:;?*")
+    """Text for comparison (:func:`pipeline.text.fold`), without end punctuation."""
+    return fold(text).strip(" .:;?")
 
 
 # --- tick boxes ---------------------------------------------------------------------------
@@ -178,7 +175,7 @@ def label_value(text: str, labels: list[str], min_score: float) -> str | None:
     """
     split = re.split(r"[:\t]|(?=[☒☐])", text, maxsplit=1)
     head, rest = (split[0], split[1]) if len(split) == 2 else (text, "")
-    plain = text.translate(_QUOTES).lower()
+    plain = text.translate(UNIFY).lower()
     for label in sorted(labels, key=len, reverse=True):
         target = norm(label)
         if len(label) >= SHORT_LABEL_CHARS and len(plain) >= len(target):
@@ -291,12 +288,18 @@ def _stated_organisation(value: str, personal: PersonalDetails, config: Config) 
     return value
 
 
+def _person_name(value: str, config: Config) -> bool:
+    """Whether a short line reads as a person's name: two words at least ("Jane Smith", "Dr J. Smith")."""
+    match = name_line(tuple(config.privacy.titles)).match(value.strip())
+    return match is not None and "[NAME]" not in match.group("name") and len(match.group("name").split()) >= 2
+
+
 def _organisation(value: str, personal: PersonalDetails, config: Config) -> str:
     """A cleaned organisation name read from running text, or "" for a non-answer, a person's
     name or a job title (a name-like value is taken only with a word like "Trust" in it)."""
     value = _stated_organisation(value, personal, config)
     words = {w.casefold() for w in config.letter.organisation_words}
-    if _PERSON_NAME.match(value) and not _is_organisation_line(value, words):
+    if _person_name(value, config) and not _is_organisation_line(value, words):
         return ""
     first = value.split()[0].casefold() if value else ""
     return "" if first in {w.casefold() for w in config.letter.role_words} else value
@@ -461,7 +464,7 @@ def signature_names(blocks: list[Block], config: Config) -> set[str]:
         following = [blocks[i + 1].text] if i + 1 < len(blocks) else []
         for line in (block.text[match.end() :], *following):
             line = line.strip(" ,.-–—")
-            if _PERSON_NAME.match(line) and not _is_organisation_line(line, words):
+            if _person_name(line, config) and not _is_organisation_line(line, words):
                 names.add(line)
     return names
 

@@ -60,6 +60,20 @@ def is_capitalised(word: str) -> bool:
     return (word[:1].isupper() and not word.removesuffix("s").isupper()) or bool(_NAME_PREFIX.match(word))
 
 
+# A word of a name line: a capitalised word, an initial ("J."), or a name already redacted.
+_NAME_TOKEN = r"(?:[A-Z][\w'’\-]*\.?|\[NAME\])"
+
+
+@functools.lru_cache(maxsize=8)
+def name_line(titles: tuple[str, ...]) -> re.Pattern:
+    """A line that may hold only a person's name (a signature): perhaps one of ``titles``, then
+    one to four capitalised words or initials, or "[NAME]" ("Dr Eleanor Whitcombe", "J. Smith",
+    "Dr [NAME]"), perhaps a trailing comma. The groups: ``title`` and ``name``. Callers add their
+    own tests (two words at least, an unknown word)."""
+    title = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"(?m)^(?:(?P<title>{title})\.?[ \t]+)?(?P<name>{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,3}}),?[ \t]*$")
+
+
 def capitalised_inside(text: str) -> set[str]:
     """The words written capitalised inside a sentence of ``text`` (not opening one), bare and case-folded."""
     return {

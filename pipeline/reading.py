@@ -29,7 +29,8 @@ from spacy.language import Language
 from pipeline.align import quotation_spans, quote_scores
 from pipeline.config import Config, TagConfig
 from pipeline.errors import ConfigError, MissingDependency, require_columns
-from pipeline.statements import STATEMENT_COLUMNS, strip_markup
+from pipeline.statements import STATEMENT_COLUMNS
+from pipeline.text import strip_markup
 
 INPUT_COLUMNS = ["comment_id", "kind", "text", "statement_id", "section_id", "sentence_id"]
 # spaCy model packages that provide the same pipeline under another import name.

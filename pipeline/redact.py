@@ -35,9 +35,9 @@ from pipeline.names import (
     capitalised_inside,
     is_english_word,
     is_stop_word,
+    name_line,
 )
 from pipeline.records import PersonalDetails
-from pipeline.rules import rule
 
 EMAIL = re.compile(r"(?:mailto:)?[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # UK numbers (01…, 02…, 07…, +44…) and other international numbers written with a "+".
@@ -62,10 +62,6 @@ _WORD_JOINER = re.compile(r"[-'’]+")
 # A maximal run of word characters (used to index names by their first word).
 _RUN = re.compile(r"\w+")
 
-# Titles, as a regular expression (signature lines in forms and letters start with one).
-HONORIFICS = "(?:" + "|".join(re.escape(t) for t in sorted(rule("privacy", "titles"), key=len, reverse=True)) + ")"
-_NAME_LINE = re.compile(rf"(?m)^(?:{HONORIFICS}\.?[ \t]+)?[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){{1,3}},?[ \t]*$")
-_TITLE_LINE = re.compile(rf"^{HONORIFICS}\.?\s")
 
 
 def _mask(text: str, protected: list[str], index: dict[str, list[int]] | None = None) -> str:
@@ -407,11 +403,14 @@ class Redactor:
         return (text, tuple(sorted(_words(text) & self.vocabulary)))
 
     def _name_lines(self, text: str) -> list[str]:
-        """Lines that are only a person's name (a signature): unknown words or a title."""
+        """Lines that are only a person's name (a signature) of two words or more: a title, or
+        a word that is neither common English nor the run's vocabulary."""
         names = []
-        for match in _NAME_LINE.finditer(text):
-            line = match.group(0).strip().rstrip(",")
-            words = [w.casefold() for w in WORD.findall(line)]
-            if any(w not in self.vocabulary and not is_english_word(w) for w in words) or _TITLE_LINE.match(line):
-                names.append(re.sub(rf"^{HONORIFICS}\.?\s+", "", line))
+        for match in name_line(tuple(self.config.titles)).finditer(text):
+            name = match.group("name")
+            words = [w.casefold() for w in WORD.findall(name)]
+            if "[NAME]" in name or len(name.split()) < 2:
+                continue
+            if match.group("title") or any(w not in self.vocabulary and not is_english_word(w) for w in words):
+                names.append(name)
         return names

@@ -83,12 +83,13 @@ from rapidfuzz import fuzz, process
 from pipeline.config import Config
 from pipeline.errors import require_columns
 from pipeline.memo import ItemCache, cached_map
-from pipeline.redact import HONORIFICS
-from pipeline.statements import (
+from pipeline.names import name_line
+from pipeline.text import (
     QUOTE_CHARS,
     clean_heading,
     continues_sentence,
     ends_sentence,
+    fold,
     normalise_title,
     strip_markup,
     word_count,
@@ -121,12 +122,7 @@ _CONTACT_SIGNS = r"@|\+?\d[\d\s]{8,}\d|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
 _CONTACT_DETAIL = re.compile(r"\S@\S|(?:\+|\b0)\d[\d\s-]{7,}\d|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
 # A line that is a person's name: up to four capitalised words or initials, perhaps with a
 # title ("Dr Eleanor Whitcombe", "J. Smith", "[NAME]" once redacted). Case-sensitive.
-_PERSON_LINE = re.compile(
-    rf"^(?:{HONORIFICS}\.?\s+)?"
-    r"(?:[A-Z][\w'’\-]*\.?|\[NAME\])(?:\s+(?:[A-Z][\w'’\-]*\.?|\[NAME\])){0,3}$"
-)
 # A line that is only a name once redacted ("[NAME]", "Dr [NAME]", "– [NAME]"): a signature.
-_REDACTED_NAME_LINE = re.compile(rf"^[-–—\s]*(?:{HONORIFICS}\.?\s+)?\[NAME\](?:\s+\[NAME\])*[\s,.]*$")
 _SUPERSCRIPT_TO_DIGIT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
 # A line can match a known heading (section title, question, alias) only if it is at most
 # this many times as long as the longest of them (numbering, markup, a typo or two).
@@ -164,6 +160,8 @@ class _Rules:
     example_intros: frozenset[str]  # the cues, normalised like a paragraph
     # From the segment language data: what a title never holds (first-person words, auxiliaries:
     # a line with one is a sentence missing its full stop), what a contact line holds, what a reference holds.
+    dangling: frozenset[str]  # words no sentence ends with (segment.dangling_words)
+    name_line: re.Pattern  # a line that may be only a person's name (see pipeline.names.name_line)
     first_person: re.Pattern
     finite_verb: re.Pattern
     contact: re.Pattern
@@ -202,11 +200,19 @@ class _Rules:
             signature_words=frozenset(w.lower() for w in [*seg.job_title_words, *config.letter.organisation_words]),
             example_cues=[c.lower() for c in seg.example_cues],
             example_intros=frozenset(_normalise_phrase(c) for c in seg.example_cues),
+            dangling=frozenset(w.lower() for w in seg.dangling_words),
+            name_line=name_line(tuple(config.privacy.titles)),
             first_person=_words_pattern(seg.first_person_words),
             finite_verb=_words_pattern(seg.finite_verbs),
             contact=re.compile(rf"{_CONTACT_SIGNS}|(?i:{_words_pattern(seg.contact_words).pattern})"),
             reference_like=re.compile(rf"{_REFERENCE_LIKE}|{_words_pattern(seg.reference_words).pattern}", re.IGNORECASE),
         )
+
+
+def _redacted_name_line(paragraph: str, rules: _Rules) -> bool:
+    """A line that is only a name once redacted ("[NAME]", "Dr [NAME]", "– [NAME]"): a signature."""
+    match = rules.name_line.match(paragraph.strip().lstrip("-–— ").rstrip(" ,."))
+    return match is not None and set(match.group("name").split()) == {"[NAME]"}
 
 
 def _words_pattern(words: list[str]) -> re.Pattern:
@@ -232,9 +238,8 @@ class _Unit:
 
 
 def _normalise_phrase(text: str) -> str:
-    text = strip_markup(text).lower().strip().strip(QUOTE_CHARS)
-    text = re.sub(r"[^\w\s/]", " ", text).replace("/", "")
-    return " ".join(text.split())
+    """A short answer's words, for matching non-comments ("N/A." -> "na", "No comment!" -> "no comment")."""
+    return " ".join(re.findall(r"\w+", fold(strip_markup(text)).replace("/", "")))
 
 
 # ---------------------------------------------------------------------------------------
@@ -271,7 +276,7 @@ def source_paragraphs(text: str, rules: _Rules) -> list[str]:
             elif ends_sentence(previous_line) or word_count(previous_line) <= rules.heading_max_words:
                 joined = False
             else:
-                joined = continues_sentence(previous_line, line)
+                joined = continues_sentence(previous_line, line, rules.dangling)
             if joined:
                 current += " " + line
             else:
@@ -510,7 +515,7 @@ def _trailing_signature(paragraphs: list[str], headings: dict[int, str], rules: 
     while start > 1 and start - 1 not in headings and _signature_shaped(paragraphs[start - 1], rules):
         start -= 1
     for first in range(start, n - 1):
-        if not _PERSON_LINE.match(strip_markup(paragraphs[first]).strip().rstrip(",")):
+        if not rules.name_line.match(strip_markup(paragraphs[first]).strip()):
             continue
         rest = paragraphs[first + 1 :]
         if any(_CONTACT_DETAIL.search(line) or rules.signature_words & set(re.findall(r"[a-z]+", line.lower())) for line in rest):
@@ -528,7 +533,7 @@ def _plain_text_follows(paragraphs: list[str], i: int, headings: dict[int, str],
         or _is_footnote(following, rules)
         or _is_non_comment(following, rules)
         or _matches(rules.signoff_patterns, following)
-        or continues_sentence(paragraphs[i], following)
+        or continues_sentence(paragraphs[i], following, rules.dangling)
     )
 
 
@@ -595,7 +600,7 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
             in_signature = True
             last_comment, attach_following = None, False
             continue
-        if _REDACTED_NAME_LINE.match(paragraph):
+        if _redacted_name_line(paragraph, rules):
             add(Kind.SIGNOFF if seen_comment else Kind.PREAMBLE, i, paragraph)
             last_comment, attach_following = None, False
             continue
@@ -619,7 +624,7 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
             if target is not None:
                 target.footnotes.append(paragraph)
                 continue
-        if last_comment is not None and continues_sentence(last_comment.last, paragraph):
+        if last_comment is not None and continues_sentence(last_comment.last, paragraph, rules.dangling):
             last_comment.parts[-1] += " " + paragraph
             attach_following = _invites_example(paragraph, rules)
             continue

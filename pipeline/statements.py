@@ -29,8 +29,7 @@ How a statement is read:
   a nested bullet or an unbulleted paragraph continues the bullet above it.
 * Sentences come from spaCy's rule-based ``sentencizer``.
 
-The text helpers here (:func:`strip_markup`, :func:`clean_heading`, :func:`normalise_title`,
-:func:`continues_sentence`, :func:`split_sentences`) are shared with segmentation and
+The text helpers it reads by (:mod:`pipeline.text`) are shared with segmentation and
 alignment, so statements and responses are read by the same rules.
 """
 
@@ -47,6 +46,17 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.errors import ConfigError, MissingDependency
 from pipeline.memo import ItemCache, cached_map
+from pipeline.text import (
+    BULLET_ONLY,
+    MD_HEADING,
+    PAGE_NUMBER_TAIL,
+    clean_heading,
+    continues_sentence,
+    ends_sentence,
+    normalise_title,
+    strip_markup,
+    word_count,
+)
 
 STATEMENT_COLUMNS = ["statement_id", "section_id", "section_title", "paragraph_id", "sentence_id", "text"]
 
@@ -63,114 +73,11 @@ BACK_MATTER_PATTERNS: tuple[str, ...] = (
     r"nationalarchives\.(gsi\.)?gov\.uk",
 )
 
-# Words no English sentence ends with (articles, prepositions, conjunctions, possessives): a
-# paragraph that stops on one was cut off mid-sentence.
-DANGLING_WORDS = frozenset(
-    "a an the of to in on at by for with from into onto about as than and or nor but that which whose "
-    "their our its his her my your including between within without through towards upon under over "
-    "such both either neither if because although while whilst whether where when who".split()
-)
-# Opening and closing quotation marks respondents and Word use.
-QUOTE_CHARS = "'\"‘’“”`«»"
-# What can end a sentence, after trailing quotes, brackets and markup are set aside.
-TERMINAL_PUNCTUATION = ".!?:;…"
-
 _CONTENTS = re.compile(r"^(table of )?contents:?$", re.IGNORECASE)
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(\s*)([-*+•▪◦●·–]|\d{1,2}[.)])\s+(?=\S)")
-_BULLET_ONLY = re.compile(r"^(\s*)([-*+•▪◦●·–])\s+(?=\S)")
-_NUMBERING = re.compile(
-    r"^(?:(?:section|part|question|q)\s*)?"
-    r"(?:\d{1,2}(?:\.\d{1,2})*\s*[).:\-–—]?|\(?(?:[ivx]{1,4}|[a-h])[).:])\s+(?=\S)",
-    re.IGNORECASE,
-)
 _NUMBERED_LINE = re.compile(r"^(?:section\s*)?\d{1,2}\s*[).:]?\s+\S", re.IGNORECASE)
-_PAGE_NUMBER_TAIL = re.compile(r"(?:\t|\s{2,}|\.{3,}\s*)\d{1,3}$")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 _SEPARATOR = re.compile(r"^[\s\-_=*|·.]*$")
 _PAGE_ONLY = re.compile(r"^(page\s*)?\d{1,3}(\s*of\s*\d{1,3})?$", re.IGNORECASE)
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
-
-
-# ---------------------------------------------------------------------------------------
-# Text helpers shared with segmentation and alignment
-# ---------------------------------------------------------------------------------------
-
-
-def strip_markup(text: str) -> str:
-    """Drop markdown emphasis and links, keeping their words: ``**they thrive**`` -> ``they thrive``."""
-    if not any(mark in text for mark in "*_["):
-        return text
-    text = _LINK.sub(r"\1", text)
-    previous = None
-    while previous != text:
-        previous, text = text, _EMPHASIS.sub(r"\2", text)
-    return text.replace("**", "").replace("__", "")
-
-
-def clean_heading(text: str) -> str:
-    """A heading without markdown, bullets, numbering, page numbers or a trailing colon.
-
-    ``"## 5) Support effective decision-making:"`` -> ``"Support effective decision-making"``.
-    """
-    text = text.strip()
-    text = _PAGE_NUMBER_TAIL.sub("", text)
-    match = _MD_HEADING.match(text)
-    if match:
-        text = match.group(2)
-    text = _BULLET_ONLY.sub("", text)
-    text = strip_markup(text).strip()
-    text = _NUMBERING.sub("", text)
-    text = strip_markup(text).strip()  # numbering may have sat outside the bold markers
-    return " ".join(text.split()).rstrip(":").strip()
-
-
-def normalise_title(text: str) -> str:
-    """Lower-case words only, for fuzzy comparison: hyphens and punctuation become spaces."""
-    text = clean_heading(text).lower().replace("&", " and ")
-    return " ".join(re.findall(r"[a-z0-9]+", text))
-
-
-def ends_sentence(text: str) -> bool:
-    """Whether ``text`` ends with terminal punctuation (closing quotes, brackets and markup aside)."""
-    tail = strip_markup(text).rstrip().rstrip(QUOTE_CHARS + ")]*_¹²³⁴⁵⁶⁷⁸⁹⁰ ")
-    tail = re.sub(r"\[\d+\]$", "", tail).rstrip()
-    return bool(tail) and tail[-1] in TERMINAL_PUNCTUATION
-
-
-def continues_sentence(previous: str, following: str) -> bool:
-    """Whether ``following`` carries on the sentence ``previous`` broke off (page break, line wrap).
-
-    Only when ``previous`` has no terminal punctuation, and then when ``following`` starts in
-    lower case ("the safety of" / "children in care"), or ``previous`` stops on a word no
-    sentence ends with ("…in partnership with" / "Others…"), or a capitalised name was cut
-    after its first word ("…best interests. Independent" / "Reviewing Officers (IROs)…").
-    """
-    if not previous.strip() or not following.strip() or ends_sentence(previous):
-        return False
-    first = strip_markup(following).lstrip(QUOTE_CHARS + "([ ")
-    if not first:
-        return False
-    if first[0].islower():
-        return True
-    if not first[0].isalpha():
-        return False
-    plain = strip_markup(previous)
-    words = _WORD.findall(plain)
-    if not words:
-        return False
-    if words[-1].lower() in DANGLING_WORDS:
-        return True
-    unfinished = _WORD.findall(re.split(r"[.!?]\s+", plain)[-1])
-    # A letter outside _WORD's alphabet ("Ω…") starts no word it can read.
-    next_words = _WORD.findall(first[:40])
-    return (
-        0 < len(unfinished) <= 3
-        and len(words) > len(unfinished)
-        and unfinished[-1][0].isupper()
-        and (not next_words or next_words[0].lower() not in DANGLING_WORDS)
-    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -187,10 +94,6 @@ def split_sentences(texts: list[str]) -> list[list[str]]:
     """Split each text into sentences with spaCy's sentencizer; keeps the order of ``texts``."""
     nlp = sentencizer()
     return [[s.text.strip() for s in doc.sents if s.text.strip()] for doc in nlp.pipe(texts)]
-
-
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 # ---------------------------------------------------------------------------------------
@@ -220,11 +123,11 @@ def _heading_kind(line: str, max_words: int) -> str | None:
         return None
     if not (title[0].isupper() or title[0].isdigit()):
         return None
-    stripped = _PAGE_NUMBER_TAIL.sub("", line.strip())
-    match = _MD_HEADING.match(stripped)
+    stripped = PAGE_NUMBER_TAIL.sub("", line.strip())
+    match = MD_HEADING.match(stripped)
     if match:
         return f"md{len(match.group(1))}"
-    unbulleted = _BULLET_ONLY.sub("", stripped)
+    unbulleted = BULLET_ONLY.sub("", stripped)
     body = re.sub(r"^\d{1,2}\s*[).:]?\s+", "", unbulleted)
     if re.fullmatch(r"(\*\*|__).+\1:?", body):
         return "bold"
@@ -255,7 +158,7 @@ def _drop_contents(lines: list[_Line]) -> list[_Line]:
             continue
         if in_contents:
             key = normalise_title(line.title) if line.kind else ""
-            has_page = bool(_PAGE_NUMBER_TAIL.search(line.text.strip()))
+            has_page = bool(PAGE_NUMBER_TAIL.search(line.text.strip()))
             next_is_entry = i + 1 < len(lines) and lines[i + 1].kind is not None
             if line.kind and key not in seen and (has_page or next_is_entry):
                 seen.add(key)

@@ -11,7 +11,7 @@ from conftest import sample_answers
 from pipeline.align import ALIGN_COLUMNS, SynonymExpander, align_comments, quotations
 from pipeline.errors import StageInputError
 from pipeline.segment import segment_comments
-from pipeline.statements import normalise_title
+from pipeline.text import normalise_title
 
 ROOT = Path(__file__).resolve().parents[1]
 

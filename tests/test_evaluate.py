@@ -20,12 +20,12 @@ from pipeline.evaluate import (
     GoldSuggestion,
     LabelsError,
     load_labels,
-    normalise_text,
     score_alignment,
     score_segmentation,
     score_tagging,
 )
 from pipeline.records import ALL_STATEMENTS  # noqa: E402
+from pipeline.text import fold  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = ROOT / "tests" / "eval"
@@ -80,8 +80,8 @@ def document(result: dict, name: str) -> dict:
     return next(d for d in result["documents"] if d["document"] == name)
 
 
-def test_normalise_text_ignores_case_spacing_quotes_dashes_and_markdown():
-    assert normalise_text("  ‘Decision–making’  is\n\n **KEY**…") == "'decision-making' is key..."
+def test_fold_ignores_case_spacing_quotes_dashes_and_markdown():
+    assert fold("  ‘Decision–making’  is\n\n **KEY**…") == "'decision-making' is key..."
 
 
 def test_perfect_prediction_scores_one():
@@ -395,8 +395,8 @@ def _export_cells(path: Path, row: int, config) -> dict[str, str]:
 
 def _form_answers(text: str, config) -> dict[str, str]:
     """Text after each question on a form, up to the next question; all of it when none is found."""
-    norm = normalise_text(text)
-    starts = sorted((norm.find(normalise_text(q.text)), q.id) for q in config.questions)
+    norm = fold(text)
+    starts = sorted((norm.find(fold(q.text)), q.id) for q in config.questions)
     if any(position < 0 for position, _ in starts):
         return {"": norm}
     ends = [position for position, _ in starts[1:]] + [len(norm)]
@@ -411,10 +411,10 @@ def test_every_starts_occurs_once_in_its_answer(gold: list[GoldDocument], config
         if doc.row is None:
             answers = _form_answers(path.read_text(encoding="utf-8"), config)
         else:
-            answers = {q: normalise_text(cell) for q, cell in _export_cells(path, doc.row, config).items()}
+            answers = {q: fold(cell) for q, cell in _export_cells(path, doc.row, config).items()}
         whole = " ".join(answers.values())
         for i, comment in enumerate(doc.comments):
-            prefix = normalise_text(comment.starts)
+            prefix = fold(comment.starts)
             if prefix not in answers.get(comment.question, ""):
                 where = f"{doc.name} comments[{i}]"
                 problems.append(f"{where}: not in the answer to {comment.question!r}: {comment.starts!r}")

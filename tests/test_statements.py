@@ -8,13 +8,8 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.statements import (
-    STATEMENT_COLUMNS,
-    clean_heading,
-    continues_sentence,
-    load_statements,
-    parse_statement,
-)
+from pipeline.statements import STATEMENT_COLUMNS, load_statements, parse_statement
+from pipeline.text import clean_heading, continues_sentence
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "data" / "reference"
