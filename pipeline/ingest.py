@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from pipeline.config import Config
 from pipeline.errors import PipelineError, UnreadableFile
 from pipeline.forms import resolve_export_columns, response_from_document
-from pipeline.memo import code_fingerprint, save_pickle
+from pipeline.memo import save_pickle, stage_salt
 from pipeline.readers import build_readers
 from pipeline.readers.magic import OLE_MAGIC
 from pipeline.readers.text import decode_text
@@ -201,7 +201,7 @@ class ParseCache:
     def __init__(self, directory: Path, config: Config):
         self.directory = Path(directory)
         settings = config.model_dump_json(include={"questions", "form", "letter", "export", "ingest", "segment"})
-        self.salt = hashlib.sha256(f"{code_fingerprint('readers/*.py', 'forms.py', 'ingest.py', 'records.py')}|{settings}".encode()).hexdigest()
+        self.salt = stage_salt("pipeline.ingest", settings)
 
     def _path(self, source_file: str, digest: str) -> Path:
         key = hashlib.sha256(f"{self.salt}|{source_file}|{digest}".encode()).hexdigest()

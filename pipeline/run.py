@@ -24,7 +24,7 @@ from pipeline.charts import chart_images
 from pipeline.config import Config
 from pipeline.errors import PipelineError, PrivacyLeak
 from pipeline.ingest import IngestResult, find_files, ingest_responses
-from pipeline.memo import ItemCache, code_fingerprint, digest
+from pipeline.memo import ItemCache, code_fingerprint, digest, stage_salt
 from pipeline.outputs import (
     MANIFEST,
     StagedOutputs,
@@ -61,12 +61,20 @@ from pipeline.summaries import (
 from pipeline.tag import tag_comments
 from pipeline.themes import UNKNOWN_FILE, model_themes, save_model
 
-# Stages whose per-item results are kept between runs (under config ingest.cache_dir).
-# Statement parsing depends on the statement's text alone; the later stages also on the config.
-RUN_CACHED_STAGES = ("redact", "campaigns", "segment", "align", "tag")
+# Stages whose per-item results are kept between runs (under config ingest.cache_dir): each with
+# the module that computes them and the config sections it reads; its cache is salted by those
+# sections, the statements and the module's code (memo.stage_salt), so a change to another
+# stage's settings keeps it. Statement parsing depends on the statement's text alone.
+STAGE_INPUTS = {
+    # Redaction's vocabulary reads the labels: questions, respondent types, titles, the codebook.
+    "redact": ("pipeline.redact", ("privacy", "questions", "form.respondent_types", "statements", "tag.codebook")),
+    "campaigns": ("pipeline.campaigns", ("campaigns",)),
+    "segment": ("pipeline.segment", ("segment", "letter.greeting_patterns", "align.heading_min_score", "questions", "statements", "privacy.titles")),
+    "align": ("pipeline.align", ("align", "segment", "questions", "statements")),
+    "tag": ("pipeline.tag", ("tag", "align", "questions", "statements")),
+}
+RUN_CACHED_STAGES = tuple(STAGE_INPUTS)
 CACHED_STAGES = ("statements", *RUN_CACHED_STAGES)
-# Config sections none of RUN_CACHED_STAGES reads (ingest has its own cache, keyed by its settings).
-UNCACHED_SECTIONS = ("ingest", "themes", "report")
 # Under the output folder: the embedding cache and the fitted topic model.
 CACHE_DIR = "cache"
 MODEL_DIR = "model"
@@ -151,6 +159,18 @@ class StageTimer:
             | ({} if cache is None else {"cached": cache.hits, "computed": cache.misses})
         )
         self._open = None
+
+
+def config_part(config: Config, keys: tuple[str, ...]) -> str:
+    """The values of the config ``keys`` ("tag", "tag.codebook"), as JSON: what a stage reads."""
+    include: dict = {}
+    for key in keys:
+        section, _, field_name = key.partition(".")
+        if not field_name:
+            include[section] = True
+        elif include.get(section) is not True:
+            include.setdefault(section, set()).add(field_name)
+    return config.model_dump_json(include=include)
 
 
 def check_writable(folder: Path, key: str) -> None:
@@ -254,7 +274,7 @@ def analyse(
 
     timer.stage("statements")
     responses = responses_table(ingest.responses, config)
-    statements_cache = ItemCache(Path(root) / config.ingest.cache_dir, "statements", "")
+    statements_cache = ItemCache(Path(root) / config.ingest.cache_dir, "statements", stage_salt("pipeline.statements"))
     statements = load_statements(config, root, statements_cache)
     timer.done(len(statements), statements_cache)
     n_sections = statements.groupby("statement_id")["section_id"].nunique().sum() if len(statements) else 0
@@ -267,7 +287,7 @@ def analyse(
     run_key = digest(
         sorted(ingest.digests.items()), [tuple(vars(s).values()) for s in ingest.skipped], config.model_dump_json(),
         statements_csv, overrides_file.read_bytes() if overrides_file.is_file() else None,
-        code_fingerprint("**/*.py", "templates/*"),
+        code_fingerprint(extra=("templates/*", "rules/*/*.yaml")),
     )
     if (Path(out_dir) / MANIFEST).exists():
         timer.stage("unchanged")
@@ -285,8 +305,10 @@ def analyse(
     # Results per answer and per comment from earlier runs with the same config, statements
     # and code: a re-run only works on what is new.
     # (Reading, themes and report settings do not reach these stages, so changing them keeps the caches.)
-    salt = digest(config.model_dump_json(exclude=set(UNCACHED_SECTIONS)), statements_csv)
-    caches = {name: ItemCache(Path(root) / config.ingest.cache_dir, name, salt) for name in RUN_CACHED_STAGES}
+    caches = {
+        name: ItemCache(Path(root) / config.ingest.cache_dir, name, stage_salt(module, config_part(config, keys), statements_csv))
+        for name, (module, keys) in STAGE_INPUTS.items()
+    }
 
     timer.stage("redact")
     vocabulary = run_vocabulary(

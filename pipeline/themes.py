@@ -51,7 +51,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from pipeline.config import AskConfig, Config, ThemesConfig
 from pipeline.embeddings import Embedder, EmbeddingCache, make_embedder, text_hash
 from pipeline.errors import MissingDependency, PipelineError, require_columns
-from pipeline.memo import code_fingerprint, digest, save_pickle
+from pipeline.memo import save_pickle, stage_salt
 from pipeline.names import is_english_word
 from pipeline.questions import UNKNOWN_QUESTION, comment_questions
 from pipeline.records import split_asks
@@ -200,7 +200,7 @@ def _fit_salt(config: Config, statements: pd.DataFrame, question: str) -> str:
     it: a fit is kept while responses come in, and its keywords are checked again each run."""
     cfg = config.themes
     guide = [a.model_dump_json() for a in config.tag.codebook] if cfg.guided else []
-    return digest(question, cfg.model_dump_json(exclude={"refit_share"}), guide, statements["text"].astype(str).tolist(), code_fingerprint())[:16]
+    return stage_salt("pipeline.themes", question, cfg.model_dump_json(exclude={"refit_share"}), guide, statements["text"].astype(str).tolist())[:16]
 
 
 def model_themes(

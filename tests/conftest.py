@@ -30,7 +30,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def config():
-    return load_config(ROOT / "config.yaml")
+    """The DfE consultation's config (tests/fixtures/dfe/config.yaml: a pinned copy of the shipped one)."""
+    return load_config(ROOT / "tests" / "fixtures" / "dfe" / "config.yaml")
 
 
 @pytest.fixture(scope="session")

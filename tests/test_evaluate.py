@@ -362,7 +362,7 @@ def gold() -> list[GoldDocument]:
 
 @pytest.fixture(scope="module")
 def config():
-    return load_config(ROOT / "config.yaml")
+    return load_config(ROOT / "tests" / "fixtures" / "dfe" / "config.yaml")
 
 
 def test_labels_cover_enough_comments_beyond_the_sample(gold: list[GoldDocument]):

@@ -23,7 +23,7 @@ SAMPLE = ROOT / "data" / "raw" / "who_cares_trust_response.txt"
 
 @pytest.fixture(scope="module")
 def config():
-    return load_config(ROOT / "config.yaml")
+    return load_config(ROOT / "tests" / "fixtures" / "dfe" / "config.yaml")
 
 
 def from_text(text: str, config, name: str = "form.txt"):

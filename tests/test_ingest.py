@@ -30,7 +30,7 @@ EXPORT = (
 
 @pytest.fixture(scope="module")
 def config():
-    return load_config(ROOT / "config.yaml")
+    return load_config(ROOT / "tests" / "fixtures" / "dfe" / "config.yaml")
 
 
 @pytest.fixture

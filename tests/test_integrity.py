@@ -35,7 +35,7 @@ def test_sigterm_mid_run_leaves_previous_outputs_intact(files, tmp_path):
     out = tmp_path / "out"
     cache = tmp_path / "cache"
     config_file = tmp_path / "config.yaml"
-    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "tests" / "fixtures" / "dfe" / "config.yaml").read_text(encoding="utf-8")
     text = text.replace("cache_dir: data/interim/cache", f"cache_dir: {cache}").replace("reference_dir: data/reference", f"reference_dir: {ROOT / 'data' / 'reference'}")
     config_file.write_text(text, encoding="utf-8")
     command = [sys.executable, "-m", "pipeline", "analyse", str(raw), "--out", str(out), "--config", str(config_file)]

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate  # noqa: E402
-from pipeline.run import CACHED_STAGES, RUN_CACHED_STAGES, analyse  # noqa: E402
+from pipeline.run import CACHED_STAGES, RUN_CACHED_STAGES, STAGE_INPUTS, analyse  # noqa: E402
 
 # Outputs that depend on the topics (compared separately).
 TOPIC_TABLES = {"topics.csv", "topics_per_class.csv", "summary_by_section.csv", "summary_by_question.csv", "themes.csv", "quotes.csv", "overview.csv"}
@@ -149,12 +149,24 @@ def test_late_comments_join_the_fitted_topics(runs):
     assert (runs["base"] / "out" / "model").is_dir()
 
 
-def test_changed_config_recomputes_every_item(runs, config, tmp_path):
+def test_a_changed_setting_recomputes_the_stages_that_read_it(runs, config, tmp_path):
+    """Each stage's cache is salted by the config sections it reads: an align setting recomputes
+    the stages reading ``align``, and keeps the redaction and campaign caches."""
     raw = runs["base"] / "raw"
     changed = with_settings(config, runs["base"] / "cache", refit_share=0)
     changed = changed.model_copy(update={"align": changed.align.model_copy(update={"similarity_min_score": changed.align.similarity_min_score + 0.01})})
     result = stages(analyse(raw, tmp_path / "out", changed, ROOT))
     for stage in RUN_CACHED_STAGES:
-        assert result[stage]["cached"] == 0 and result[stage]["computed"] > 0, result[stage]
+        reads_align = "align" in STAGE_INPUTS[stage][1]
+        assert (result[stage]["cached"] == 0) == reads_align and (result[stage]["computed"] > 0) == reads_align, (stage, result[stage])
     # Parsing a statement reads no config: still cached.
     assert result["statements"]["computed"] == 0
+
+
+def test_a_changed_stance_cue_keeps_every_cache_but_tagging(runs, config, tmp_path):
+    raw = runs["base"] / "raw"
+    changed = with_settings(config, runs["base"] / "cache", refit_share=0)
+    stance = changed.tag.stance.model_copy(update={"concern": [*changed.tag.stance.concern, "regrettably"]})
+    changed = changed.model_copy(update={"tag": changed.tag.model_copy(update={"stance": stance})})
+    result = stages(analyse(raw, tmp_path / "out", changed, ROOT))
+    assert result["tag"]["cached"] == 0 and result["redact"]["computed"] == 0 and result["segment"]["computed"] == 0

@@ -243,7 +243,7 @@ def test_cues_inside_quotations_do_not_count(config, statements):
 
 @pytest.mark.parametrize(
     ("kind", "phrase"),
-    [(kind, p) for kind in STANCE_KINDS for p in getattr(load_config(ROOT / "config.yaml").tag.stance, kind) if isinstance(p, str)],
+    [(kind, p) for kind in STANCE_KINDS for p in getattr(load_config(ROOT / "tests" / "fixtures" / "dfe" / "config.yaml").tag.stance, kind) if isinstance(p, str)],
 )
 def test_every_stance_phrase_is_matchable(kind, phrase, config):
     """A phrase cue that its own words cannot match (a lemma mismatch) would silently never fire."""
