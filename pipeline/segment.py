@@ -38,10 +38,14 @@ Rules, in the order they are tried for each paragraph:
    short lines that starts with a name and holds a job title, an organisation or contact
    details ("Nadia Rahman / Registered Manager"; ``segment.job_title_words``,
    ``letter.organisation_words``) is a signature even without a sign-off line.
-1. Before the first comment, the short lines above a greeting (``letter.greeting_patterns``:
-   address, date, subject) and the greeting itself, short opening lines up to the last one
-   with a postcode, phone number or e-mail address (an address block, whatever the
-   greeting), and opening sentences matching ``segment.preamble_patterns``, are preamble.
+1. Before the first comment, the short lines above a greeting (address, date, subject) and
+   the greeting itself, short opening lines up to the last one with a postcode, phone number
+   or e-mail address (an address block, whatever the greeting), and opening sentences
+   matching ``segment.preamble_patterns``, are preamble. A greeting is an opening line that
+   matches ``letter.greeting_patterns`` ("Dear Sir,") or a name alone with a comma ("Lisa,")
+   that the next line does not carry on; of a longer paragraph opening with one ("Dear Sir,
+   the statement…") only the greeting is preamble. A line is never preamble for its
+   punctuation alone ("Critical infrastructure (energy, telecoms), some health," is a comment).
 2. A line matching ``segment.signoff_patterns`` starts the sign-off; the short lines after it
    (name, job title, address) are its signature block. A line that is only a redacted name
    ("[NAME]", "Dr [NAME]") is a signature even without a sign-off line (before the first
@@ -444,6 +448,50 @@ def _letterhead_line(paragraph: str, rules: _Rules) -> bool:
     return word_count(paragraph) <= 2 * rules.heading_max_words
 
 
+def _is_named_salutation(paragraphs: list[str], i: int) -> bool:
+    """A name alone with a comma ("Lisa,", "Dr Patel,") that the next paragraph does not carry on."""
+    paragraph = strip_markup(paragraphs[i]).strip()
+    following = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
+    return (
+        paragraph.endswith(",") and bool(_PERSON_LINE.match(paragraph[:-1].rstrip()))
+        and bool(following) and not continues_sentence(paragraph, following)
+    )
+
+
+def _opening_greeting(paragraphs: list[str], start: int, address_end: int, rules: _Rules) -> int | None:
+    """The greeting among the opening lines from ``start``, else None.
+
+    A line matching ``letter.greeting_patterns`` ("Dear Sir,") may follow short letterhead
+    lines (address, date, subject) and preamble sentences; a name alone with a comma
+    ("Lisa,") only an address block or preamble sentences. Punctuation alone never makes a
+    line a greeting, and a greeting after the opening lines is none.
+    """
+    for i in range(start, len(paragraphs)):
+        if _matches(rules.greeting_patterns, paragraphs[i]):
+            return i
+        opening = all(j < address_end or _matches(rules.preamble_patterns, paragraphs[j]) for j in range(start, i))
+        if opening and _is_named_salutation(paragraphs, i):
+            return i
+        if not (_letterhead_line(paragraphs[i], rules) or _matches(rules.preamble_patterns, paragraphs[i])):
+            return None
+    return None
+
+
+# A greeting clause at the start of a longer paragraph ("Dear Sir, the statement…"): up to its comma or colon.
+_GREETING_CLAUSE = re.compile(r"^(?P<greeting>[^,:;.!?]+[,:!])\s+(?=\S)")
+
+
+def _greeting_split(paragraph: str, rules: _Rules) -> tuple[str, str]:
+    """A greeting paragraph as (greeting, the rest): a short line is all greeting; a longer one
+    gives only its opening clause, so the words after "Dear Sir," stay a comment."""
+    if word_count(paragraph) <= rules.heading_max_words:
+        return paragraph, ""
+    match = _GREETING_CLAUSE.match(paragraph.strip())
+    if match and word_count(match.group("greeting")) <= rules.heading_max_words:
+        return match.group("greeting"), paragraph.strip()[match.end() :]
+    return "", paragraph
+
+
 def _header_block(paragraphs: list[str], rules: _Rules) -> set[int]:
     """Paragraphs of forwarded e-mail headers: runs of at least two lines matching
     ``segment.header_patterns`` ("-----Original Message-----", "From: …", "Subject: …")."""
@@ -523,9 +571,9 @@ def _plain_text_follows(paragraphs: list[str], i: int, headings: dict[int, str],
 def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
     paragraphs = source_paragraphs(text, rules.heading_max_words)
     headings = _headings(paragraphs, rules)
-    greeting = next((i for i, p in enumerate(paragraphs) if _matches(rules.greeting_patterns, p)), None)
     headers = _header_block(paragraphs, rules)
     address_end = _address_block_end(paragraphs, rules)
+    greeting = _opening_greeting(paragraphs, 0, address_end, rules)
     signature_start = _trailing_signature(paragraphs, headings, rules)
     units: list[_Unit] = []
     statement_heading = section_heading = ""
@@ -555,7 +603,7 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
             # A forwarded message starts: its greeting and preamble are read afresh.
             add(Kind.PREAMBLE, i, paragraph)
             in_signature, seen_comment, last_comment, attach_following = False, False, None, False
-            greeting = next((j for j in range(i + 1, len(paragraphs)) if _matches(rules.greeting_patterns, paragraphs[j])), None)
+            greeting = _opening_greeting(paragraphs, i + 1, 0, rules)
             continue
         if i >= signature_start:
             add(Kind.SIGNOFF, i, paragraph)
@@ -565,9 +613,16 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
                 add(Kind.SIGNOFF, i, paragraph)
                 continue
             in_signature = False
-        if not seen_comment and greeting is not None and (i == greeting or i < greeting and _letterhead_line(paragraph, rules)):
+        if not seen_comment and greeting is not None and i < greeting:
             add(Kind.PREAMBLE, i, paragraph)
             continue
+        if not seen_comment and i == greeting:
+            salutation, rest = _greeting_split(paragraph, rules)
+            if salutation:
+                add(Kind.PREAMBLE, i, salutation)
+            if not rest:
+                continue
+            paragraph = rest
         if not seen_comment and i < address_end:
             add(Kind.PREAMBLE, i, paragraph)
             continue
