@@ -127,6 +127,8 @@ def asks_by_respondent_type_bars(asks_by_respondent_type: pd.DataFrame) -> Figur
 
 def closed_answers_bars(closed_questions: pd.DataFrame, config: Config) -> Figure:
     title = "Answers to the closed questions, by respondent type"
+    # The configured questions only: closed export columns no question names are in the CSV.
+    closed_questions = closed_questions[closed_questions["question_id"].isin(config.question_ids)]
     if closed_questions.empty:
         return _empty(title, "The consultation has no closed questions.")
     questions = list(dict.fromkeys(closed_questions["question_id"]))

@@ -3,7 +3,7 @@
 A thin layer over :mod:`pipeline.run`: it loads the config, shows progress and one
 summary line per stage, and turns errors into one clean line with a remedy (``--debug``
 shows the traceback). Exit codes: 0 done; 1 error; 2 config error; 3 ``--strict`` and
-something was skipped; 4 the privacy audit found a redacted identifier in an output (nothing written).
+something was skipped or a free-text export column answers no configured question; 4 the privacy audit found a redacted identifier in an output (nothing written).
 """
 
 from __future__ import annotations
@@ -59,10 +59,11 @@ def analyse(
     raw: Path = typer.Argument(..., help="Folder of response files (searched recursively)."),
     out: Path = typer.Option(Path("data/processed"), "--out", help="Folder for the output tables."),
     config: Path = typer.Option(Path("config.yaml"), "--config", help="The consultation's config.yaml."),
-    strict: bool = typer.Option(False, "--strict", help=f"Exit {EXIT_SKIPPED} if any file or row was skipped."),
+    strict: bool = typer.Option(False, "--strict", help=f"Exit {EXIT_SKIPPED} if any file or row was skipped, or a free-text export column answers no configured question."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
 ) -> None:
     """Read every response file in RAW and write responses, answers, comments and skipped files to OUT."""
+    from pipeline.columns import Role
     from pipeline.run import REPORT_FILE
     from pipeline.run import analyse as run_analysis
 
@@ -82,9 +83,17 @@ def analyse(
         for skip in result.tables["skipped"].itertuples():
             console.print(escape(f"  skipped {skip.source_file}: {skip.reason}"))
     console.print(escape(f"Done in {time.perf_counter() - start:.0f} s: open {out / REPORT_FILE}"))
-    if strict and result.ingest.skipped:
-        errors.print(f"--strict: {len(result.ingest.skipped)} file(s) or row(s) skipped (listed in {out / 'skipped.csv'})")
-        raise typer.Exit(EXIT_SKIPPED)
+    if strict:
+        unmapped = [c for c in result.ingest.columns if c.role == Role.FREE_TEXT and not c.question_id]
+        if result.ingest.skipped:
+            errors.print(f"--strict: {len(result.ingest.skipped)} file(s) or row(s) skipped (listed in {out / 'skipped.csv'})")
+        if unmapped:
+            errors.print(
+                f"--strict: {len(unmapped)} free-text export column(s) answer no configured question, first {unmapped[0].header!r} "
+                f"(listed in {out / 'columns.csv'}); name each in export.questions.<id>.comment"
+            )
+        if result.ingest.skipped or unmapped:
+            raise typer.Exit(EXIT_SKIPPED)
 
 
 class _StageBar:

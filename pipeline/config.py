@@ -115,7 +115,17 @@ class ExportConfig(Strict):
     questions: dict[str, ExportQuestion] = {}
     yes_patterns: list[str] = [r"^(yes|y|true|1|x|ticked|checked|☒)\b", r"on behalf of (an?|my|our|the) (organi[sz]ation|body|group)", r"^organi[sz]ation"]
     no_patterns: list[str] = [r"^(no|n|false|0|not ticked|unchecked|☐)\b", r"individual|myself|personal capacity"]
+    # A column no config key names is a closed question when it has at most this many distinct
+    # values and they repeat (distinct values at most closed_max_distinct_share of its cells)...
+    closed_max_options: int = Field(default=20, ge=1)
+    closed_max_distinct_share: Score = 0.5
+    # ...and free text when its cells (those that say nothing of their own aside) average at least
+    # free_text_min_chars characters and at least free_text_min_distinct_share of them differ.
     free_text_min_chars: int = Field(default=60, ge=1)
+    free_text_min_distinct_share: Score = 0.5
+    # Phrases a portal or respondent puts in a free-text cell instead of a comment ("See written
+    # response"): such a cell, like one repeating its column's header or an option, is answered without comment.
+    stock_phrases: list[str] = []
 
     @field_validator("yes_patterns", "no_patterns")
     @classmethod
@@ -167,7 +177,10 @@ READER_NAMES = ("text", "docx", "pdf", "email", "export", "libreoffice")
 
 
 class IngestConfig(Strict):
+    # Documents larger than this are skipped (exports are streamed whatever their size)...
     max_file_mb: float = Field(default=20, gt=0)
+    # ...unless the documents skipped so would be more than this share of the responses: then the run stops.
+    max_dropped_share: Score = 0.05
     cache_dir: str = "data/interim/cache"
     readers: dict[str, Literal["text", "docx", "pdf", "email", "export", "libreoffice"]] = {
         ".txt": "text",

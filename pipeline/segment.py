@@ -5,6 +5,10 @@ Input ``answers`` (from ingest), one row per answer:
 * ``response_id``: the response the answer belongs to
 * ``question_id``: the configured question it answers, ``""`` when unknown (letters, e-mails)
 * ``text``: the whole answer; paragraphs separated by a blank line, a heading on its own line
+  (an export heads the text of each column no question names with its header as a Markdown
+  heading, ``## Any other comments?``)
+* ``without_comment`` (optional): True for an export cell that says nothing of its own (it
+  repeats its column's header, an option or a stock phrase): one ``non_comment`` row, whatever it says
 
 Output, one row per unit, sorted by ``comment_id``:
 
@@ -50,8 +54,9 @@ Rules, in the order they are tried for each paragraph:
    (name, job title, address) are its signature block. A line that is only a redacted name
    ("[NAME]", "Dr [NAME]") is a signature even without a sign-off line (before the first
    comment, preamble): never a comment.
-3. A heading is context for the comments under it, not a row: a line that fuzzily matches a
-   section title, a statement's title or alias, a question or ``segment.extra_headings``;
+3. A heading is context for the comments under it, not a row: a Markdown heading line
+   (``## …``); a line that fuzzily matches a section title, a statement's title or alias, a
+   question or ``segment.extra_headings``;
    or a short, title-like line (at most ``segment.heading_max_words`` words, capitalised, no
    sentence punctuation, no first person, no auxiliary or modal verb, no quotation) that is
    followed by text. A title-like heading of the respondent's own that follows comments
@@ -112,6 +117,7 @@ HEADING_PATH_SEPARATOR = " > "
 UNKNOWN_QUESTION = "unknown"
 
 _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
+_MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?=\S)")
 _BULLET = re.compile(r"^\s*(?:[-*+•▪◦●·–]|\(?[0-9]{1,2}[.)]|\(?[a-h][.)])\s+(?=\S)")
 _SUPERSCRIPT = "¹²³⁴⁵⁶⁷⁸⁹⁰"
 _FOOTNOTE = re.compile(rf"^\s*(?P<marker>[{_SUPERSCRIPT}]+|\[\d{{1,3}}\]|\(\d{{1,3}}\)|\d{{1,3}}[.)]?)\s*(?P<rest>\S.*)$", re.S)
@@ -334,7 +340,10 @@ def _best(query: str, choices: list[str], cutoff: float) -> bool:
 
 
 def _known_heading(paragraph: str, rules: _Rules) -> str | None:
-    """``"statement"`` or ``"section"`` when the line matches a heading the config or statements know."""
+    """``"statement"`` or ``"section"`` when the line matches a heading the config or statements
+    know; a Markdown heading (``## Any other comments?``) is a section heading if nothing more."""
+    if _MARKDOWN_HEADING.match(paragraph):
+        return _known_heading(_MARKDOWN_HEADING.sub("", paragraph), rules) or "section"
     if len(paragraph) > rules.known_max_chars or _is_quotation(paragraph):
         return None
     key = normalise_title(paragraph)
@@ -410,7 +419,7 @@ def _headings(paragraphs: list[str], rules: _Rules) -> dict[int, str]:
     A known heading always is one. A title-like line is one when a run of title-like lines
     it belongs to is followed by a paragraph of text.
     """
-    non_comment = [_is_non_comment(p, rules) for p in paragraphs]
+    non_comment = [not _MARKDOWN_HEADING.match(p) and _is_non_comment(p, rules) for p in paragraphs]
     known = {i: None if non_comment[i] else _known_heading(p, rules) for i, p in enumerate(paragraphs)}
     title_like = [known[i] is not None or (not non_comment[i] and _title_like(p, rules)) for i, p in enumerate(paragraphs)]
     headings: dict[int, str] = {}
@@ -467,9 +476,11 @@ def _opening_greeting(paragraphs: list[str], start: int, address_end: int, rules
     line a greeting, and a greeting after the opening lines is none.
     """
     for i in range(start, len(paragraphs)):
+        if _MARKDOWN_HEADING.match(paragraphs[i]):
+            continue  # an export column's header above its text
         if _matches(rules.greeting_patterns, paragraphs[i]):
             return i
-        opening = all(j < address_end or _matches(rules.preamble_patterns, paragraphs[j]) for j in range(start, i))
+        opening = all(j < address_end or _MARKDOWN_HEADING.match(paragraphs[j]) or _matches(rules.preamble_patterns, paragraphs[j]) for j in range(start, i))
         if opening and _is_named_salutation(paragraphs, i):
             return i
         if not (_letterhead_line(paragraphs[i], rules) or _matches(rules.preamble_patterns, paragraphs[i])):
@@ -477,18 +488,21 @@ def _opening_greeting(paragraphs: list[str], start: int, address_end: int, rules
     return None
 
 
-# A greeting clause at the start of a longer paragraph ("Dear Sir, the statement…"): up to its comma or colon.
+# A greeting clause opening a paragraph ("Dear Sir, the statement…"): up to its comma or colon.
 _GREETING_CLAUSE = re.compile(r"^(?P<greeting>[^,:;.!?]+[,:!])\s+(?=\S)")
+# Words after a greeting clause that make the rest of its line a comment ("Dear Sir, Madam," is all greeting).
+_GREETING_REST_MIN_WORDS = 3
 
 
 def _greeting_split(paragraph: str, rules: _Rules) -> tuple[str, str]:
-    """A greeting paragraph as (greeting, the rest): a short line is all greeting; a longer one
-    gives only its opening clause, so the words after "Dear Sir," stay a comment."""
+    """A greeting paragraph as (greeting, the rest): the words after its opening clause ("Dear
+    team, supervisors need time.") stay a comment; a short line with nothing more is all greeting."""
+    match = _GREETING_CLAUSE.match(paragraph.strip())
+    rest = paragraph.strip()[match.end() :] if match else ""
+    if match and word_count(match.group("greeting")) <= rules.heading_max_words and word_count(rest) >= _GREETING_REST_MIN_WORDS:
+        return match.group("greeting"), rest
     if word_count(paragraph) <= rules.heading_max_words:
         return paragraph, ""
-    match = _GREETING_CLAUSE.match(paragraph.strip())
-    if match and word_count(match.group("greeting")) <= rules.heading_max_words:
-        return match.group("greeting"), paragraph.strip()[match.end() :]
     return "", paragraph
 
 
@@ -613,7 +627,7 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
                 add(Kind.SIGNOFF, i, paragraph)
                 continue
             in_signature = False
-        if not seen_comment and greeting is not None and i < greeting:
+        if not seen_comment and greeting is not None and i < greeting and not _MARKDOWN_HEADING.match(paragraph):
             add(Kind.PREAMBLE, i, paragraph)
             continue
         if not seen_comment and i == greeting:
@@ -643,7 +657,7 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
             last_comment, attach_following = None, False
             continue
         if i in headings:
-            cleaned = strip_markup(paragraph).strip().rstrip(":").strip()
+            cleaned = _MARKDOWN_HEADING.sub("", strip_markup(paragraph)).strip().rstrip(":").strip()
             if headings[i] == "statement":
                 statement_heading, section_heading = cleaned, ""
                 under_statement.update(comments=False, sections=False)
@@ -729,14 +743,15 @@ def segment_comments(answers: pd.DataFrame, statements: pd.DataFrame, config: Co
 
     ``statements`` (from :func:`pipeline.statements.load_statements`) supplies the section
     titles that mark headings. Each distinct answer text is segmented once (campaign copies
-    share one), and with ``cache`` only texts no earlier run segmented. Pure: the input
-    frames are not changed.
+    share one), and with ``cache`` only texts no earlier run segmented. An answer marked
+    ``without_comment`` is one ``non_comment`` row. Pure: the input frames are not changed.
     """
     require_columns(answers, INPUT_COLUMNS, stage="segment", produced_by="ingest")
     require_columns(statements, ["section_title"], stage="segment", produced_by="load_statements")
+    quiet = answers["without_comment"].fillna(False).astype(bool) if "without_comment" in answers else pd.Series(False, index=answers.index)
     items = [
-        (str(response_id), "" if pd.isna(question_id) else str(question_id), str(text))
-        for response_id, question_id, text in zip(answers["response_id"], answers["question_id"], answers["text"], strict=True)
+        (str(response_id), "" if pd.isna(question_id) else str(question_id), str(text), bool(without_comment))
+        for response_id, question_id, text, without_comment in zip(answers["response_id"], answers["question_id"], answers["text"], quiet, strict=True)
         if not pd.isna(text) and str(text).strip()
     ]
 
@@ -746,11 +761,11 @@ def segment_comments(answers: pd.DataFrame, statements: pd.DataFrame, config: Co
         rules = _Rules.build(statements, config)
         return [[(u.kind.value, u.heading, u.paragraph_index, u.text()) for u in _segment_answer(text, rules)] for text in texts]
 
-    units_of = cached_map(cache, (text for _, _, text in items), segment)
+    units_of = cached_map(cache, (text for _, _, text, without_comment in items if not without_comment), segment)
     rows: list[dict] = []
     counters: dict[tuple[str, str], int] = {}
-    for response_id, question_id, text in items:
-        units = units_of[text]
+    for response_id, question_id, text, without_comment in items:
+        units = [(Kind.NON_COMMENT.value, "", 0, text.strip())] if without_comment else units_of[text]
         key = (response_id, question_id)
         start = counters.get(key, 0)
         counters[key] = start + len(units)
