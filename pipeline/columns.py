@@ -202,7 +202,8 @@ class ColumnRole:
 
 class ExportColumns:
     """Every column's role, in column order, and the normalised texts that say nothing in a
-    free-text cell (options of the export's closed columns and questions, stock phrases)."""
+    free-text cell (options of the export's closed columns and questions, stock phrases); with
+    the header of each field, question column, personal column and unknown-question free text."""
 
     def __init__(self, roles: list[ColumnRole], says_nothing: frozenset[str], question_ids: list[str]):
         self.roles = roles
@@ -213,7 +214,6 @@ class ExportColumns:
         self.comments = dict.fromkeys(question_ids) | of(Role.FREE_TEXT, "question_id")
         self.personal = [r.header for r in roles if r.role is Role.PERSONAL]
         self.free_text = [r.header for r in roles if r.role is Role.FREE_TEXT and not r.question_id]
-        self.closed = [r.header for r in roles if r.role is Role.CLOSED_ANSWER and not r.question_id]
 
 
 def _describe(spec: ColumnSpec) -> str:
@@ -275,24 +275,25 @@ class _Finder:
         evidence = f"export.{key} {_describe(spec)}" + (f"; {share(chosen):.0%} of cells fit" if prefer is not None else "")
         return self.claim(chosen, role, Decision.CONFIG, evidence, question_id, field)
 
-    def by_question_text(self, question: Question, is_option: Callable[[str], bool]) -> None:
+    def by_question_text(self, question: Question) -> None:
         """The closed-answer and comment columns of ``question`` that config did not name, by its
         text in their headers, told apart by their cells: online forms export each question under its
         full text; the closed answer's cells are options, the comment is free text (often the next
         column, "Please explain your answer")."""
-        minimum = self.config.form.question_min_score
+        minimum, is_option = self.config.form.question_min_score, self.is_option[question.id]
         for i, header in enumerate(self.headers):
             score, qid = self.match[header]
             if qid != question.id or score < minimum or header in self.roles:
                 continue
             matched = f"header matches question {qid} (score {score:.0f})"
-            closed = self.stats[header].share(is_option) >= CLOSED_SHARE
+            share = self.stats[header].share(is_option)
+            closed = share >= CLOSED_SHARE
             slot = Role.CLOSED_ANSWER if closed else Role.FREE_TEXT
             found = self.slot(slot, qid)
             if found is not None:
                 self.warnings[header].append(f"{matched}, whose {'closed answer' if closed else 'comment'} column is {found!r}")
                 continue
-            self.claim(header, slot, Decision.HEADER, matched + (f"; {self.stats[header].share(is_option):.0%} of cells are its options" if closed else ""), qid)
+            self.claim(header, slot, Decision.HEADER, matched + (f"; {share:.0%} of cells are its options" if closed else ""), qid)
             following = self.headers[i + 1] if i + 1 < len(self.headers) else None
             if (
                 closed and following and following not in self.roles and self.slot(Role.FREE_TEXT, qid) is None
@@ -349,10 +350,9 @@ def resolve_columns(headers: list[str], stats: list[ColumnStats], config: Config
     is_yes_no = lambda v: any(p.search(v.strip()) for p in yes_no_patterns)  # noqa: E731
     for question in config.questions:
         spec = export.questions.get(question.id)
-        is_option = finder.is_option[question.id]
-        finder.by_spec(f"questions.{question.id}.answer", spec.answer if spec else None, Role.CLOSED_ANSWER, question.id, prefer=is_option)
+        finder.by_spec(f"questions.{question.id}.answer", spec.answer if spec else None, Role.CLOSED_ANSWER, question.id, prefer=finder.is_option[question.id])
         finder.by_spec(f"questions.{question.id}.comment", spec.comment if spec else None, Role.FREE_TEXT, question.id)
-        finder.by_question_text(question, is_option)
+        finder.by_question_text(question)
     for key, role in FIELD_ROLES.items():
         finder.by_spec(key, getattr(export, key), role, field=key, prefer=is_yes_no if key in YES_NO_FIELDS else None)
     for spec in export.personal:
