@@ -125,6 +125,10 @@ class ColumnSpec(Strict):
         return self
 
 
+# The export fields a column's header can suggest (export.header_roles), and personal details.
+HeaderRole = Literal["respondent_ref", "confidential", "on_behalf_of_organisation", "organisation", "respondent_type", "personal"]
+
+
 class ExportQuestion(Strict):
     answer: ColumnSpec | None = None
     comment: ColumnSpec | None = None
@@ -140,7 +144,19 @@ class ExportConfig(Strict):
     questions: dict[str, ExportQuestion] = {}
     yes_patterns: list[str] = Field(default_factory=default("export", "yes_patterns"))
     no_patterns: list[str] = Field(default_factory=default("export", "no_patterns"))
+    # A column no config key names is a closed question when it has at most this many distinct
+    # values and they repeat (distinct values at most closed_max_distinct_share of its cells)...
+    closed_max_options: int = Field(default=20, ge=1)
+    closed_max_distinct_share: Score = 0.5
+    # ...and free text when its cells (those that say nothing of their own aside) average at least
+    # free_text_min_chars characters and at least free_text_min_distinct_share of them differ.
     free_text_min_chars: int = Field(default=60, ge=1)
+    free_text_min_distinct_share: Score = 0.5
+    # Phrases a portal or respondent puts in a free-text cell instead of a comment ("See written
+    # response"): such a cell, like one repeating its column's header or an option, is answered without comment.
+    stock_phrases: list[str] = []
+    # Language data: words in a header that suggest an export field (used by `pipeline init`).
+    header_roles: dict[HeaderRole, list[str]] = Field(default_factory=default("export", "header_roles"))
 
     @field_validator("yes_patterns", "no_patterns")
     @classmethod
@@ -192,7 +208,10 @@ READER_NAMES = ("text", "docx", "pdf", "email", "export", "libreoffice")
 
 
 class IngestConfig(Strict):
+    # Documents larger than this are skipped (exports are streamed whatever their size)...
     max_file_mb: float = Field(default=20, gt=0)
+    # ...unless the documents skipped so would be more than this share of the responses: then the run stops.
+    max_dropped_share: Score = 0.05
     cache_dir: str = "data/interim/cache"
     readers: dict[str, Literal["text", "docx", "pdf", "email", "export", "libreoffice"]] = {
         ".txt": "text",

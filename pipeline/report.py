@@ -58,6 +58,11 @@ from pipeline.summaries import (
 TEMPLATE = "report.html.j2"
 _LISTED = re.compile(r"^(?P<item>.*) \((?P<n>\d+)\)$")
 _SLUG = re.compile(r"[^A-Za-z0-9_-]+")
+# Export column roles (columns.csv) as the method notes name them, in the order they list them.
+COLUMN_ROLES = {
+    "free_text": "free text", "closed_answer": "closed answers", "respondent_type": "respondent type", "organisation": "organisation",
+    "respondent_id": "respondent id", "metadata": "other respondent details", "personal": "personal details, read only to redact them",
+}
 # How align places comments, in the order the method notes explain them (strongest evidence first).
 ALIGN_METHODS = {
     "heading": "under a heading that names the section",
@@ -325,9 +330,13 @@ class _Page:
         }
 
     def closed(self) -> tuple[list[str], list[dict]]:
-        """(answer columns, one row per question): the closed answers of all respondents."""
+        """(answer columns, one row per question): the closed answers of all respondents to the
+        configured questions (closed export columns no question names are counted in the CSV,
+        and the method notes say how many)."""
         table = self.summaries["closed_questions"]
-        answers = [column for column in table.columns if column not in ("question_id", "respondent_type")]
+        table = table[table["question_id"].isin(self.config.question_ids)]
+        options = {o for q in self.config.questions for o in q.options}
+        answers = [column for column in table.columns if column in options or column in ("not_answered", "total")]
         texts = {q.id: q.text for q in self.config.questions}
         options = {q.id: [*q.options, "not_answered"] for q in self.config.questions if q.options}
         rows = [
@@ -523,6 +532,27 @@ class _Page:
                 methods.append((method, description, Number(int(self.overview[PLACED_BY + method]), "overview", "value", href)))
         return methods
 
+    def columns_note(self) -> str:
+        """The method notes' line on export columns: how many were used, as what, and how many ignored and why."""
+        table = self.tables.get("columns")
+        if table is None or not len(table):
+            return ""
+        roles = table["role"].value_counts()
+        used = [f"{roles[role]} {words}" for role, words in COLUMN_ROLES.items() if roles.get(role, 0)]
+        ignored = table[table["role"] == "ignored"]
+        empty = int((ignored["non_empty"] == 0).sum())
+        note = (
+            f"Export columns: {len(table)} in {table['source_file'].nunique()} export(s); {len(table) - len(ignored)} used "
+            f"({', '.join(used)}), {len(ignored)} ignored ({empty} empty, {len(ignored) - empty} neither free text nor a closed question)."
+        )
+        unmapped = int(((table["role"] == "free_text") & (table["question_id"].fillna("") == "")).sum())
+        unnamed = int(((table["role"] == "closed_answer") & (table["question_id"].fillna("") == "")).sum())
+        if unmapped:
+            note += f" {unmapped} free-text column(s) answer no configured question: their comments carry the column's header as heading."
+        if unnamed:
+            note += f" {unnamed} closed column(s) no question names are counted in closed_questions.csv under their headers."
+        return note + " Each column's role, and how it was decided, is in columns.csv."
+
     def overrides(self) -> dict:
         log = self.tables.get("overrides_log")
         overrides = {
@@ -580,6 +610,7 @@ def report_context(
         "beyond": beyond,
         "within": within,
         "methods": page.methods(),
+        "columns_note": page.columns_note(),
         "overrides": page.overrides(),
         "settings": _settings(config),
         "bands": config.report.wording_bands,

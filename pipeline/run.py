@@ -11,6 +11,7 @@ import resource
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +22,17 @@ from pipeline.align import align_comments
 from pipeline.audit import Identifiers, audit_files
 from pipeline.campaigns import find_campaigns, mark_campaign_comments
 from pipeline.charts import chart_images
+from pipeline.columns import Role, mapping_errors
 from pipeline.config import Config
-from pipeline.errors import PipelineError, PrivacyLeak
+from pipeline.errors import ConfigError, PipelineError, PrivacyLeak
 from pipeline.ingest import IngestResult, find_files, ingest_responses
 from pipeline.memo import ItemCache, code_fingerprint, digest, stage_salt
 from pipeline.outputs import (
     MANIFEST,
     StagedOutputs,
     answers_table,
+    columns_table,
+    other_closed_answers_table,
     outputs_current,
     read_tables,
     responses_table,
@@ -36,6 +40,7 @@ from pipeline.outputs import (
     write_manifest,
 )
 from pipeline.overrides import apply_overrides, read_overrides
+from pipeline.records import ColumnRecord
 from pipeline.redact import (
     Redacted,
     Redactor,
@@ -217,6 +222,20 @@ def redact_file_names(table: pd.DataFrame, ingest: IngestResult, redactor: Redac
     return out
 
 
+def columns_summary(columns: list[ColumnRecord]) -> str:
+    """``; 11 export columns: 9 used (4 free_text, 3 closed_answer, 2 personal), 2 ignored (1 empty, 1 not free text
+    nor closed); 1 free-text column answers no configured question`` (see columns.csv); "" without exports."""
+    if not columns:
+        return ""
+    used = Counter(c.role for c in columns if c.role != Role.IGNORED)
+    ignored = Counter("empty" if not c.non_empty else "not free text nor closed" for c in columns if c.role == Role.IGNORED)
+    listed = lambda counts: ", ".join(f"{n} {key}" for key, n in sorted(counts.items(), key=lambda kn: (-kn[1], kn[0])))  # noqa: E731
+    summary = f"; {len(columns)} export columns: {sum(used.values())} used ({listed(used)}), {sum(ignored.values())} ignored"
+    summary += f" ({listed(ignored)})" if ignored else ""
+    unmapped = sum(1 for c in columns if c.role == Role.FREE_TEXT and not c.question_id)
+    return summary + (f"; {unmapped} free-text column(s) answer no configured question" if unmapped else "")
+
+
 def withhold_confidential_attribution(suggestions: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
     """Wording suggestions with the attribution of confidential respondents withheld.
 
@@ -270,7 +289,11 @@ def analyse(
     )
     n_files, n_skipped = len(ingest.files), len(ingest.skipped_files)
     timer.done(n_files)
-    say(f"Ingest - {n_files} files: {n_files - n_skipped} parsed, {n_skipped} skipped; {len(ingest.responses)} responses")
+    say(f"Ingest - {n_files} files: {n_files - n_skipped} parsed, {n_skipped} skipped; {len(ingest.responses)} responses" + columns_summary(ingest.columns))
+    # A mapping that claims nothing, or claims the wrong column, would lose its answers unseen.
+    if problems := mapping_errors(ingest.columns, config):
+        more = f" (and {len(problems) - 1} more: see columns.csv after fixing it)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + more)
 
     timer.stage("statements")
     responses = responses_table(ingest.responses, config)
@@ -318,6 +341,7 @@ def analyse(
     answers, redacted = redact_answers(answers_table(ingest.responses), ingest, redactor, caches["redact"])
     responses = redact_file_names(responses, ingest, redactor, redacted, caches["redact"])
     skipped = redact_file_names(skipped_table(ingest.skipped), ingest, redactor, redacted, caches["redact"])
+    columns = redact_file_names(columns_table(ingest.columns), ingest, redactor, redacted, caches["redact"])
     # Words never to become keywords: redacted names', rare proper nouns, and the titles and
     # placeholders left where names were ("Ms [NAME]"), which say nothing about a theme.
     rare = rare_proper_nouns(list(answers["text"]), list(answers["response_id"]), redactor.vocabulary, config.privacy.rare_word_responses)
@@ -372,6 +396,8 @@ def analyse(
         "campaigns": campaigns,
         "statements": statements,
         "skipped": skipped,
+        "columns": columns,
+        "other_closed_answers": other_closed_answers_table(ingest.responses),
     }
     # Analysts' corrections win over every automatic stage; those that no longer match are reported.
     tables["comments"], tables["overrides_log"] = apply_overrides(
@@ -383,6 +409,10 @@ def analyse(
     identifiers = Identifiers.of(
         redacted, [r.organisation for r in ingest.responses], comments.loc[said & secret, "text"], comments.loc[said & ~secret, "text"], redactor.vocabulary,
     )
+    # Export headers and closed options are nobody's words, but the run's names are redacted in
+    # every output: in these, as the audit matches them.
+    for name, columns in (("columns", ["header"]), ("other_closed_answers", ["column", "answer"])):
+        tables[name] = tables[name].assign(**{c: [identifiers.names.sub(str(v)) for v in tables[name][c]] for c in columns})
     measures = {
         NAMES_REDACTED: len(redacted.names), CONTACTS_REDACTED: len(redacted.contacts), NAME_WORDS: len(redacted.words),
         RARE_WORDS: len(rare), KEYWORDS_WITHHELD: themes.withheld_keywords, CELLS_WITHOUT_KEYWORDS: themes.hidden_cells,
