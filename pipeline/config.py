@@ -148,6 +148,38 @@ class ExportConfig(Strict):
         return _valid_regexes(value)
 
 
+class LanguagesConfig(Strict):
+    """The languages responses are expected in (see :mod:`pipeline.languages`)."""
+
+    # ISO 639-1 codes; one language (the default) detects nothing and writes no language column.
+    expected: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]] = Field(default=["en"], min_length=1)
+    # The language of a text the detector cannot place, and whose plain codebook patterns are written in.
+    fallback: str | None = None
+    detector: Literal["py3langid", "fallback"] = "py3langid"
+    # Texts shorter than this (words) take the language of their response (answers) or answer (comments).
+    min_words: int = Field(default=5, ge=1)
+    # spaCy pipelines with an entity recogniser, per language, tried in order where installed
+    # (English: privacy.spacy_models); default: each language's rules (pipeline/rules/<lang>/language.yaml).
+    entity_models: dict[str, list[str]] = {}
+
+    @model_validator(mode="after")
+    def _fallback_expected(self) -> LanguagesConfig:
+        if len(set(self.expected)) != len(self.expected):
+            raise ValueError("expected: each language once")
+        if self.fallback is not None and self.fallback not in self.expected:
+            raise ValueError(f"fallback {self.fallback!r} is not an expected language ({', '.join(self.expected)})")
+        return self
+
+    @property
+    def default(self) -> str:
+        """The fallback language: ``fallback``, else the first expected."""
+        return self.fallback or self.expected[0]
+
+    @property
+    def multilingual(self) -> bool:
+        return len(self.expected) > 1
+
+
 class PrivacyConfig(Strict):
     # spacy: the entity model reads running text besides the cues; patterns: cues and patterns only.
     engine: Literal["spacy", "patterns"] = "spacy"
@@ -166,6 +198,11 @@ class PrivacyConfig(Strict):
     not_names: list[str] = Field(default_factory=default("privacy", "not_names"))
     place_words: list[str] = Field(default_factory=default("privacy", "place_words"))
     articles: list[str] = Field(default_factory=default("privacy", "articles"))
+    # Language data for languages whose names change form (pipeline/rules/<lang>/privacy.yaml):
+    # initial mutations (radical -> mutated initials, Welsh "Mair" -> "Fair") and case endings
+    # (Polish "Tomasz" -> "Tomasza"), so a name found in one form is redacted in every form.
+    mutations: dict[str, list[str]] = Field(default_factory=default("privacy", "mutations"))
+    name_endings: list[str] = Field(default_factory=default("privacy", "name_endings"))
     # Keywords are shown only for classes (respondent type, section, question, topic cell) of at
     # least this many respondents: fewer cannot hide among each other (statistical disclosure control).
     min_group: int = Field(default=5, ge=1)
@@ -484,6 +521,7 @@ class ReportConfig(Strict):
 class Config(Strict):
     consultation: str = "Consultation"
     questions: list[Question]
+    languages: LanguagesConfig = LanguagesConfig()
     form: FormConfig = FormConfig()
     letter: LetterConfig = LetterConfig()
     export: ExportConfig = ExportConfig()
