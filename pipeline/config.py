@@ -417,10 +417,16 @@ class AskConfig(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str = Field(min_length=1)
     description: str = ""
-    patterns: list[SpacyPattern] = []
-    examples: list[str] = []
+    # A list (in the fallback language, languages.fallback), or a list per language ({en: [...], de: [...]}).
+    patterns: list[SpacyPattern] | dict[str, list[SpacyPattern]] = []
+    examples: list[str] | dict[str, list[str]] = []
     # The questions whose comments can make this ask; empty: every question.
     questions: list[str] = []
+
+    def by_language(self, field: str, fallback: str) -> dict[str, list]:
+        """``patterns`` or ``examples`` per language: a plain list is the fallback language's."""
+        value = getattr(self, field)
+        return dict(value) if isinstance(value, dict) else {fallback: list(value)} if value else {}
 
 
 class SemanticPassConfig(Strict):
@@ -550,6 +556,13 @@ class Config(Strict):
             if qid not in ids:
                 raise ValueError(f"export.questions.{qid}: not a question id; allowed: {', '.join(ids)}")
         for i, ask in enumerate(self.tag.codebook):
+            for field in ("patterns", "examples"):
+                value = getattr(ask, field)
+                for code in value if isinstance(value, dict) else []:
+                    if code not in self.languages.expected:
+                        raise ValueError(
+                            f"tag.codebook.{i}.{field}: {code!r} is not an expected language; allowed: {', '.join(self.languages.expected)} (languages.expected)"
+                        )
             for qid in ask.questions:
                 if qid not in ids:
                     raise ValueError(f"tag.codebook.{i}.questions: {qid!r} is not a question id; allowed: {', '.join(ids)}")

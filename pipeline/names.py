@@ -391,9 +391,9 @@ class NameFinder:
             return Verdict(run, None, "organisation")
         if self._cued_after(text, run):
             return Verdict(run, run, "cue")
-        if self.language is not None and (self.language.capitalises_nouns or self._sentence_initial(text, run.start)):
+        if self.language is not None and (self.language.capitalises_nouns or (len(run.words) == 1 and self._sentence_initial(text, run.start))):
             # Nothing but a cue, the entity model or a name found elsewhere makes a person of a
-            # capitalised word in a language that capitalises nouns, or of a word opening a
+            # capitalised word in a language that capitalises nouns, or of a lone word opening a
             # sentence in one whose common words are only its stop words.
             person = self._entity_person(run, overlapping)
             return Verdict(run, person, "entity") if person is not None else Verdict(run, None, "capitalised")
@@ -433,9 +433,10 @@ class NameFinder:
         return _part(run, range(inside[-1] + 1, len(run.words)))
 
     def _after_organisation_word(self, text: str, run: Run) -> bool:
-        """An organisation word right before the run ("l'association Vélo Cité")."""
-        before = WORD.findall(text[max(0, run.start - CUE_WINDOW) : run.start])
-        return bool(before) and re.split(r"['’]", before[-1].casefold())[-1] in self.organisation_words
+        """An organisation word right before the run or elided inside it ("l'association Vélo Cité",
+        "L'association Vélo Cité")."""
+        before = WORD.findall(text[max(0, run.start - CUE_WINDOW) : run.start])[-1:]
+        return any(re.split(r"['’]", w.casefold())[-1] in self.organisation_words for w in [*before, *run.words])
 
     def _entity_person(self, run: Run, entities: list[tuple[int, int, str]]) -> Run | None:
         """The part of ``run`` the entity model calls a person, unless vouched for."""
