@@ -377,6 +377,9 @@ class ThemesConfig(Strict):
     outliers: OutlierConfig = OutlierConfig()
     labels: TopicLabelConfig = TopicLabelConfig()
     guided: bool = False
+    # In a run of several languages: themes fitted per language within each question (languages
+    # with fewer than min_comments comments pooled, and said so); false: one fit over every language.
+    by_language: bool = True
     representative_comments: int = Field(default=3, ge=0)
     # Above this share of comments new since the last fit, topics are fitted again; at or below
     # it, new comments join the nearest fitted topic. 0 fits on every run.

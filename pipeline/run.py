@@ -434,7 +434,7 @@ def analyse(
     # placed new comments in an earlier fit's topics, that fit's model still describes them.
     model_dir = Path(out_dir) / MODEL_DIR
     for stale in list(model_dir.iterdir()) if model_dir.is_dir() else []:
-        if not (stale.is_dir() and stale.name in {f.question or UNKNOWN_FILE for f in themes.fits}):
+        if not (stale.is_dir() and stale.name in {f.key or UNKNOWN_FILE for f in themes.fits}):
             shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     if model_dir.is_dir():
         written += [path for path in model_dir.rglob("*") if path.is_file() and path not in written]
