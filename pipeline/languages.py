@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -292,3 +293,35 @@ def language_summary(table: pd.DataFrame) -> str:
     """``Languages - 188 answers: English 60 (names redacted per 1,000 words 3.1), Welsh 40 (4.0), ...``."""
     parts = [f"{r.language_name} {r.answers} ({r.names_per_1000_words:.1f})" for r in table.itertuples()]
     return f"Languages - {int(table['answers'].sum())} answers (names redacted per 1,000 words): " + ", ".join(parts)
+
+
+def languages_notes(codes: Sequence[str], config: Config) -> dict:
+    """What the report's method notes say of a run in several languages: how languages were
+    detected, how each one's names were found (``found``, one line per code of ``codes``),
+    and how themes were fitted."""
+    cfg = config.languages
+    detection = (
+        f"Each answer's language was detected ({cfg.detector}, among {', '.join(language(c, config).name for c in cfg.expected)}: "
+        f"languages.expected); an answer of fewer than {cfg.min_words} words (languages.min_words) takes the language most of its "
+        f"response's answers are in, and a comment that short its answer's. A plain list of codebook patterns is "
+        f"{language(cfg.default, config).name} (languages.fallback); patterns given per language read comments in that language."
+    )
+    redaction = (
+        "Every answer was redacted with its own language's rules (pipeline/rules/<language>/): the response's own identifiers, "
+        "e-mail, phone, postcode and address patterns, and names found anywhere in the run apply in every language, in every "
+        "form a language gives a name (Welsh mutations, Polish case endings). Names per 1,000 words compare languages: one far "
+        "above the others is being over-redacted."
+    )
+    found = []
+    for code in codes:
+        lang = language(code, config)
+        model = next((m for m in lang.entity_models if importlib.util.find_spec(m) is not None), None)
+        ways = ["titles and role nouns"] + ([f"the entity model {model}"] if model else ["no entity model installed"])
+        ways.append("no capitalised-word rule (nouns are capitalised)" if lang.capitalises_nouns else "capitalised words inside a sentence")
+        found.append(", ".join(ways))
+    themes = (
+        "Themes were fitted per language within each question (themes.by_language); languages with fewer than "
+        f"{config.themes.min_comments} comments (themes.min_comments) were pooled into one fit, named in topics.csv's language column."
+        if config.themes.by_language else "Themes were fitted over every language together (themes.by_language: false)."
+    ) + " Each language's stop words are kept out of the keywords."
+    return {"detection": detection, "redaction": redaction, "found": found, "themes": themes}
