@@ -28,6 +28,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from pipeline.config import STANCES, Config, ReportConfig
+from pipeline.languages import LANGUAGE_COLUMN, language, languages_notes
 from pipeline.records import ALL_STATEMENTS
 from pipeline.summaries import (
     ALL_COMMENTING,
@@ -287,6 +288,9 @@ class _Page:
                 self.edits.setdefault(section, []).append((rid, *suggestion))
                 self.question_edits.setdefault(question, []).append((rid, *suggestion))
         self.by_question = {q: (c["question"] == q).to_numpy() for q in c["question"].unique()}
+        # In a run of several languages a quote shows its language's name.
+        names = {code: language(code, config).name for code in c[LANGUAGE_COLUMN].unique()} if LANGUAGE_COLUMN in c else {}
+        self.language_of = dict(zip(c["comment_id"], c[LANGUAGE_COLUMN].map(names))) if names else {}
 
     def number(self, measure: str) -> Number:
         return Number(int(self.overview.get(measure, 0)), "overview", "value")
@@ -431,7 +435,7 @@ class _Page:
                     "asks": [(label, Number(n, "summary_by_question", "top_asks")) for label, n in _listed(r.top_asks)],
                     "topics": [(label.split(": ", 1)[1], Number(n, "summary_by_question", "top_topics")) for label, n in _listed(r.top_topics)],
                     "quotes": [
-                        {"id": self.evidence.quote(x.comment_id), "attribution": x.attribution, "stance": x.stance, "text": x.text}
+                        {"id": self.evidence.quote(x.comment_id), "attribution": x.attribution, "stance": x.stance, "text": x.text, "language": self.language_of.get(x.comment_id, "")}
                         for x in quotes[(quotes["quote_for"] == "question") & (quotes["key"] == q.id)].itertuples()
                     ],
                     "suggestions": Number(int(r.wording_suggestions), "summary_by_question", "wording_suggestions"),
@@ -489,7 +493,7 @@ class _Page:
             "asks": sorted(asks, key=lambda item: (-item[1].n.value, item[0])),
             "topics": topics,
             "quotes": [
-                {"id": self.evidence.quote(q.comment_id), "attribution": q.attribution, "stance": q.stance, "text": q.text}
+                {"id": self.evidence.quote(q.comment_id), "attribution": q.attribution, "stance": q.stance, "text": q.text, "language": self.language_of.get(q.comment_id, "")}
                 for q in quotes[(quotes["quote_for"] == "section") & (quotes["key"] == key)].itertuples()
             ],
             "suggestions": Number(int(r.wording_suggestions), "summary_by_section", "wording_suggestions"),
@@ -516,11 +520,23 @@ class _Page:
                 "without_ask": Number(int(r.comments_without_ask), "themes", "comments_without_ask", no_ask),
                 "sections": [(k, Number(n, "themes", "by_section")) for k, n in _listed(r.by_section)][: cfg.top_n],
                 "types": [(k, Number(n, "themes", "by_respondent_type")) for k, n in _listed(r.by_respondent_type)][: cfg.top_n],
-                "quotes": [{"id": self.evidence.quote(self.evidence.ids[i]), "attribution": self.attribution.get(respondents[i], ""), "text": texts[i]} for i in shareable[:1]],
+                "quotes": [
+                    {"id": self.evidence.quote(self.evidence.ids[i]), "attribution": self.attribution.get(respondents[i], ""), "text": texts[i], "language": self.language_of.get(self.evidence.ids[i], "")}
+                    for i in shareable[:1]
+                ],
             }
             is_beyond = topic != OUTLIER_TOPIC and r.n_comments and r.comments_without_ask / r.n_comments >= cfg.beyond_codebook_share
             (beyond if is_beyond else within).append(theme)
         return beyond, within
+
+    def languages(self) -> dict:
+        """The languages table (``languages.csv``, a run of several languages only) and how each was read."""
+        table = self.summaries.get("languages")
+        if table is None:
+            return {}
+        columns = ("answers", "comments", "names_redacted", "names_per_1000_words")
+        rows = [{"name": r.language_name} | {k: Number(getattr(r, k), "languages", k) for k in columns} for r in table.itertuples()]
+        return {"rows": rows, "notes": languages_notes(list(table["language"]), self.config)}
 
     def methods(self) -> list[tuple[str, str, Number]]:
         """How many comments each kind of evidence placed."""
@@ -611,6 +627,7 @@ def report_context(
         "within": within,
         "methods": page.methods(),
         "columns_note": page.columns_note(),
+        "languages": page.languages(),
         "overrides": page.overrides(),
         "settings": _settings(config),
         "bands": config.report.wording_bands,

@@ -26,6 +26,14 @@ from pipeline.columns import Role, mapping_errors
 from pipeline.config import Config
 from pipeline.errors import ConfigError, PipelineError, PrivacyLeak
 from pipeline.ingest import IngestResult, find_files, ingest_responses
+from pipeline.languages import (
+    answer_languages,
+    comment_languages,
+    language_summary,
+    languages_table,
+    run_languages,
+    with_language,
+)
 from pipeline.memo import ItemCache, code_fingerprint, digest, stage_salt
 from pipeline.outputs import (
     MANIFEST,
@@ -72,7 +80,7 @@ from pipeline.themes import UNKNOWN_FILE, model_themes, save_model
 # stage's settings keeps it. Statement parsing depends on the statement's text alone.
 STAGE_INPUTS = {
     # Redaction's vocabulary reads the labels: questions, respondent types, titles, the codebook.
-    "redact": ("pipeline.redact", ("privacy", "questions", "form.respondent_types", "statements", "tag.codebook")),
+    "redact": ("pipeline.redact", ("privacy", "languages", "questions", "form.respondent_types", "statements", "tag.codebook")),
     "campaigns": ("pipeline.campaigns", ("campaigns",)),
     "segment": ("pipeline.segment", ("segment", "letter.greeting_patterns", "align.heading_min_score", "questions", "statements", "privacy.titles")),
     "align": ("pipeline.align", ("align", "segment", "questions", "statements")),
@@ -203,7 +211,7 @@ def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redact
     responses = [by_id[rid] for rid in out["response_id"]]
     redacted = redactor.redact(
         list(out["text"]), [r.personal for r in responses], keep=[r.organisation for r in responses], cache=cache,
-        groups=list(out["response_id"]),
+        groups=list(out["response_id"]), languages=out["language"].tolist() if "language" in out else None,
     )
     out["text"] = redacted.texts
     return out, redacted
@@ -333,12 +341,19 @@ def analyse(
         for name, (module, keys) in STAGE_INPUTS.items()
     }
 
+    answers = answers_table(ingest.responses)
+    if config.languages.multilingual:
+        # Each answer's language, read before redaction: redaction reads each text in its own.
+        timer.stage("languages", len(answers))
+        answers = with_language(answers, answer_languages(answers, config))
+        words = answers["text"].str.split().str.len().fillna(0).astype(int).tolist()
+        timer.done(len(answers))
     timer.stage("redact")
     vocabulary = run_vocabulary(
         list(statements["text"]) + list(statements["section_title"]) + [r.organisation for r in ingest.responses], config
     )
-    redactor = Redactor(config.privacy, vocabulary, timer.progress)
-    answers, redacted = redact_answers(answers_table(ingest.responses), ingest, redactor, caches["redact"])
+    redactor = Redactor(config.privacy, vocabulary, timer.progress, run_languages(config))
+    answers, redacted = redact_answers(answers, ingest, redactor, caches["redact"])
     responses = redact_file_names(responses, ingest, redactor, redacted, caches["redact"])
     skipped = redact_file_names(skipped_table(ingest.skipped), ingest, redactor, redacted, caches["redact"])
     columns = redact_file_names(columns_table(ingest.columns), ingest, redactor, redacted, caches["redact"])
@@ -351,6 +366,9 @@ def analyse(
         f"Redact - {len(answers)} answers: {len(redacted.names)} people's names and {len(redacted.contacts)} contact details redacted, "
         f"{len(redacted.words)} name words redacted wherever they recur; {len(rare)} rare proper nouns kept out of keywords"
     )
+    if config.languages.multilingual:
+        language_rows = languages_table(answers, words, config)
+        say(language_summary(language_rows))
     timer.stage("campaigns")
     campaign_of, campaigns = find_campaigns(answers, responses, config, caches["campaigns"])
     responses = responses.merge(campaign_of, on="response_id", how="left").fillna({"campaign_id": ""})
@@ -358,6 +376,8 @@ def analyse(
     say(f"Campaigns - {len(campaigns)} campaigns covering {len(campaign_of)} of {len(responses)} responses")
     timer.stage("segment")
     comments = mark_campaign_comments(segment_comments(answers, statements, config, caches["segment"]), campaign_of, campaigns)
+    if config.languages.multilingual:
+        comments = with_language(comments, comment_languages(comments, answers, config))
     timer.done(len(answers), caches["segment"])
     kinds = comments["kind"].value_counts()
     say(
@@ -420,6 +440,8 @@ def analyse(
     }
     facts = Facts(tables, config, measures)  # what the summaries and the report both count from
     summaries = summary_tables(tables, config, facts)
+    if config.languages.multilingual:
+        summaries["languages"] = languages_table(answers, words, config, comments)
     charts = chart_images(summaries, config)
     report = render_report(tables, summaries, charts, config, facts)
     timer.done(len(tables["comments"]))
@@ -442,7 +464,7 @@ def analyse(
     # placed new comments in an earlier fit's topics, that fit's model still describes them.
     model_dir = Path(out_dir) / MODEL_DIR
     for stale in list(model_dir.iterdir()) if model_dir.is_dir() else []:
-        if not (stale.is_dir() and stale.name in {f.question or UNKNOWN_FILE for f in themes.fits}):
+        if not (stale.is_dir() and stale.name in {f.key or UNKNOWN_FILE for f in themes.fits}):
             shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     if model_dir.is_dir():
         written += [path for path in model_dir.rglob("*") if path.is_file() and path not in written]
