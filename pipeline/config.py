@@ -612,7 +612,8 @@ def _short(value: Any) -> str:
 
 def _describe(error: dict) -> str:
     """One line: the key, what is wrong or allowed, and the bad value (shortened)."""
-    key = ".".join(str(part) for part in error["loc"])
+    # A union's member shows in the path as its type ("list[...]"); a config key never holds "[".
+    key = ".".join(str(part) for part in error["loc"] if not (isinstance(part, str) and "[" in part))
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key (check its spelling against docs/config.md)"
