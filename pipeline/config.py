@@ -475,8 +475,9 @@ class ReportConfig(Strict):
     # A Word document or template whose styles, page set-up, headers and footers the Word summary
     # takes (relative to the config file); None: Word's own styles.
     docx_template: str | None = None
-    # Wording suggestions the Word summary lists per section or question (all are counted).
-    docx_max_suggestions: int = Field(default=25, ge=0)
+    # Rows a long list of the Word summary shows (each section's wording suggestions, the
+    # campaigns); the others are counted.
+    docx_max_rows: int = Field(default=25, ge=0)
 
     @field_validator("wording_bands")
     @classmethod

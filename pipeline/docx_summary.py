@@ -49,13 +49,16 @@ SECTION_TABLES = ("summary_by_section", "asks_by_section")
 # quotes.csv is not repeated in the annex: every quote stands in the body.
 ANNEX_TABLES = tuple(name for name in DESCRIPTIONS if name != "quotes")
 # Type sizes of tables, in half-points: 9 pt, so that a row of counts fits a portrait page; the
-# annex's tables are wide (a column per section or respondent type): landscape pages, 7.5 pt.
+# annex's tables are wide (a column per section or respondent type): landscape pages, 7 pt.
 TABLE_TYPE_SIZE = 18
-ANNEX_TYPE_SIZE = 15
-# A column is given its longest word, then up to its longest text (this many characters at
-# most). Estimates, for LibreOffice keeps the widths a table is written with: a character is
+ANNEX_TYPE_SIZE = 14
+# A column is given its longest word (up to MAX_WORD_CHARS: a longer one, an id, may break; a
+# header's, up to MAX_HEADER_WORD_CHARS, so that a column of counts under a long name leaves
+# room to the texts), then up to its longest text (MAX_COLUMN_CHARS at most). Estimates, for LibreOffice keeps the widths a table is written with: a character is
 # about this many twips wide per half-point of type (bold, serif), and a cell's two margins
 # (narrower than Word's 108 twips each, so that a row of counts fits) and borders take this many.
+MAX_WORD_CHARS = 12
+MAX_HEADER_WORD_CHARS = 8
 MAX_COLUMN_CHARS = 50
 CHAR_TWIPS_PER_HALF_POINT = 6.5
 CELL_MARGIN_TWIPS = 57
@@ -63,6 +66,7 @@ CELL_TWIPS = 2 * CELL_MARGIN_TWIPS + 40
 EMU_PER_TWIP = 635  # python-docx measures in EMU, Word's table widths are in twips
 RIGHT = '<w:pPr><w:jc w:val="right"/></w:pPr>'  # a number's cell: right-aligned
 A4 = (Cm(21), Cm(29.7))
+A4_MARGIN = Cm(2.54)
 # Room a figure leaves on its page for its caption.
 CAPTION_ROOM = Cm(3)
 FIGURE_TITLES = {
@@ -112,8 +116,10 @@ def _document(template: bytes | None) -> docx.document.Document:
     """A document with the template's styles, page set-up, headers and footers and an empty body."""
     if template is None:
         document = docx.Document()
-        # python-docx's default page is US Letter; a UK department's is A4.
-        document.sections[0].page_width, document.sections[0].page_height = A4
+        # python-docx's default page is US Letter with 3.2 cm margins; Word's in the UK is A4 with 2.54 cm.
+        section = document.sections[0]
+        section.page_width, section.page_height = A4
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = A4_MARGIN
         return document
     document = docx.Document(io.BytesIO(_as_document(template)))
     body = document.element.body
@@ -156,6 +162,11 @@ def _count(n: Number | int, one: str, many: str) -> str:
     return f"{value} {one if value == 1 else many}"
 
 
+def _shortened(text: str, limit: int) -> str:
+    """``text`` cut at the last word that ends within ``limit`` characters, marked "…"."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -179,16 +190,29 @@ def _run(text: str, mark: str = "", bold: bool = False, size: int | None = None)
 
 
 def _column_widths(rows: list[list[str]], page: float, size: int) -> list[int]:
-    """Column widths (twips) for a table of texts on a page ``page`` twips wide, in type of
-    ``size`` half-points: each column its longest word first (wrapping inside a word reads
-    worst), then the rest of the page shared by what each column needs for its longest text to
-    fit on one line; the table spans the page."""
+    """Column widths (twips) for a table of texts, the header first, on a page ``page`` twips
+    wide in type of ``size`` half-points. Widths grow in turn to what each column needs, as far as
+    the page allows: its longest word within MAX_WORD_CHARS (a header's within
+    MAX_HEADER_WORD_CHARS); its longest word (wrapping inside a word reads worst); its longest text
+    on one line, within MAX_COLUMN_CHARS. The table spans the page."""
     char = CHAR_TWIPS_PER_HALF_POINT * size
+
+    def longest_word(texts, most: int) -> int:
+        return min(max([len(w) for text in texts for w in text.split()] + [1]), most)
+
     columns = list(zip(*rows))
-    words = [max([len(w) for text in column for w in text.split()] + [1]) * char + CELL_TWIPS for column in columns]
-    wanted = [max(w, min(max(map(len, column)), MAX_COLUMN_CHARS) * char + CELL_TWIPS) for w, column in zip(words, columns)]
-    spare, more = page - sum(words), sum(wanted) - sum(words)
-    widths = [w + (want - w) * min(1, spare / more) if spare > 0 and more else w for w, want in zip(words, wanted)]
+    needs = [
+        [max(longest_word(column[1:], MAX_WORD_CHARS), longest_word(column[:1], MAX_HEADER_WORD_CHARS)) for column in columns],
+        [longest_word(column, MAX_COLUMN_CHARS) for column in columns],
+        [min(max(map(len, column)), MAX_COLUMN_CHARS) for column in columns],
+    ]
+    widths = [n * char + CELL_TWIPS for n in needs[0]]
+    for need in needs[1:]:
+        wanted = [max(w, n * char + CELL_TWIPS) for w, n in zip(widths, need)]
+        spare, more = page - sum(widths), sum(wanted) - sum(widths)
+        if spare <= 0 or not more:
+            break
+        widths = [w + (want - w) * min(1, spare / more) for w, want in zip(widths, wanted)]
     return [int(page * w / sum(widths)) for w in widths]
 
 
@@ -291,9 +315,9 @@ class _Writer:
         paragraph.add_run(xml_text(f"— {quote['attribution']} ({quote['id']})")).italic = False
 
     def edits(self, title: str, edits: list[dict], counted: Number) -> None:
-        """Wording suggestions as a before/after table, the first ``report.docx_max_suggestions``
-        of them; the others, and those of confidential respondents, are counted."""
-        shown = edits[: self.config.docx_max_suggestions]
+        """Wording suggestions as a before/after table, the first ``report.docx_max_rows`` of
+        them; the others, and those of confidential respondents, are counted."""
+        shown = edits[: self.config.docx_max_rows]
         if shown:
             self.table(title, "wording_suggestions.csv", ["Current wording", "As proposed", "From"], [[e["before"], e["after"], e["attribution"]] for e in shown])
         notes = []
@@ -365,10 +389,14 @@ def _who_responded(write: _Writer, context: dict) -> None:
             f"{_capital(_count(analysed['campaign_copies'], 'response is a copy', 'responses are copies'))} of "
             f"{_count(analysed['campaigns'], 'organised campaign', 'organised campaigns')}: near-identical responses, counted in every figure."
         )
+        # The largest first; their texts as long as a quote may be.
+        campaigns, limit = context["campaigns"], write.config.docx_max_rows
         write.table(
             "Organised campaigns", "campaigns.csv", ["Campaign", "Copies", "Respondent types", "Campaign text"],
-            [[k["id"], k["copies"], k["types"], k["text"] or "(not shown: its respondent asked for confidentiality)"] for k in context["campaigns"]],
+            [[k["id"], k["copies"], k["types"], _shortened(k["text"], write.config.quote_max_chars) or "(not shown: its respondent asked for confidentiality)"] for k in campaigns[:limit]],
         )
+        if len(campaigns) > limit:
+            write.paragraph(f"{len(campaigns) - limit} smaller campaigns are listed in campaigns.csv.")
     _, closed = context["closed"]
     if closed:
         write.heading("Answers to the closed questions", 2)

@@ -28,7 +28,7 @@ from pipeline.overrides import apply_overrides, read_overrides
 from pipeline.redact import Redacted
 from pipeline.report import report_context
 from pipeline.run import SUMMARY_FILE, WORKBOOK_FILE, analyse
-from pipeline.summaries import publication_tables, summary_tables
+from pipeline.summaries import DESCRIPTIONS, publication_tables, summary_tables
 from pipeline.workbook import INDEX_SHEET, tables_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,6 +151,11 @@ def test_every_sheet_equals_its_csv(out):
     counts = workbook["summary_by_ask"]
     assert all(isinstance(cell.value, int) for (cell,) in counts.iter_rows(min_row=2, min_col=3, max_col=3))
     assert all(4 <= workbook["quotes"].column_dimensions[c].width <= 60 for c in "ABCDEFGHIJK")
+
+
+def test_every_summary_table_says_what_it_holds(synthetic):
+    _, summaries = synthetic
+    assert list(DESCRIPTIONS) == list(summaries)
 
 
 def test_a_respondents_formula_stays_text(config):
