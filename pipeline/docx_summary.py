@@ -312,7 +312,8 @@ class _Writer:
         paragraph = self.paragraph(style="Quote")
         for text in (p.strip() for p in quote["text"].split("\n\n") if p.strip()):
             paragraph.add_run(xml_text(text)).add_break()
-        paragraph.add_run(xml_text(f"— {quote['attribution']} ({quote['id']})")).italic = False
+        language = f", in {quote['language']}" if quote.get("language") else ""
+        paragraph.add_run(xml_text(f"— {quote['attribution']} ({quote['id']}{language})")).italic = False
 
     def edits(self, title: str, edits: list[dict], counted: Number) -> None:
         """Wording suggestions as a before/after table, the first ``report.docx_max_rows`` of
@@ -397,6 +398,12 @@ def _who_responded(write: _Writer, context: dict) -> None:
         )
         if len(campaigns) > limit:
             write.paragraph(f"{len(campaigns) - limit} smaller campaigns are listed in campaigns.csv.")
+    languages = context["languages"]
+    if languages:
+        write.table(
+            "Languages", "languages.csv", ["Language", "Answers", "Comments", "Names redacted per 1,000 words"],
+            [[r["name"], r["answers"], r["comments"], r["names_per_1000_words"]] for r in languages["rows"]],
+        )
     _, closed = context["closed"]
     if closed:
         write.heading("Answers to the closed questions", 2)
@@ -546,6 +553,19 @@ def _method(write: _Writer, context: dict) -> None:
         )
     else:
         write.paragraph("Each answer was split into comments (paragraph-level points) and analysed with the question it answers.")
+    if context["columns_note"]:
+        write.paragraph(context["columns_note"])
+    languages = context["languages"]
+    if languages:
+        write.heading("Languages and redaction", 2)
+        write.paragraph(languages["notes"]["detection"])
+        write.paragraph(languages["notes"]["redaction"])
+        write.table(
+            "How people's names were found in each language", "languages.csv",
+            ["Language", "How people's names were found", "Names redacted", "Per 1,000 words"],
+            [[r["name"], found, r["names_redacted"], r["names_per_1000_words"]] for r, found in zip(languages["rows"], languages["notes"]["found"])],
+        )
+        write.paragraph(languages["notes"]["themes"])
     write.paragraph(
         "Counts are of respondents (each counted once, however many comments they made) unless they say comments. Asks come "
         "from the consultation's codebook, stance and wording suggestions from English rules shipped with the tool, themes "
@@ -579,7 +599,7 @@ def _annex(write: _Writer, summaries: dict[str, pd.DataFrame], with_statements: 
     write.heading("Annex: the summary tables", 1)
     write.paragraph("Each table as written to its CSV file; quotes.csv is left out, its quotes stand in the sections above.")
     for name in ANNEX_TABLES:
-        if name in SECTION_TABLES and not with_statements:
+        if name not in summaries or (name in SECTION_TABLES and not with_statements):
             continue
         table = summaries[name]
         write.heading(f"{name}.csv", 2)

@@ -154,8 +154,9 @@ def test_every_sheet_equals_its_csv(out):
 
 
 def test_every_summary_table_says_what_it_holds(synthetic):
+    """In the order the run writes them; languages.csv only in a run of several languages."""
     _, summaries = synthetic
-    assert list(DESCRIPTIONS) == list(summaries)
+    assert [name for name in DESCRIPTIONS if name != "languages"] == list(summaries)
 
 
 def test_a_respondents_formula_stays_text(config):
