@@ -104,7 +104,8 @@ def test_the_summary_quotes_every_quote_and_no_confidential_respondent(out):
     quotes = csv(out / "quotes.csv")
     assert len(quoted) == len(quotes) > 0
     # Each quote paragraph ends with the comment it quotes: the same quotes, as often.
-    assert Counter(re.search(r"\((\S+)\)$", q).group(1) for q in quoted) == Counter(quotes["comment_id"])
+    # (In a run of several languages it names its language too: "(r12-q1-03, in Welsh)".)
+    assert Counter(re.search(r"\((\S+?)(?:, in [^)]+)?\)$", q).group(1) for q in quoted) == Counter(quotes["comment_id"])
     for text in quotes["text"]:
         assert any(text.split("\n\n")[0].strip() in q for q in quoted)
     assert PLANTED_SECRET not in file_text(out / SUMMARY_FILE)
@@ -323,8 +324,9 @@ def test_the_summary_converts_to_pdf_and_page_one_draws(analysed_sample, tmp_pat
 
     page = Image.open(tmp_path / "page1.png").convert("L")
     assert len(page.getcolors(maxcolors=256 * 256)) > 10  # text drawn, not a blank page
-    # Beside the outputs, for a person to look at (the issue asks for it before closing).
+    # Beside the outputs, for a person to look at (the issue asks for it before closing; -s prints where).
     shutil.copy(tmp_path / "page1.png", analysed_sample / "summary_page1.png")
+    print(f"Page 1 of the sample's summary of responses: {analysed_sample / 'summary_page1.png'}")
 
 
 def test_the_secret_of_the_synthetic_tables_is_not_quoted(synthetic, config, tmp_path):
