@@ -39,4 +39,4 @@ bench: ## Time, memory and theme quality of analyse on generated corpora (BENCH_
 	BENCH_SIZES="$(BENCH_SIZES)" $(PYTHON) bench/run.py
 
 clean: ## Remove generated outputs (keeps data/raw)
-	rm -rf $(OUT)/*.csv $(OUT)/*.parquet $(OUT)/report.html $(OUT)/charts $(OUT)/publication $(OUT)/cache $(OUT)/model data/interim $(FIXTURES) bench/data
+	rm -rf $(OUT)/*.csv $(OUT)/*.parquet $(OUT)/report.html $(OUT)/summary_of_responses.docx $(OUT)/tables.xlsx $(OUT)/charts $(OUT)/publication $(OUT)/cache $(OUT)/model data/interim $(FIXTURES) bench/data

@@ -1,9 +1,9 @@
 """The privacy audit: the last stage of every run, before any output replaces the previous ones.
 
 Every file the run is about to write (tables, Parquet, ``publication/``, the topic model,
-charts and report) is read back from the staging folder and searched for every identifier the
-run redacted: each name found (whole, and its unknown words alone), each e-mail address, phone
-number and address. Words of the responding organisations' names are not identifiers there.
+charts, the report, and the Word summary and Excel workbook, read part by part) is read back
+from the staging folder and searched for every identifier the run redacted: each name found
+(whole, and its unknown words alone), each e-mail address, phone number and address. Words of the responding organisations' names are not identifiers there.
 Comments of respondents who asked for confidentiality are also looked for in everything but
 the analysts' working tables (``answers``, ``comments``, ``wording_suggestions``,
 ``campaigns``): they must never be quoted.
@@ -41,6 +41,12 @@ _INLINE_IMAGE = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
 _RUN = re.compile(r"\w+")
 _TAG = re.compile(r"<[^>]+>")
 _OFFICE_BREAK = re.compile(r"</(?:w:p|a:p|si|c|text:p|w:tc)>")
+# An attribute's value in Office XML: where a comment's author, a picture's alt text, a sheet's
+# name or a link's target stand. Namespace declarations are only schema addresses.
+_ATTRIBUTE = re.compile(r"""\s(?!xmlns[:=])[\w:.-]+\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# Parts of an Office package that hold text: XML, relationships (link targets) and legacy
+# drawings; pictures hold theirs in PNG text chunks (a chart's drawn words).
+_OFFICE_XML = (".xml", ".rels", ".vml")
 
 
 @dataclass
@@ -106,8 +112,9 @@ class Identifiers:
 
 
 def file_text(path: Path) -> str:
-    """The text a file shows a reader: decoded tables and pages, Parquet cells, the XML of Office
-    files, a PNG's text chunks; HTML entities decoded and inline images dropped."""
+    """The text a file shows a reader: decoded tables and pages, Parquet cells, everything in an
+    Office file (:func:`_office_text`), a PNG's text chunks; HTML entities decoded and inline
+    images dropped."""
     suffix = path.suffix.lower()
     data = path.read_bytes()
     if suffix == ".parquet":
@@ -118,10 +125,7 @@ def file_text(path: Path) -> str:
     if suffix == ".png":
         return _png_text(data)
     if suffix in (".docx", ".xlsx", ".pptx", ".odt"):
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = " ".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist() if n.endswith(".xml"))
-        # A paragraph or a cell per line; other tags join (Word splits a word across runs).
-        return html.unescape(_TAG.sub("", _OFFICE_BREAK.sub("\n", xml)))
+        return _office_text(data)
     if suffix == ".safetensors":
         return _safetensors_header(data)
     text = data.decode("utf-8", "replace")
@@ -138,6 +142,25 @@ def file_text(path: Path) -> str:
         except ValueError:
             pass
     return text
+
+
+def _office_text(data: bytes) -> str:
+    """Everything an Office package can show or carry: the text of every XML part (body,
+    headers and footers, footnotes, comments, shared strings, document properties), the values
+    of their attributes, and the text chunks of the pictures in it."""
+    texts, attributes = [], []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            part = archive.read(name)
+            if name.lower().endswith(_OFFICE_XML):
+                xml = part.decode("utf-8", "replace")
+                # A paragraph or a cell per line; other tags join (Word splits a word across runs).
+                texts.append(_TAG.sub("", _OFFICE_BREAK.sub("\n", xml)))
+                attributes += [a or b for a, b in _ATTRIBUTE.findall(xml)]
+            elif name.lower().endswith(".png"):
+                texts.append(_png_text(part))
+    # Attribute values after the text, one per line: between two runs they would split a word.
+    return html.unescape("\n".join(texts + attributes))
 
 
 def _png_text(data: bytes) -> str:

@@ -9,11 +9,15 @@ colour map, both distinguishable with any common colour-vision deficiency.
 ==========================  ==============================================================
 chart                       from
 ==========================  ==============================================================
+respondents_by_type         ``respondents_by_type``: respondents per type, organisations and
+                            individuals
 asks_by_section_heatmap     ``asks_by_section``: respondents per ask and section
 asks_by_respondent_type     ``asks_by_respondent_type``: respondents per ask, stacked by type
 closed_answers              ``closed_questions``: answers per question and respondent type
 comments_per_section        ``summary_by_section``: comments per section
 ==========================  ==============================================================
+
+:data:`SOURCES` names each chart's table, which captions cite.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from pipeline.config import Config
-from pipeline.summaries import NOT_STATED, TOTAL
+from pipeline.summaries import ALL_RESPONDENTS, NOT_STATED, TOTAL
 
 DPI = 150
 WIDTH = 10  # inches: 1,500 pixels at DPI, the width of a briefing page at print resolution
@@ -41,6 +45,14 @@ HATCHES = ["", "//", "..", "xx"]
 COLOUR_MAP = "cividis"
 LABEL_WIDTH = 45  # characters before a tick label wraps
 OPTION_WIDTH = 28  # characters before a closed answer's option wraps in a legend
+# Each chart's summary table (the CSV its counts are in), by chart name.
+SOURCES = {
+    "respondents_by_type": "respondents_by_type",
+    "asks_by_section_heatmap": "asks_by_section",
+    "asks_by_respondent_type": "asks_by_respondent_type",
+    "closed_answers": "closed_questions",
+    "comments_per_section": "summary_by_section",
+}
 
 
 def _figure(height: float) -> Figure:
@@ -71,6 +83,47 @@ def _style(index: int, name: str) -> dict:
 def _ask_rows(table: pd.DataFrame) -> pd.DataFrame:
     """The asks of a cross table, without its "Any ask" and base rows."""
     return table[table["ask_id"].astype(str) != ""]
+
+
+def _stacked(ax, series: list[tuple[str, np.ndarray, dict]]) -> np.ndarray:
+    """Horizontal bars, one per row, each ``(label, counts, style)`` of ``series`` stacked left to
+    right; returns the rows' totals."""
+    left = np.zeros(len(series[0][1]))
+    for label, counts, style in series:
+        ax.barh(range(len(left)), counts, left=left, label=label, edgecolor="white", linewidth=0.5, **style)
+        left = left + counts
+    return left
+
+
+def _respondent_bars(figure: Figure, rows: list[str], series: list[tuple[str, np.ndarray, dict]], title: str, legend: str | None):
+    """A chart of respondents per row (the first at the top), ``series`` stacked; returns the axes
+    and the rows' totals."""
+    ax = figure.add_subplot()
+    totals = _stacked(ax, series)
+    ax.set_yticks(range(len(rows)), [_wrap(label) for label in rows], fontsize=9)
+    ax.set_xlabel("Respondents", fontsize=10)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(title, fontsize=13, loc="left")
+    ax.legend(title=legend, fontsize=8, title_fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax, totals
+
+
+def respondents_by_type_bars(respondents_by_type: pd.DataFrame) -> Figure:
+    title = "Respondents by type"
+    rows = respondents_by_type[respondents_by_type["respondent_type"] != ALL_RESPONDENTS]
+    if not rows["respondents"].sum():
+        return _empty(title, "No responses were read.")
+    rows = rows.iloc[::-1]  # first type at the top
+    figure = _figure(max(2.5, 1.4 + 0.32 * len(rows)))
+    series = [
+        (label, rows[column].to_numpy(dtype=float), _style(index, label))
+        for index, (column, label) in enumerate((("organisations", "On behalf of an organisation"), ("individuals", "As an individual")))
+    ]
+    ax, totals = _respondent_bars(figure, list(rows["respondent_type"]), series, title, None)
+    for y, value in enumerate(totals):
+        ax.text(value, y, f" {int(value)}", va="center", fontsize=8)
+    return figure
 
 
 def asks_by_section_heatmap(asks_by_section: pd.DataFrame) -> Figure:
@@ -111,18 +164,8 @@ def asks_by_respondent_type_bars(asks_by_respondent_type: pd.DataFrame) -> Figur
         return _empty(title, "No comment made a codebook ask.")
     asks = asks.iloc[::-1]  # first ask at the top
     figure = _figure(max(3.5, 2.2 + 0.36 * len(asks) + 0.18 * len(types)))
-    ax = figure.add_subplot()
-    left = np.zeros(len(asks))
-    for index, name in enumerate(types):
-        counts = asks[name].to_numpy(dtype=float)
-        ax.barh(range(len(asks)), counts, left=left, label=_wrap(name, 40), edgecolor="white", linewidth=0.5, **_style(index, name))
-        left += counts
-    ax.set_yticks(range(len(asks)), [_wrap(label) for label in asks["ask_label"]], fontsize=9)
-    ax.set_xlabel("Respondents", fontsize=10)
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(title, fontsize=13, loc="left")
-    ax.legend(title="Respondent type", fontsize=8, title_fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
+    series = [(_wrap(name, 40), asks[name].to_numpy(dtype=float), _style(index, name)) for index, name in enumerate(types)]
+    _respondent_bars(figure, list(asks["ask_label"]), series, title, "Respondent type")
     return figure
 
 
@@ -139,13 +182,14 @@ def closed_answers_bars(closed_questions: pd.DataFrame, config: Config) -> Figur
     axes = figure.subplots(len(questions), 1, squeeze=False, sharex=True)[:, 0]
     for ax, question in zip(axes, questions):
         rows = closed_questions[closed_questions["question_id"] == question].iloc[::-1]
-        left = np.zeros(len(rows))
-        for index, answer in enumerate([*options_of[question], "not_answered"]):
-            counts = rows[answer].to_numpy(dtype=float) if answer in rows else np.zeros(len(rows))
-            style = {"color": PALE_GREY, "hatch": ""} if answer == "not_answered" else _style(index, answer)
-            label = "Not answered" if answer == "not_answered" else _wrap(answer, OPTION_WIDTH)
-            ax.barh(range(len(rows)), counts, left=left, label=label, edgecolor="white", linewidth=0.5, **style)
-            left += counts
+        _stacked(ax, [
+            (
+                "Not answered" if answer == "not_answered" else _wrap(answer, OPTION_WIDTH),
+                rows[answer].to_numpy(dtype=float) if answer in rows else np.zeros(len(rows)),
+                {"color": PALE_GREY, "hatch": ""} if answer == "not_answered" else _style(index, answer),
+            )
+            for index, answer in enumerate([*options_of[question], "not_answered"])
+        ])
         ax.set_yticks(range(len(rows)), [_wrap(label) for label in rows["respondent_type"]], fontsize=8)
         # The overall bar is the one to read first: set it apart from the breakdown.
         ax.get_yticklabels()[-1].set_fontweight("bold")
@@ -186,10 +230,11 @@ def comments_per_section_bars(summary_by_section: pd.DataFrame) -> Figure:
 def chart_figures(summaries: dict[str, pd.DataFrame], config: Config) -> dict[str, Figure]:
     """Every chart, by name (the PNG's name without ``.png``)."""
     return {
-        "asks_by_section_heatmap": asks_by_section_heatmap(summaries["asks_by_section"]),
-        "asks_by_respondent_type": asks_by_respondent_type_bars(summaries["asks_by_respondent_type"]),
-        "closed_answers": closed_answers_bars(summaries["closed_questions"], config),
-        "comments_per_section": comments_per_section_bars(summaries["summary_by_section"]),
+        "respondents_by_type": respondents_by_type_bars(summaries[SOURCES["respondents_by_type"]]),
+        "asks_by_section_heatmap": asks_by_section_heatmap(summaries[SOURCES["asks_by_section_heatmap"]]),
+        "asks_by_respondent_type": asks_by_respondent_type_bars(summaries[SOURCES["asks_by_respondent_type"]]),
+        "closed_answers": closed_answers_bars(summaries[SOURCES["closed_answers"]], config),
+        "comments_per_section": comments_per_section_bars(summaries[SOURCES["comments_per_section"]]),
     }
 
 

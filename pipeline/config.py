@@ -511,6 +511,9 @@ PublicationTable = Literal[
     "closed_questions", "themes", "respondents_by_type",
 ]
 
+# What report.docx_template may name: a Word document or a Word template.
+WORD_TEMPLATE_SUFFIXES = (".docx", ".dotx")
+
 
 class WordingBand(Strict):
     """Shares of at least ``min_share`` read as ``words`` ("most" respondents)."""
@@ -534,6 +537,12 @@ class ReportConfig(Strict):
     respondent_type_nouns: dict[str, str] = {}
     beyond_codebook_share: Score = 0.5
     max_linked_comments: int = Field(default=50, ge=1)
+    # A Word document or template whose styles, page set-up, headers and footers the Word summary
+    # takes (relative to the config file); None: Word's own styles.
+    docx_template: str | None = None
+    # Rows a long list of the Word summary shows (each section's wording suggestions, the
+    # campaigns); the others are counted.
+    docx_max_rows: int = Field(default=25, ge=0)
 
     @field_validator("wording_bands")
     @classmethod
@@ -543,6 +552,13 @@ class ReportConfig(Strict):
             raise ValueError(f"bands must be listed from the largest min_share down, each once; got min_share {shares}")
         if shares[-1] != 0:
             raise ValueError(f"the last band needs min_share 0 so that every share has words; got {shares[-1]}")
+        return value
+
+    @field_validator("docx_template")
+    @classmethod
+    def _a_word_file(cls, value: str | None) -> str | None:
+        if value is not None and Path(value).suffix.lower() not in WORD_TEMPLATE_SUFFIXES:
+            raise ValueError("names a Word document or template: a .docx or .dotx file (save a .doc or .dot from Word in one of these)")
         return value
 
 

@@ -1,10 +1,12 @@
 """report.html: one self-contained page a drafting team reads top to bottom.
 
-:func:`render_report` fills the Jinja2 template ``pipeline/templates/report.html.j2`` from a
-run's tables (``responses``, ``comments`` after overrides, ``wording_suggestions``,
-``skipped``, ``statements``, ``topics``, ``campaigns`` and ``overrides_log``), its summary
-tables (:func:`pipeline.summaries.summary_tables`) and its charts (PNG bytes, inlined as
-data URIs). It is pure: it returns the HTML and writes nothing.
+:func:`report_context` works out every fact the report states from a run's tables
+(``responses``, ``comments`` after overrides, ``wording_suggestions``, ``skipped``,
+``statements``, ``topics``, ``campaigns`` and ``overrides_log``), its summary tables
+(:func:`pipeline.summaries.summary_tables`) and its charts (PNG bytes); :func:`render_html`
+fills the Jinja2 template ``pipeline/templates/report.html.j2`` from it (charts inlined as data
+URIs), and :mod:`pipeline.document` lays the same context out as a Word document. Both are
+pure: they return the page and write nothing (:func:`render_report` does both steps in one call).
 
 Every count in the page is read from a summary table or ``overview.csv`` and is marked with the
 table and column it came from (``data-table``, ``data-column``); every count of comments or
@@ -25,7 +27,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup, escape
 
 from pipeline.config import STANCES, Config, ReportConfig
 from pipeline.languages import LANGUAGE_COLUMN, language, languages_notes
@@ -231,29 +232,35 @@ def _whole_words(phrase: str, text: str) -> tuple[int, int] | None:
     return found.span() if found else None
 
 
-def _sentence_edit(operation: str, current: str, proposed: str) -> tuple[Markup, Markup]:
+# Text a renderer lays out with its marks: (mark, text) pieces, the mark "" for plain text, "del"
+# for the words a suggestion removes, "mark" for the words it asks to clarify and "em" for the
+# report's own words ("add", "remove"). The HTML page makes them tags, the Word document run formats.
+Marked = list[tuple[str, str]]
+
+
+def _sentence_edit(operation: str, current: str, proposed: str) -> tuple[Marked, Marked]:
     """(before, after) for a wording suggestion, with the words removed or clarified marked."""
     current, proposed = (v if isinstance(v, str) else "" for v in (current, proposed))
 
-    def marked(tag: str, start: int, end: int) -> Markup:
-        return escape(current[:start]) + Markup(f"<{tag}>") + escape(current[start:end]) + Markup(f"</{tag}>") + escape(current[end:])
+    def marked(mark: str, start: int, end: int) -> Marked:
+        return [("", current[:start]), (mark, current[start:end]), ("", current[end:])]
 
-    located = escape(current) if current else Markup("<em>(no sentence located)</em>")
-    quoted = escape(f"“{proposed}”")
+    located = [("", current)] if current else [("em", "(no sentence located)")]
+    quoted = ("", f" “{proposed}”")
     if operation == "remove":
         found = _whole_words(proposed, current)
         if not found:
-            return located, Markup("<em>remove</em> ") + quoted
+            return located, [("em", "remove"), quoted]
         start, end = found
-        return marked("del", start, end), escape(re.sub(r"\s{2,}", " ", current[:start] + current[end:]).strip())
+        return marked("del", start, end), [("", re.sub(r"\s{2,}", " ", current[:start] + current[end:]).strip())]
     if operation == "clarify":
         found = _whole_words(proposed, current)
-        return marked("mark", *found) if found else located, Markup("<em>clarify</em> ") + quoted
+        return marked("mark", *found) if found else located, [("em", "clarify"), quoted]
     if operation == "extend":
-        return located, Markup("<em>extend to include</em> ") + quoted
+        return located, [("em", "extend to include"), quoted]
     if operation == "add":
-        return escape(current) if current else Markup("<em>(new text)</em>"), Markup("<em>add</em> ") + quoted
-    return located, quoted
+        return [("", current)] if current else [("em", "(new text)")], [("em", "add"), quoted]
+    return located, [("", f"“{proposed}”")]
 
 
 class _Page:
@@ -335,21 +342,33 @@ class _Page:
 
     def closed(self) -> tuple[list[str], list[dict]]:
         """(answer columns, one row per question): the closed answers of all respondents to the
-        configured questions (closed export columns no question names are counted in the CSV,
-        and the method notes say how many)."""
+        configured questions (``counts``, ``total``), and of each respondent type (``by_type``:
+        type, counts, total); closed export columns no question names are counted in the CSV,
+        and the method notes say how many."""
         table = self.summaries["closed_questions"]
         table = table[table["question_id"].isin(self.config.question_ids)]
         options = {o for q in self.config.questions for o in q.options}
         answers = [column for column in table.columns if column in options or column in ("not_answered", "total")]
         texts = {q.id: q.text for q in self.config.questions}
         options = {q.id: [*q.options, "not_answered"] for q in self.config.questions if q.options}
-        rows = [
-            {
-                "question": r["question_id"], "text": texts.get(r["question_id"], ""),
-                "counts": [(a.replace("_", " ").capitalize(), Number(int(r[a]), "closed_questions", a)) for a in options[r["question_id"]]],
-            }
-            for _, r in table[table["respondent_type"] == ALL_RESPONDENTS].iterrows() if r["question_id"] in options
-        ]
+
+        def counts(r: dict) -> list[tuple[str, Number]]:
+            return [(a.replace("_", " ").capitalize(), Number(int(r[a]), "closed_questions", a)) for a in options[r["question_id"]]]
+
+        rows = []
+        for question, group in table.groupby("question_id", sort=False):
+            if question not in options:
+                continue
+            records = group.to_dict("records")
+            overall = next(r for r in records if r["respondent_type"] == ALL_RESPONDENTS)
+            rows.append({
+                "question": question, "text": texts.get(question, ""),
+                "counts": counts(overall), "total": Number(int(overall["total"]), "closed_questions", "total"),
+                "by_type": [
+                    (r["respondent_type"], counts(r), Number(int(r["total"]), "closed_questions", "total"))
+                    for r in records if r["respondent_type"] != ALL_RESPONDENTS
+                ],
+            })
         return [a.replace("_", " ").capitalize() for a in answers], rows
 
     def campaigns(self) -> list[dict]:
@@ -382,14 +401,29 @@ class _Page:
                 t_href = self.evidence.link(f"a-{r.ask_id}-t-{t}", f"Comments from {type_noun(t, cfg)} making the ask “{r.ask_label}”", has & of_type)
                 by_type.append(self.share(Number(int(row[t]), "asks_by_respondent_type", t, t_href), Number(int(base[t]), "asks_by_respondent_type", t), type_noun(t, cfg)))
             asks.append({
+                "id": r.ask_id,
                 "label": r.ask_label,
                 "share": self.share(Number(int(r.respondents), "summary_by_ask", "respondents", href), self.responses, "respondents"),
                 "non_campaign": Number(int(r.non_campaign_respondents), "summary_by_ask", "non_campaign_respondents"),
                 "comments": Number(int(r.comments), "summary_by_ask", "comments", href),
                 "sections": [(k, section_anchor(k), Number(n, "summary_by_ask", "sections")) for k, n in _listed(r.sections)][: cfg.top_n],
                 "types": by_type,
+                # Not shown in the page, which quotes by section: the Word summary quotes by ask too.
+                "quotes": self._quotes("ask", r.ask_id, shown=False),
             })
         return sorted(asks, key=lambda a: (-a["share"].n.value, a["label"]))
+
+    def _quotes(self, quote_for: str, key: str, shown: bool = True) -> list[dict]:
+        """The quotes of ``quotes.csv`` for a section, question or ask; ``shown``: the page shows
+        them, with the comments they come from at its end."""
+        quotes = self.summaries["quotes"]
+        return [
+            {
+                "id": self.evidence.quote(q.comment_id) if shown else q.comment_id, "attribution": q.attribution, "stance": q.stance, "text": q.text,
+                "language": self.language_of.get(q.comment_id, ""),
+            }
+            for q in quotes[(quotes["quote_for"] == quote_for) & (quotes["key"] == key)].itertuples()
+        ]
 
     def _edits(self, edits: list[tuple]) -> list[dict]:
         return [
@@ -412,7 +446,6 @@ class _Page:
         who commented and how, the asks, topics, quotes and wording suggestions."""
         table = self.summaries["summary_by_question"]
         closed = self.summaries["closed_questions"]
-        quotes = self.summaries["quotes"]
         parts = []
         for q in self.config.questions:
             if q.id in self.facts.documented_questions:
@@ -434,10 +467,7 @@ class _Page:
                     "stances": self._stances(r, mask, f"q-{q.id}", f"question {q.id}", "summary_by_question"),
                     "asks": [(label, Number(n, "summary_by_question", "top_asks")) for label, n in _listed(r.top_asks)],
                     "topics": [(label.split(": ", 1)[1], Number(n, "summary_by_question", "top_topics")) for label, n in _listed(r.top_topics)],
-                    "quotes": [
-                        {"id": self.evidence.quote(x.comment_id), "attribution": x.attribution, "stance": x.stance, "text": x.text, "language": self.language_of.get(x.comment_id, "")}
-                        for x in quotes[(quotes["quote_for"] == "question") & (quotes["key"] == q.id)].itertuples()
-                    ],
+                    "quotes": self._quotes("question", q.id),
                     "suggestions": Number(int(r.wording_suggestions), "summary_by_question", "wording_suggestions"),
                     "edits": self._edits(self.question_edits.get(q.id, [])),
                 }
@@ -447,6 +477,7 @@ class _Page:
     def statements(self) -> list[dict]:
         """Each statement with its sections in reading order; sections nobody commented on are named."""
         titles = {s.id: s.title for s in self.config.statements}
+        questions = {s.id: s.question for s in self.config.statements}
         statements = []
         for statement_id, rows in self.summaries["summary_by_section"].groupby("statement_id", sort=False):
             if statement_id in (ALL_STATEMENTS_ROW, ""):  # the grand total and unplaced comments: in the overview
@@ -460,6 +491,7 @@ class _Page:
                 href = self.evidence.link(f"st-{statement_id}", f"Comments on {titles.get(statement_id, statement_id)}", self.c["section"].isin(set(placed["section"])).to_numpy())
                 statement_total = self.share(Number(int(total.iloc[0]["respondents"]), "summary_by_section", "respondents", href), self.responses, "respondents")
             statements.append({
+                "id": statement_id, "question": questions.get(statement_id),
                 "title": titles.get(statement_id, "Comments about every statement" if statement_id == ALL_STATEMENTS else statement_id),
                 "total": statement_total, "sections": sections, "silent": silent,
             })
@@ -482,7 +514,6 @@ class _Page:
             topic_id, name = label.split(": ", 1)
             t_href = self.evidence.link(f"s-{key}-t-{topic_id}", f"Comments on {key} in topic {label}", in_section & (self.topic_of == int(topic_id)))
             topics.append((name, Number(n, "summary_by_section", "top_topics", t_href)))
-        quotes = self.summaries["quotes"]
         edits = self._edits(self.edits.get(key, []))
         return {
             "key": key, "anchor": section_anchor(key), "number": r.section_id, "title": r.section_title,
@@ -492,10 +523,7 @@ class _Page:
             "stances": stances,
             "asks": sorted(asks, key=lambda item: (-item[1].n.value, item[0])),
             "topics": topics,
-            "quotes": [
-                {"id": self.evidence.quote(q.comment_id), "attribution": q.attribution, "stance": q.stance, "text": q.text, "language": self.language_of.get(q.comment_id, "")}
-                for q in quotes[(quotes["quote_for"] == "section") & (quotes["key"] == key)].itertuples()
-            ],
+            "quotes": self._quotes("section", key),
             "suggestions": Number(int(r.wording_suggestions), "summary_by_section", "wording_suggestions"),
             "edits": edits,
             "edits_hidden": len(edits) < int(r.wording_suggestions),
@@ -609,7 +637,9 @@ class _Page:
 def report_context(
     tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], charts: dict[str, bytes], config: Config, facts: Facts | None = None
 ) -> dict:
-    """Everything the template shows, computed here so the template only lays it out."""
+    """Every fact the report states, computed here so that a renderer only lays it out: the
+    HTML page (:func:`render_html`) and the Word summary (:mod:`pipeline.document`) read this one
+    context, so every number they show is the same. ``charts``: PNG bytes by name."""
     page = _Page(tables, summaries, config, facts)
     beyond, within = page.themes()
     asks = page.asks()
@@ -632,7 +662,7 @@ def report_context(
         "settings": _settings(config),
         "bands": config.report.wording_bands,
         "cfg": config.report,
-        "charts": {name: _png(data) for name, data in charts.items()},
+        "charts": charts,
     }
     # Last: the comment lists are complete only once every count has been linked.
     context["evidence"] = list(page.evidence.lists.values())
@@ -657,9 +687,14 @@ def _settings(config: Config) -> list[tuple[str, Any]]:
     ]
 
 
+def render_html(context: dict) -> str:
+    """The page of a :func:`report_context` as one HTML string, charts inlined. Pure."""
+    environment = Environment(loader=PackageLoader("pipeline", "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return environment.get_template(TEMPLATE).render(**context | {"charts": {name: _png(data) for name, data in context["charts"].items()}})
+
+
 def render_report(
     tables: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], charts: dict[str, bytes], config: Config, facts: Facts | None = None
 ) -> str:
-    """The report as one HTML string (charts inlined). Pure. ``facts``: as for :func:`summary_tables`."""
-    environment = Environment(loader=PackageLoader("pipeline", "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    return environment.get_template(TEMPLATE).render(**report_context(tables, summaries, charts, config, facts))
+    """The report as one HTML string (charts inlined), in one call. Pure. ``facts``: as for :func:`summary_tables`."""
+    return render_html(report_context(tables, summaries, charts, config, facts))

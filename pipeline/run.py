@@ -24,6 +24,7 @@ from pipeline.campaigns import find_campaigns, mark_campaign_comments
 from pipeline.charts import chart_images
 from pipeline.columns import Role, mapping_errors
 from pipeline.config import Config
+from pipeline.docx_summary import read_template, summary_document
 from pipeline.errors import ConfigError, PipelineError, PrivacyLeak
 from pipeline.ingest import IngestResult, find_files, ingest_responses
 from pipeline.languages import (
@@ -56,7 +57,7 @@ from pipeline.redact import (
     rare_proper_nouns,
     run_vocabulary,
 )
-from pipeline.report import render_report
+from pipeline.report import render_html, report_context
 from pipeline.segment import segment_comments
 from pipeline.statements import load_statements
 from pipeline.summaries import (
@@ -73,6 +74,7 @@ from pipeline.summaries import (
 )
 from pipeline.tag import tag_comments
 from pipeline.themes import UNKNOWN_FILE, model_themes, save_model
+from pipeline.workbook import tables_workbook
 
 # Stages whose per-item results are kept between runs (under config ingest.cache_dir): each with
 # the module that computes them and the config sections it reads; its cache is salted by those
@@ -91,8 +93,10 @@ CACHED_STAGES = ("statements", *RUN_CACHED_STAGES)
 # Under the output folder: the embedding cache and the fitted topic model.
 CACHE_DIR = "cache"
 MODEL_DIR = "model"
-# Under the output folder: the report, its charts and the tables meant for publication.
+# Under the output folder: the report, the Word summary, the workbook, the charts and the tables meant for publication.
 REPORT_FILE = "report.html"
+SUMMARY_FILE = "summary_of_responses.docx"
+WORKBOOK_FILE = "tables.xlsx"
 CHARTS_DIR = "charts"
 PUBLICATION_DIR = "publication"
 
@@ -290,6 +294,7 @@ def analyse(
     """
     check_writable(Path(out_dir), "--out")
     check_writable(Path(root) / config.ingest.cache_dir, "ingest.cache_dir")
+    template = read_template(Path(root) / config.report.docx_template) if config.report.docx_template else None
     timer = StageTimer(progress)
     timer.stage("ingest", len(find_files(raw_dir)) if Path(raw_dir).is_dir() else None)
     ingest = ingest_responses(
@@ -317,7 +322,7 @@ def analyse(
     statements_csv = statements.to_csv(index=False)
     run_key = digest(
         sorted(ingest.digests.items()), [tuple(vars(s).values()) for s in ingest.skipped], config.model_dump_json(),
-        statements_csv, overrides_file.read_bytes() if overrides_file.is_file() else None,
+        statements_csv, overrides_file.read_bytes() if overrides_file.is_file() else None, template,
         code_fingerprint(extra=("templates/*", "rules/*/*.yaml")),
     )
     if (Path(out_dir) / MANIFEST).exists():
@@ -442,8 +447,14 @@ def analyse(
     summaries = summary_tables(tables, config, facts)
     if config.languages.multilingual:
         summaries["languages"] = languages_table(answers, words, config, comments)
+    publication = publication_tables(summaries, config)
     charts = chart_images(summaries, config)
-    report = render_report(tables, summaries, charts, config, facts)
+    context = report_context(tables, summaries, charts, config, facts)  # what report.html and the Word summary both state
+    documents = {
+        REPORT_FILE: render_html(context).encode("utf-8"),
+        SUMMARY_FILE: summary_document(context, summaries, config, template),
+        WORKBOOK_FILE: tables_workbook(summaries, publication, config.consultation, config.report.min_count),
+    }
     timer.done(len(tables["comments"]))
 
     # Every output is staged, audited, and only then moved into place, with the manifest last.
@@ -451,8 +462,8 @@ def analyse(
     with StagedOutputs(out_dir) as staged:
         # Summary tables are opened in Excel, which reads UTF-8 only after a byte-order mark.
         staged.tables(summaries, encoding="utf-8-sig", parquet=True)
-        publication = staged.tables(publication_tables(summaries, config), folder=PUBLICATION_DIR, encoding="utf-8-sig")
-        staged.files({f"{CHARTS_DIR}/{name}.png": png for name, png in charts.items()} | {REPORT_FILE: report.encode("utf-8")})
+        staged.tables(publication, folder=PUBLICATION_DIR, encoding="utf-8-sig")
+        staged.files({f"{CHARTS_DIR}/{name}.png": png for name, png in charts.items()} | documents)
         base = staged.tables(tables)
         for question, model in themes.models.items():
             staged.folder(f"{MODEL_DIR}/{question or UNKNOWN_FILE}", lambda path, model=model: save_model(model, path))
@@ -473,7 +484,7 @@ def analyse(
     status = tables["overrides_log"]["status"].value_counts()
     say(
         f"Report - {len(summaries)} summary tables (CSV and Parquet), {len(publication)} in {PUBLICATION_DIR}/, "
-        f"{len(charts)} charts in {CHARTS_DIR}/, {REPORT_FILE}; overrides: {status.get('applied', 0)} applied, "
+        f"{len(charts)} charts in {CHARTS_DIR}/, {', '.join(documents)}; overrides: {status.get('applied', 0)} applied, "
         f"{status.get('unmatched', 0)} matching no comment, {status.get('invalid', 0)} not valid"
     )
     say(audit.summary())

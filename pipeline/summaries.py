@@ -13,22 +13,8 @@ or suggestions; only ``kind == "comment"`` rows are comments. A respondent's typ
 "Not stated" (several ticked types stay one combined type, so types add up to the total).
 Respondents who asked for confidentiality are counted everywhere and quoted nowhere.
 
-==========================  =================================================================
-table                       one row per
-==========================  =================================================================
-overview                    figure the report states (files, responses, comments, ...)
-respondents_by_type         respondent type, and a total row
-summary_by_section          statement section, a total row per statement and a grand total
-summary_by_ask              codebook ask, and an "Any ask" total row
-asks_by_respondent_type     ask (then "Any ask" and the base "All respondents"); a column per
-                            respondent type and a ``total`` column
-asks_by_section             ask (then "Any ask" and the base "All commenting"); a column per
-                            section key (``practice_leaders.3``) and a ``total`` column
-closed_questions            question and respondent type ("All respondents" first); then each
-                            closed export column no configured question names, by its header
-quotes                      representative quote of a section or an ask
-themes                      topic (``topics.csv`` with section and respondent-type breakdowns)
-==========================  =================================================================
+:data:`DESCRIPTIONS` says in one line what each table holds (the workbook's index and the Word
+summary's annex show it).
 
 :func:`publication_tables` makes the copies meant for publication: counts from 1 to
 ``report.min_count - 1`` are suppressed (shown as ``[c]``), plus the smallest other count of
@@ -110,6 +96,22 @@ RARE_WORDS = "Rare proper nouns kept out of keywords"
 KEYWORDS_WITHHELD = "Keywords withheld to protect people"
 CELLS_WITHOUT_KEYWORDS = "Topic cells of small classes shown without keywords"
 AUDIT_IDENTIFIERS = "Identifiers and confidential comments the privacy audit searched every output for"
+
+# What each summary table holds, one line each, in the order :func:`summary_tables` returns them.
+DESCRIPTIONS = {
+    "overview": "The figures the report states, one per row: files, responses, comments, suggestions, topics, overrides, what was redacted.",
+    "respondents_by_type": "Who responded: one row per respondent type, then all respondents (organisations, individuals, confidential, campaign copies, commenting).",
+    "summary_by_section": "One row per section of each consulted document, a total per document and a grand total: respondents, comments, stances, top asks and topics, wording suggestions.",
+    "summary_by_question": "One row per question with comments, then the total: respondents, comments, stances, top asks and topics, wording suggestions.",
+    "summary_by_ask": "One row per codebook ask, then any ask: respondents (and their share), comments, sections, respondent types, example quotes.",
+    "asks_by_respondent_type": "Respondents making each ask, with a column per respondent type; the last row is all respondents of each type.",
+    "asks_by_section": "Respondents making each ask, with a column per section; the last row is all respondents commenting on each section.",
+    "closed_questions": "Answers to each closed question (then to each closed export column no question names, by its header): all respondents, then each respondent type.",
+    "quotes": "Representative quotes for each section, question and ask, never from a respondent who asked for confidentiality.",
+    "themes": "The themes found in the comments (topics), with respondents by section and by respondent type, and a total row.",
+    # Written by a run of several languages only (pipeline.languages.languages_table).
+    "languages": "One row per language found: answers, comments, words, names redacted and names redacted per 1,000 words.",
+}
 
 # Counts of respondents each table holds (what disclosure control protects; counts of comments
 # identify nobody): plain count columns, counts listed in text ("Parent (2); Carer (1)"), and

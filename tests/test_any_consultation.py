@@ -86,3 +86,15 @@ def test_the_shipped_config_holds_no_generic_language_rule():
             node = node.get(part, {}) if isinstance(node, dict) else {}
         restated += [f"{section}.{key}" for key in keys if key in node and not (isinstance(node[key], dict) and set(node[key]) == {"extend"})]
     assert not restated, restated
+
+
+def test_the_word_summary_is_organised_by_question_too(survey_run, survey_config):
+    import docx
+
+    _, out, _ = survey_run
+    document = docx.Document(out / "summary_of_responses.docx")
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert [f"{q.id}: {q.text}" for q in survey_config.questions] == [h for h in headings if h.startswith(("hours:", "services:"))]
+    text = "\n".join([p.text for p in document.paragraphs] + [c.text for t in document.tables for row in t.rows for c in row.cells])
+    assert not SECTION_WORDS.findall(text), SECTION_WORDS.findall(text)[:5]
+    assert len([p for p in document.paragraphs if p.style.name == "Quote"]) == len(pd.read_csv(out / "quotes.csv"))

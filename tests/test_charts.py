@@ -9,7 +9,7 @@ from report_tables import synthetic_tables
 from pipeline.charts import DPI, PALETTE, chart_figures, chart_images
 from pipeline.summaries import summary_tables
 
-NAMES = ["asks_by_section_heatmap", "asks_by_respondent_type", "closed_answers", "comments_per_section"]
+NAMES = ["respondents_by_type", "asks_by_section_heatmap", "asks_by_respondent_type", "closed_answers", "comments_per_section"]
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,9 @@ def test_charts_have_titles_and_axis_labels(summaries, config):
     heatmap = figures["asks_by_section_heatmap"].axes[0]
     assert [t.get_text() for t in heatmap.get_xticklabels()] == ["practice_leaders.3", "practice_supervisors.2", "*.0"]
     assert heatmap.get_ylabel() == "Ask"
+    # Who responded: organisations and individuals stacked, the form's first type at the top.
+    who = figures["respondents_by_type"].axes[0]
+    assert len(who.containers) == 2 and who.get_yticklabels()[-1].get_text() == "Local authority or representative body"
     # Asks by type: one bar series per respondent type, in palette colours.
     bars = figures["asks_by_respondent_type"].axes[0]
     assert len(bars.containers) == 5
@@ -60,5 +63,5 @@ def test_empty_tables_give_a_chart_that_says_so(summaries, config):
     figures = chart_figures(empty, config)
     assert set(figures) == set(NAMES)
     texts = [t.get_text() for f in figures.values() for ax in f.axes for t in ax.texts]
-    assert "No comment made a codebook ask." in texts and "No comments." in texts
+    assert "No comment made a codebook ask." in texts and "No comments." in texts and "No responses were read." in texts
     assert all(png_dpi(data) for data in chart_images(empty, config).values())

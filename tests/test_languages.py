@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+import docx
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -114,6 +116,12 @@ def test_the_report_has_a_languages_table_and_quotes_name_their_language(multili
     assert "<h3>Languages</h3>" in report and "Languages and redaction" in report
     assert re.search(r"· in (?:Welsh|German|French|Polish)</figcaption>", report)
     assert any(line.startswith("Languages - ") for line in lines)
+    # The Word summary and the workbook state the same.
+    summary = docx.Document(out / "summary_of_responses.docx")
+    text = "\n".join(p.text for p in summary.paragraphs)
+    assert "Languages and redaction" in text and "(languages.csv)" in text
+    assert re.search(r", in (?:Welsh|German|French|Polish)\)", text)
+    assert "languages" in openpyxl.load_workbook(out / "tables.xlsx", read_only=True).sheetnames
 
 
 def test_language_rules_are_valid_and_name_no_consultation():

@@ -169,7 +169,7 @@ def test_a_run_writes_the_report_and_summaries(analysed_sample):
         assert pd.read_parquet(out / f"{name}.parquet").to_csv(index=False, lineterminator="\n") == raw.decode("utf-8-sig")
     assert not (out / "comments.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # base tables unchanged
     assert sorted(p.name for p in (out / "charts").iterdir()) == [
-        "asks_by_respondent_type.png", "asks_by_section_heatmap.png", "closed_answers.png", "comments_per_section.png"]
+        "asks_by_respondent_type.png", "asks_by_section_heatmap.png", "closed_answers.png", "comments_per_section.png", "respondents_by_type.png"]
     assert (out / "publication" / "closed_questions.csv").exists()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in html and "<script" not in html

@@ -170,3 +170,11 @@ def test_a_changed_stance_cue_keeps_every_cache_but_tagging(runs, config, tmp_pa
     changed = changed.model_copy(update={"tag": changed.tag.model_copy(update={"stance": stance})})
     result = stages(analyse(raw, tmp_path / "out", changed, ROOT))
     assert result["tag"]["cached"] == 0 and result["redact"]["computed"] == 0 and result["segment"]["computed"] == 0
+
+
+def test_two_runs_write_the_same_documents(runs):
+    """The Word summary and the workbook carry no date of the run: a run from empty caches and one
+    over warm caches, at another time, write the same bytes."""
+    base = runs["base"]
+    for name in ("summary_of_responses.docx", "tables.xlsx", "report.html"):
+        assert (base / "refit" / name).read_bytes() == (base / "fresh" / name).read_bytes(), name
