@@ -25,8 +25,8 @@ test: ## Run the test suite
 analyse: ## Analyse every response file in RAW into OUT (RAW=data/raw OUT=data/processed CONFIG=config.yaml)
 	$(PYTHON) -m pipeline analyse $(RAW) --out $(OUT) --config $(CONFIG)
 
-eval: ## Score segmentation and alignment on the labelled set in tests/eval/
-	$(PYTHON) -m pipeline eval tests/eval --config $(CONFIG)
+eval: ## Score every stage on the labelled sets: tests/eval/, then tests/eval_voices/ (other voices; its held-out part blind)
+	$(PYTHON) -m pipeline eval tests/eval tests/eval_voices --config $(CONFIG)
 
 fixtures: ## Regenerate the test files (docx, pdf, xlsx, csv, eml, doc, broken ones) into FIXTURES=tests/fixtures/generated
 	$(PYTHON) tests/fixtures/make_fixtures.py $(FIXTURES)

@@ -299,6 +299,11 @@ class Reading:
     def sentence_at(self, char: int) -> int:
         return max(bisect.bisect_right(self.sentence_starts, char) - 1, 0)
 
+    def sentence_text(self, sentence: int) -> str:
+        """The text of sentence number ``sentence``, stripped."""
+        end = self.sentence_starts[sentence + 1] if sentence + 1 < len(self.sentence_starts) else len(self.plain)
+        return self.plain[self.sentence_starts[sentence] : end].strip()
+
     def unquoted(self, family: str, names: tuple[str, ...] | None = None, sentences: set[int] | None = None) -> list[Cue]:
         """Cues of ``family`` outside quotations, optionally only ``names`` and ``sentences``."""
         if family not in self._unquoted:

@@ -77,7 +77,7 @@ from pipeline.reading import (
 
 SUGGESTION_COLUMNS = [
     "suggestion_id", "comment_id", "response_id", "statement_id", "section_id",
-    "operation", "target_sentence_id", "current_text", "proposed_text",
+    "operation", "target_sentence_id", "current_text", "proposed_text", "verbatim", "source_text",
 ]  # fmt: skip
 _OBJECT_OPERATIONS = ("remove", "clarify")  # the quotation is existing wording
 
@@ -87,6 +87,8 @@ class Suggestion:
     operation: str
     proposed: str
     target_row: int | None  # statements row the edit targets, when the comment's words locate it
+    source: str  # the sentence that proposes it
+    verbatim: bool = True  # proposed is the wording itself (quoted, or "the word X"), not a description of it
 
 
 def suggestions_in(reading: Reading, config: Config) -> list[Suggestion]:
@@ -137,6 +139,8 @@ def suggestion_record(suggestion: Suggestion, n: int, index: StatementIndex, com
         "target_sentence_id": "" if row is None else index.sentence_id[row],
         "current_text": "" if row is None else index.text[row],
         "proposed_text": suggestion.proposed,
+        "verbatim": suggestion.verbatim,
+        "source_text": suggestion.source,
     }
 
 
@@ -186,7 +190,7 @@ def _suggestions(reading: Reading, max_bare_words: int) -> list[Suggestion]:
     for _, operation, words, sentence, quote in sorted(found, key=lambda f: f[0]):
         key = (operation, " ".join(words.lower().split()))
         if key not in unique:
-            unique[key] = Suggestion(operation, words, _target_row(reading, sentence, quote))
+            unique[key] = Suggestion(operation, words, _target_row(reading, sentence, quote), reading.sentence_text(sentence))
     return list(unique.values())
 
 
