@@ -69,7 +69,7 @@ from pipeline.reading import (
     read_comments,
 )
 from pipeline.records import ASK_SEPARATOR, split_asks
-from pipeline.suggestions import Suggestion, suggestion_table, suggestions_in
+from pipeline.suggestions import Suggestion, SuggestionReader, suggestion_table
 
 TAG_COLUMNS = ["asks", "ask_evidence", "stance", "evidence_rich", "evidence_rich_evidence"]
 
@@ -119,6 +119,15 @@ def _stance_cues(reading: Reading, rules: Rules) -> tuple[dict[str, list[Cue]], 
     praised = _praised(reading, by_kind["support"], rules.clause_breaks)
     by_kind["suggestion"] += [c for c in by_kind.pop("modal_suggestion") if not _within(c, praised)]
     return by_kind, praised
+
+
+def _stance_counts(stance_cues: dict[str, list[Cue]], proposals: list[Suggestion]) -> dict[str, int]:
+    """Cues per stance; a wording suggestion counts as one more (a proposal to clarify, for
+    clarification): a comment that welcomes or worries and then proposes is a suggestion."""
+    counts = {kind: len(cues) for kind, cues in stance_cues.items()}
+    for proposal in proposals:
+        counts["clarification" if proposal.operation == "clarify" else "suggestion"] += 1
+    return counts
 
 
 def _decide_stance(counts: dict[str, int]) -> str:
@@ -179,8 +188,9 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def tag_reading(reading: Reading, rules: Rules, semantic: np.ndarray | None) -> dict:
-    """The :data:`TAG_COLUMNS` values of one comment; ``semantic`` is its row of :func:`semantic_scores`."""
+def tag_reading(reading: Reading, rules: Rules, semantic: np.ndarray | None, proposals: list[Suggestion] = ()) -> dict:
+    """The :data:`TAG_COLUMNS` values of one comment; ``semantic`` is its row of :func:`semantic_scores`;
+    ``proposals`` its wording suggestions, each a cue of stance (a clarify one of clarification)."""
     cfg = rules.config
     ids = [a.id for a in cfg.codebook]
     stance_cues, praised = _stance_cues(reading, rules)
@@ -194,7 +204,7 @@ def tag_reading(reading: Reading, rules: Rules, semantic: np.ndarray | None) -> 
     return {
         "asks": ASK_SEPARATOR.join(asks),
         "ask_evidence": "; ".join(f"{ask}: {found[ask]}" for ask in asks),
-        "stance": _decide_stance({k: len(v) for k, v in stance_cues.items()}),
+        "stance": _decide_stance(_stance_counts(stance_cues, proposals)),
         "evidence_rich": bool(evidence),
         "evidence_rich_evidence": "; ".join(evidence),
     }
@@ -257,10 +267,11 @@ def tag_comments(
     def read(missing: list[Key]) -> list[tuple[dict, list[Suggestion]]]:
         rules = Rules(config.tag)
         semantic = semantic_rows(missing, config.tag)
-        done = {
-            key: (tag_reading(reading, rules, None if semantic is None else semantic[key[0]]), suggestions_in(reading, config))
-            for key, reading in read_comments(rules, missing, index, config)
-        }
+        suggest = SuggestionReader(rules, index, config)
+        done = {}
+        for key, reading in read_comments(rules, missing, index, config):
+            proposals = suggest(reading)
+            done[key] = (tag_reading(reading, rules, None if semantic is None else semantic[key[0]], proposals), proposals)
         return [done[key] for key in missing]
 
     results = cached_map(None if config.tag.semantic.enabled else cache, keys, read) if rows else {}
