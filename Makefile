@@ -4,11 +4,12 @@ PYTHON ?= $(VENV)/bin/python
 RAW    ?= data/raw
 OUT    ?= data/processed
 CONFIG ?= config.yaml
+CONFIG_OUT ?= my-config.yaml
 BENCH_SIZES ?= 100 1000 10000
 FIXTURES ?= tests/fixtures/generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test analyse eval fixtures bench clean
+.PHONY: help setup test analyse config eval fixtures bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +25,9 @@ test: ## Run the test suite
 
 analyse: ## Analyse every response file in RAW into OUT (RAW=data/raw OUT=data/processed CONFIG=config.yaml)
 	$(PYTHON) -m pipeline analyse $(RAW) --out $(OUT) --config $(CONFIG)
+
+config: ## Inspect RAW and write a starter config that runs as it is (RAW=data/raw CONFIG_OUT=my-config.yaml)
+	$(PYTHON) -m pipeline init $(RAW) --out $(CONFIG_OUT)
 
 eval: ## Score every stage on the labelled sets: tests/eval/, then tests/eval_voices/ (other voices; its held-out part blind)
 	$(PYTHON) -m pipeline eval tests/eval tests/eval_voices --config $(CONFIG)

@@ -102,7 +102,7 @@ class Identifiers:
             contacts.append((contact, re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE), frozenset(_RUN.findall(contact.casefold()))))
         shared = {_probe(t) for t in other_texts}
         probes = {p for t in confidential_texts if len(p := _probe(t)) == CONFIDENTIAL_PROBE_WORDS} - shared
-        return cls(CorpusNames(redacted.names, safe), contacts, probes)
+        return cls(redacted.corpus_names(safe), contacts, probes)
 
 
 def file_text(path: Path) -> str:

@@ -32,6 +32,8 @@ CAMPAIGN_COLUMNS = ["campaign_id", "copies", "canonical_response_id", "canonical
 EDIT_EXAMPLES = 3
 _WORDS = re.compile(r"\w+")
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+# A Markdown heading (an export's column header over the text of that column).
+_HEADING = re.compile(r"\s{0,3}#{1,6}\s+\S[^\n]*$")
 
 
 def _shingles(text: str, size: int) -> set[bytes]:
@@ -89,19 +91,23 @@ def find_campaigns(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(assignments, campaigns) for ``answers`` (``response_id, question_id, text``).
 
-    Only responses with at least ``campaigns.min_words`` words take part: short answers
-    ("I agree") are alike by chance, not by campaign. With ``cache``, the word counts and
-    MinHash signatures of texts seen by an earlier run are reused.
+    A response's text is its own words: export cells answered without comment (copies of a
+    column's header or an option: ``without_comment``) and the Markdown headings an export puts
+    over its columns' text are left out, so respondents who ticked the same option are no
+    campaign. Only responses with at least ``campaigns.min_words`` words take part: short
+    answers ("I agree") are alike by chance, not by campaign. With ``cache``, the word counts
+    and MinHash signatures of texts seen by an earlier run are reused.
     """
     from datasketch import MinHash, MinHashLSH
 
     require_columns(answers, ["response_id", "question_id", "text"], "campaigns", "ingest")
     settings = config.campaigns
-    ordered = answers.sort_values(["response_id", "question_id"], kind="stable")
+    said = answers[~answers["without_comment"].fillna(False).astype(bool)] if "without_comment" in answers else answers
+    ordered = said.sort_values(["response_id", "question_id"], kind="stable")
     all_ids, all_bodies = [], []
     for response_id, rows in itertools.groupby(zip(ordered["response_id"].tolist(), ordered["text"].tolist()), key=lambda row: row[0]):
         all_ids.append(response_id)
-        all_bodies.append("\n\n".join(text for _, text in rows))
+        all_bodies.append("\n\n".join(p for _, text in rows for p in text.split("\n\n") if p.strip() and not _HEADING.match(p)))
     # Per text: its word count and the digest of its words (equal for exact copies).
     normal = cached_map(cache, (("words", body) for body in all_bodies), lambda keys: [_normal_form(body) for _, body in keys])
     long_enough = [i for i, body in enumerate(all_bodies) if normal["words", body][0] >= settings.min_words]

@@ -132,6 +132,8 @@ def closed_answers_bars(closed_questions: pd.DataFrame, config: Config) -> Figur
     questions = [q for q in dict.fromkeys(closed_questions["question_id"]) if q in options_of]
     if not questions:
         return _empty(title, "The consultation has no closed questions.")
+    # The configured questions only: closed export columns no question names are in the CSV.
+    closed_questions = closed_questions[closed_questions["question_id"].isin(questions)]
     n_rows = int(closed_questions.groupby("question_id").size().max())
     figure = _figure(1.4 + len(questions) * (0.8 + 0.32 * n_rows))
     axes = figure.subplots(len(questions), 1, squeeze=False, sharex=True)[:, 0]

@@ -3,7 +3,7 @@
 A thin layer over :mod:`pipeline.run`: it loads the config, shows progress and one
 summary line per stage, and turns errors into one clean line with a remedy (``--debug``
 shows the traceback). Exit codes: 0 done; 1 error; 2 config error; 3 ``--strict`` and
-something was skipped; 4 the privacy audit found a redacted identifier in an output (nothing written).
+something was skipped or a free-text export column answers no configured question; 4 the privacy audit found a redacted identifier in an output (nothing written).
 """
 
 from __future__ import annotations
@@ -65,10 +65,11 @@ def analyse(
     raw: Path = typer.Argument(..., help="Folder of response files (searched recursively)."),
     out: Path = typer.Option(Path("data/processed"), "--out", help="Folder for the output tables."),
     config: Path = typer.Option(Path("config.yaml"), "--config", help="The consultation's config.yaml."),
-    strict: bool = typer.Option(False, "--strict", help=f"Exit {EXIT_SKIPPED} if any file or row was skipped."),
+    strict: bool = typer.Option(False, "--strict", help=f"Exit {EXIT_SKIPPED} if any file or row was skipped, or a free-text export column answers no configured question."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
 ) -> None:
     """Read every response file in RAW and write responses, answers, comments and skipped files to OUT."""
+    from pipeline.columns import Role
     from pipeline.run import REPORT_FILE
     from pipeline.run import analyse as run_analysis
 
@@ -88,9 +89,17 @@ def analyse(
         for skip in result.tables["skipped"].itertuples():
             console.print(escape(f"  skipped {skip.source_file}: {skip.reason}"))
     console.print(escape(f"Done in {time.perf_counter() - start:.0f} s: open {out / REPORT_FILE}"))
-    if strict and result.ingest.skipped:
-        errors.print(f"--strict: {len(result.ingest.skipped)} file(s) or row(s) skipped (listed in {out / 'skipped.csv'})")
-        raise typer.Exit(EXIT_SKIPPED)
+    if strict:
+        unmapped = [c for c in result.ingest.columns if c.role == Role.FREE_TEXT and not c.question_id]
+        if result.ingest.skipped:
+            errors.print(f"--strict: {len(result.ingest.skipped)} file(s) or row(s) skipped (listed in {out / 'skipped.csv'})")
+        if unmapped:
+            errors.print(
+                f"--strict: {len(unmapped)} free-text export column(s) answer no configured question, first {unmapped[0].header!r} "
+                f"(listed in {out / 'columns.csv'}); name each in export.questions.<id>.comment"
+            )
+        if result.ingest.skipped or unmapped:
+            raise typer.Exit(EXIT_SKIPPED)
 
 
 class _StageBar:
@@ -111,6 +120,47 @@ class _StageBar:
 
     def advance(self, n: int = 1) -> None:
         self.bar.advance(self.task, n)
+
+
+@app.command("init")
+def init(
+    raw: Path = typer.Argument(..., help="Folder of response files (searched recursively)."),
+    out: Path = typer.Option(Path("my-config.yaml"), "--out", help="Where to write the starter config."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+) -> None:
+    """Inspect RAW (export columns and their roles, question headings of forms and letters) and write a starter config that runs as it is."""
+    from pipeline.config import Config
+    from pipeline.memo import write_atomic
+    from pipeline.starter import inspect_folder, proposed_questions, starter_config
+
+    with _clean_errors(debug):
+        if not raw.is_dir():
+            raise PipelineError(f"{raw} is not a folder; pass the folder of response files")
+        if out.exists() and not force:
+            raise PipelineError(f"{out} exists; pass --force to overwrite it, or another --out")
+        settings = Config(questions=[])
+        inspection = inspect_folder(raw, settings)
+        questions = proposed_questions(inspection, settings)
+        exports = list(dict.fromkeys(c.source_file for c in inspection.columns))
+        console.print(escape(f"Read {inspection.files} file(s): {len(exports)} export(s), {inspection.documents} form(s), letter(s) or e-mail(s)."))
+        for source_file, reason in inspection.unread:
+            console.print(escape(f"  not read {source_file}: {reason}"))
+        for source_file in exports:
+            console.print(escape(f"{source_file}: each column's role and why"))
+            for c in (c for c in inspection.columns if c.source_file == source_file):
+                console.print(escape(f"  {c.position:>3}  {c.header[:60]:<60}  {c.role:<25}  {c.why}"))
+        if inspection.headings:
+            console.print("Question headings in forms and letters:")
+            for h in inspection.headings:
+                options = f"; options {', '.join(h.options)}" if h.options else ""
+                console.print(escape(f"  {h.number or '-':>3}  {h.text[:80]}  ({h.documents} document(s): {', '.join(h.files)}{options})"))
+        if questions:
+            console.print(escape(f"Proposed {len(questions)} question(s): " + "; ".join(f"q{i} {q.text[:50]!r}" for i, q in enumerate(questions, start=1))))
+        else:
+            console.print("No question found: every answer will be read as an answer to an unknown question until you add the questions.")
+        write_atomic(out, starter_config(inspection, questions, raw.resolve().name, str(raw)).encode("utf-8"))
+    console.print(escape(f"Wrote {out}: check it, then run `python -m pipeline analyse {raw} --config {out}`"))
 
 
 @app.command("eval")

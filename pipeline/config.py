@@ -125,6 +125,10 @@ class ColumnSpec(Strict):
         return self
 
 
+# The export fields a column's header can suggest (export.header_roles), and personal details.
+HeaderRole = Literal["respondent_ref", "confidential", "on_behalf_of_organisation", "organisation", "respondent_type", "personal"]
+
+
 class ExportQuestion(Strict):
     answer: ColumnSpec | None = None
     comment: ColumnSpec | None = None
@@ -140,12 +144,56 @@ class ExportConfig(Strict):
     questions: dict[str, ExportQuestion] = {}
     yes_patterns: list[str] = Field(default_factory=default("export", "yes_patterns"))
     no_patterns: list[str] = Field(default_factory=default("export", "no_patterns"))
+    # A column no config key names is a closed question when it has at most this many distinct
+    # values and they repeat (distinct values at most closed_max_distinct_share of its cells)...
+    closed_max_options: int = Field(default=20, ge=1)
+    closed_max_distinct_share: Score = 0.5
+    # ...and free text when its cells (those that say nothing of their own aside) average at least
+    # free_text_min_chars characters and at least free_text_min_distinct_share of them differ.
     free_text_min_chars: int = Field(default=60, ge=1)
+    free_text_min_distinct_share: Score = 0.5
+    # Phrases a portal or respondent puts in a free-text cell instead of a comment ("See written
+    # response"): such a cell, like one repeating its column's header or an option, is answered without comment.
+    stock_phrases: list[str] = []
+    # Language data: words in a header that suggest an export field (used by `pipeline init`).
+    header_roles: dict[HeaderRole, list[str]] = Field(default_factory=default("export", "header_roles"))
 
     @field_validator("yes_patterns", "no_patterns")
     @classmethod
     def _regexes(cls, value: list[str]) -> list[str]:
         return _valid_regexes(value)
+
+
+class LanguagesConfig(Strict):
+    """The languages responses are expected in (see :mod:`pipeline.languages`)."""
+
+    # ISO 639-1 codes; one language (the default) detects nothing and writes no language column.
+    expected: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]] = Field(default=["en"], min_length=1)
+    # The language of a text the detector cannot place, and whose plain codebook patterns are written in.
+    fallback: str | None = None
+    detector: Literal["py3langid", "fallback"] = "py3langid"
+    # Texts shorter than this (words) take the language of their response (answers) or answer (comments).
+    min_words: int = Field(default=5, ge=1)
+    # spaCy pipelines with an entity recogniser, per language, tried in order where installed
+    # (English: privacy.spacy_models); default: each language's rules (pipeline/rules/<lang>/language.yaml).
+    entity_models: dict[str, list[str]] = {}
+
+    @model_validator(mode="after")
+    def _fallback_expected(self) -> LanguagesConfig:
+        if len(set(self.expected)) != len(self.expected):
+            raise ValueError("expected: each language once")
+        if self.fallback is not None and self.fallback not in self.expected:
+            raise ValueError(f"fallback {self.fallback!r} is not an expected language ({', '.join(self.expected)})")
+        return self
+
+    @property
+    def default(self) -> str:
+        """The fallback language: ``fallback``, else the first expected."""
+        return self.fallback or self.expected[0]
+
+    @property
+    def multilingual(self) -> bool:
+        return len(self.expected) > 1
 
 
 class PrivacyConfig(Strict):
@@ -166,6 +214,11 @@ class PrivacyConfig(Strict):
     not_names: list[str] = Field(default_factory=default("privacy", "not_names"))
     place_words: list[str] = Field(default_factory=default("privacy", "place_words"))
     articles: list[str] = Field(default_factory=default("privacy", "articles"))
+    # Language data for languages whose names change form (pipeline/rules/<lang>/privacy.yaml):
+    # initial mutations (radical -> mutated initials, Welsh "Mair" -> "Fair") and case endings
+    # (Polish "Tomasz" -> "Tomasza"), so a name found in one form is redacted in every form.
+    mutations: dict[str, list[str]] = Field(default_factory=default("privacy", "mutations"))
+    name_endings: list[str] = Field(default_factory=default("privacy", "name_endings"))
     # Keywords are shown only for classes (respondent type, section, question, topic cell) of at
     # least this many respondents: fewer cannot hide among each other (statistical disclosure control).
     min_group: int = Field(default=5, ge=1)
@@ -192,7 +245,10 @@ READER_NAMES = ("text", "docx", "pdf", "email", "export", "libreoffice")
 
 
 class IngestConfig(Strict):
+    # Documents larger than this are skipped (exports are streamed whatever their size)...
     max_file_mb: float = Field(default=20, gt=0)
+    # ...unless the documents skipped so would be more than this share of the responses: then the run stops.
+    max_dropped_share: Score = 0.05
     cache_dir: str = "data/interim/cache"
     readers: dict[str, Literal["text", "docx", "pdf", "email", "export", "libreoffice"]] = {
         ".txt": "text",
@@ -340,6 +396,9 @@ class ThemesConfig(Strict):
     outliers: OutlierConfig = OutlierConfig()
     labels: TopicLabelConfig = TopicLabelConfig()
     guided: bool = False
+    # In a run of several languages: themes fitted per language within each question (languages
+    # with fewer than min_comments comments pooled, and said so); false: one fit over every language.
+    by_language: bool = True
     representative_comments: int = Field(default=3, ge=0)
     # Above this share of comments new since the last fit, topics are fitted again; at or below
     # it, new comments join the nearest fitted topic. 0 fits on every run.
@@ -380,10 +439,16 @@ class AskConfig(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str = Field(min_length=1)
     description: str = ""
-    patterns: list[SpacyPattern] = []
-    examples: list[str] = []
+    # A list (in the fallback language, languages.fallback), or a list per language ({en: [...], de: [...]}).
+    patterns: list[SpacyPattern] | dict[str, list[SpacyPattern]] = []
+    examples: list[str] | dict[str, list[str]] = []
     # The questions whose comments can make this ask; empty: every question.
     questions: list[str] = []
+
+    def by_language(self, field: str, fallback: str) -> dict[str, list]:
+        """``patterns`` or ``examples`` per language: a plain list is the fallback language's."""
+        value = getattr(self, field)
+        return dict(value) if isinstance(value, dict) else {fallback: list(value)} if value else {}
 
 
 class SemanticPassConfig(Strict):
@@ -495,6 +560,7 @@ class ReportConfig(Strict):
 class Config(Strict):
     consultation: str = "Consultation"
     questions: list[Question]
+    languages: LanguagesConfig = LanguagesConfig()
     form: FormConfig = FormConfig()
     letter: LetterConfig = LetterConfig()
     export: ExportConfig = ExportConfig()
@@ -523,6 +589,13 @@ class Config(Strict):
             if qid not in ids:
                 raise ValueError(f"export.questions.{qid}: not a question id; allowed: {', '.join(ids)}")
         for i, ask in enumerate(self.tag.codebook):
+            for field in ("patterns", "examples"):
+                value = getattr(ask, field)
+                for code in value if isinstance(value, dict) else []:
+                    if code not in self.languages.expected:
+                        raise ValueError(
+                            f"tag.codebook.{i}.{field}: {code!r} is not an expected language; allowed: {', '.join(self.languages.expected)} (languages.expected)"
+                        )
             for qid in ask.questions:
                 if qid not in ids:
                     raise ValueError(f"tag.codebook.{i}.questions: {qid!r} is not a question id; allowed: {', '.join(ids)}")
@@ -550,7 +623,8 @@ def _short(value: Any) -> str:
 
 def _describe(error: dict) -> str:
     """One line: the key, what is wrong or allowed, and the bad value (shortened)."""
-    key = ".".join(str(part) for part in error["loc"])
+    # A union's member shows in the path as its type ("list[...]"); a config key never holds "[".
+    key = ".".join(str(part) for part in error["loc"] if not (isinstance(part, str) and "[" in part))
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key (check its spelling against docs/config.md)"

@@ -81,15 +81,17 @@ class TfidfEmbedder:
     name = "tfidf"
     learns_from_corpus = True
 
-    def __init__(self, dims: int = 100, ngram_max: int = 2, seed: int = 0):
+    def __init__(self, dims: int = 100, ngram_max: int = 2, seed: int = 0, stop_words: frozenset[str] | None = None):
+        """``stop_words``: None for scikit-learn's English list; else these (a run in several languages)."""
         self.dims = dims
         self.ngram_max = ngram_max
         self.seed = seed
+        self.stop_words = stop_words
 
     def fit(self, texts: Sequence[str]) -> TfidfEmbedder:
         texts = list(texts)
         self.vectorizer_ = TfidfVectorizer(
-            stop_words="english",
+            stop_words="english" if self.stop_words is None else sorted(self.stop_words),
             ngram_range=(1, self.ngram_max),
             sublinear_tf=True,
             min_df=TFIDF_MIN_DF if len(texts) >= MIN_DF_FROM_DOCS else 1,
@@ -104,7 +106,8 @@ class TfidfEmbedder:
 
     @property
     def cache_key(self) -> str:
-        return f"tfidf-d{self.dims}-n{self.ngram_max}-s{self.seed}-{self.corpus_hash_}"
+        words = "" if self.stop_words is None else "-w" + hashlib.sha256(" ".join(sorted(self.stop_words)).encode()).hexdigest()[:8]
+        return f"tfidf-d{self.dims}-n{self.ngram_max}-s{self.seed}{words}-{self.corpus_hash_}"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self.svd_.transform(self.vectorizer_.transform(list(texts)))
@@ -199,10 +202,10 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def make_embedder(config: EmbeddingConfig, seed: int) -> Embedder:
-    """The backend named by ``config.backend``, unfitted."""
+def make_embedder(config: EmbeddingConfig, seed: int, stop_words: frozenset[str] | None = None) -> Embedder:
+    """The backend named by ``config.backend``, unfitted; ``stop_words`` for TF-IDF (None: English)."""
     if config.backend == "tfidf":
-        return TfidfEmbedder(dims=config.dims, ngram_max=config.ngram_max, seed=seed)
+        return TfidfEmbedder(dims=config.dims, ngram_max=config.ngram_max, seed=seed, stop_words=stop_words)
     if config.backend == "model2vec":
         return Model2VecEmbedder(config.model_path)
     return SentenceTransformerEmbedder(config.model_path, batch_size=config.batch_size)

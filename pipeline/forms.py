@@ -9,8 +9,8 @@ Three layouts are understood, all driven by ``config.yaml``:
 * **letter** — a document where no configured question is found. Its body becomes one
   answer whose question is unknown (``""``); the organisation is read from a "Response
   from …" line, an "on behalf of …" phrase or the signature.
-* **export** — one row of an online-response spreadsheet; ``config.export`` says which
-  column holds what.
+* **export** — one row of an online-response spreadsheet: see :mod:`pipeline.columns`, which
+  decides what each column holds.
 
 Individuals' names, e-mail addresses, phone numbers and addresses met on the way are
 collected into ``Response.personal`` (in memory only) so outputs can redact them.
@@ -21,14 +21,11 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from pipeline.config import ColumnSpec, Config, ExportConfig, FormConfig, Question
-from pipeline.errors import UnreadableFile
+from pipeline.config import Config, ExportConfig, FormConfig, Question
 from pipeline.names import name_line
-from pipeline.readers.text import text_to_blocks
 from pipeline.records import (
     TICKED,
     UNTICKED,
@@ -37,7 +34,7 @@ from pipeline.records import (
     PersonalDetails,
     Response,
 )
-from pipeline.redact import EMAIL, PHONE, POSTCODE
+from pipeline.redact import PHONE, POSTCODE
 from pipeline.text import UNIFY, fold
 
 # A label shorter than this is matched exactly (case-insensitively): fuzzy matching on a
@@ -279,11 +276,13 @@ def _personal_fields(blocks: list[Block], form: FormConfig) -> PersonalDetails:
     return details
 
 
-def _stated_organisation(value: str, personal: PersonalDetails, config: Config) -> str:
+def stated_organisation(value: str, personal: PersonalDetails, config: Config) -> str:
     """An organisation name as the respondent gave it, cleaned, or "" for a non-answer ("n/a",
-    "individual") or the respondent's own name."""
+    "individual") or the respondent's own full name. A single word typed in a name field
+    ("EDiMA") never blanks the organisation of that name: organisations fill in name fields too."""
     value = " ".join(value.split()).strip(" .,;")
-    if norm(value) in {norm(v) for v in config.form.no_organisation_values} or norm(value) in {norm(n) for n in personal.names}:
+    full_names = {norm(n) for n in personal.names if len(n.split()) > 1}
+    if norm(value) in {norm(v) for v in config.form.no_organisation_values} or norm(value) in full_names:
         return ""
     return value
 
@@ -297,7 +296,7 @@ def _person_name(value: str, config: Config) -> bool:
 def _organisation(value: str, personal: PersonalDetails, config: Config) -> str:
     """A cleaned organisation name read from running text, or "" for a non-answer, a person's
     name or a job title (a name-like value is taken only with a word like "Trust" in it)."""
-    value = _stated_organisation(value, personal, config)
+    value = stated_organisation(value, personal, config)
     words = {w.casefold() for w in config.letter.organisation_words}
     if _person_name(value, config) and not _is_organisation_line(value, words):
         return ""
@@ -341,7 +340,7 @@ def find_questions(blocks: list[Block], questions: list[Question], min_score: fl
     word ("practice leader" / "practice supervisor") are told apart.
     """
     found: dict[str, tuple[int, Question]] = {}
-    for i, block in enumerate(blocks):
+    for i, block in enumerate(blocks if questions else []):
         if len(block.text) < 3:
             continue
         score, question = max(((question_score(block.text, q), q) for q in questions), key=lambda sq: sq[0])
@@ -540,198 +539,12 @@ def response_from_letter(document: Document, questions: list[tuple[int, Question
     return response
 
 
-# --- exports ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportColumns:
-    """Which header of one export holds each field (None when absent).
-
-    ``free_text`` lists unmapped columns of long text: they are kept as an answer to an
-    unknown question, so that an export's "Any other comments?" column is never lost.
-    """
-
-    fields: dict[str, str | None]
-    answers: dict[str, str | None]
-    comments: dict[str, str | None]
-    personal: list[str]
-    free_text: list[str]
-
-
-def _describe(spec: ColumnSpec) -> str:
-    return f"header {spec.header!r}" if spec.header is not None else f"pattern {spec.pattern!r}"
-
-
-def _matches(spec: ColumnSpec, header: str) -> bool:
-    if spec.header is not None:
-        return norm(header) == norm(spec.header)
-    return re.search(spec.pattern, header, re.IGNORECASE) is not None
-
-
-def _share(values: list[str], test) -> float:
-    """Share of the non-empty values passing ``test`` (0 when there are none)."""
-    filled = [v for v in values if v.strip()]
-    return sum(1 for v in filled if test(v)) / len(filled) if filled else 0.0
-
-
-# A column is closed-answer (or yes/no) when at least this share of its filled cells are options.
-CLOSED_SHARE = 0.8
-
-
-class _ColumnFinder:
-    """Claims headers for fields one at a time, so a header serves one field only."""
-
-    def __init__(self, rows: list[dict[str, str]], config: Config):
-        self.headers = list(rows[0])
-        self.values = {h: [row.get(h, "") for row in rows] for h in self.headers}
-        self.config = config
-        self.claimed: set[str] = set()
-
-    def claim(self, header: str | None) -> str | None:
-        if header is not None:
-            self.claimed.add(header)
-        return header
-
-    def by_spec(self, key: str, spec: ColumnSpec | None, prefer=None) -> str | None:
-        """The header ``spec`` names: among several, one whose cells pass ``prefer``, then the shortest."""
-        if spec is None:
-            return None
-        matching = [h for h in self.headers if h not in self.claimed and _matches(spec, h)]
-        if not matching:
-            if spec.required:
-                raise UnreadableFile(f"export column '{key}' ({_describe(spec)}) not found; headers found: {', '.join(self.headers)}")
-            return None
-        rank = lambda h: (-(prefer is not None and _share(self.values[h], prefer) >= CLOSED_SHARE), len(h), self.headers.index(h))  # noqa: E731
-        return self.claim(min(matching, key=rank))
-
-    def by_question_text(self, question: Question, is_option) -> tuple[str | None, str | None]:
-        """(answer, comment) headers that quote the question's text, told apart by their cells.
-
-        Online forms export each question as its full text; the closed answer's cells are
-        options, the comment's are free text (often the next column, "Please explain").
-        """
-        questions = self.config.questions
-        minimum = self.config.form.question_min_score
-        answer = comment = None
-        for i, header in enumerate(self.headers):
-            if header in self.claimed:
-                continue
-            score, best = max(((question_score(header, q), q) for q in questions), key=lambda sq: sq[0])
-            if score < minimum or best.id != question.id:
-                continue
-            if answer is None and _share(self.values[header], is_option) >= CLOSED_SHARE:
-                answer = self.claim(header)
-                following = self.headers[i + 1] if i + 1 < len(self.headers) else None
-                if comment is None and following and following not in self.claimed and _share(self.values[following], is_option) < CLOSED_SHARE:
-                    if max((question_score(following, q) for q in questions), default=0) < minimum:
-                        comment = self.claim(following)
-            elif comment is None:
-                comment = self.claim(header)
-        return answer, comment
-
-
-def resolve_export_columns(rows: list[dict[str, str]], config: Config) -> ExportColumns:
-    """Find each configured field among an export's columns (``rows``: the export's rows).
-
-    Explicit ``config.export`` specs come first; a question without a matching spec is
-    found by its text in the headers. Raises :class:`UnreadableFile` naming a required
-    column that is missing and listing the headers found.
-    """
-    export, form = config.export, config.form
-    finder = _ColumnFinder(rows, config)
-    yes_no = [re.compile(p, re.IGNORECASE) for p in export.yes_patterns + export.no_patterns]
-    is_yes_no = lambda v: any(p.search(v.strip()) for p in yes_no)  # noqa: E731
-    answers, comments = {}, {}
-    for question in config.questions:
-        spec = export.questions.get(question.id)
-        is_option = lambda v, q=question: best_option(v, q.options, form.label_min_score) is not None  # noqa: E731
-        answers[question.id] = finder.by_spec(f"questions.{question.id}.answer", spec.answer if spec else None, prefer=is_option)
-        comments[question.id] = finder.by_spec(f"questions.{question.id}.comment", spec.comment if spec else None)
-        if answers[question.id] is None or comments[question.id] is None:
-            answer, comment = finder.by_question_text(question, is_option)
-            answers[question.id] = answers[question.id] or answer
-            comments[question.id] = comments[question.id] or comment
-    fields = {
-        key: finder.by_spec(key, getattr(export, key), prefer=is_yes_no if key in ("on_behalf_of_organisation", "confidential") else None)
-        for key in ("respondent_ref", "on_behalf_of_organisation", "confidential", "respondent_type", "organisation")
-    }
-    personal = [finder.claim(h) for h in finder.headers if h not in finder.claimed and any(_matches(spec, h) for spec in export.personal)]
-    mean_length = lambda h: sum(len(v) for v in finder.values[h] if v) / max(1, sum(1 for v in finder.values[h] if v))  # noqa: E731
-    free_text = [h for h in finder.headers if h not in finder.claimed and mean_length(h) >= export.free_text_min_chars]
-    return ExportColumns(fields=fields, answers=answers, comments=comments, personal=personal, free_text=free_text)
-
-
-def _cell_paragraphs(cell: str) -> str:
-    return "\n\n".join(block.text.replace("\t", " ") for block in text_to_blocks(cell))
-
-
-def response_from_row(document: Document, columns: ExportColumns, config: Config, response_id: str) -> Response:
-    row = document.row or {}
-    if not any(value.strip() for value in row.values()):
-        raise UnreadableFile(f"row {document.source_row}: every field is empty")
-    export, form = config.export, config.form
-
-    def cell(header: str | None) -> str:
-        return row.get(header, "").strip() if header else ""
-
-    def flag(key: str) -> bool | None:
-        header = columns.fields[key]
-        return None if header is None else yes_no(cell(header), export)
-
-    personal = PersonalDetails()
-    for header in columns.personal:
-        value = cell(header)
-        if not value:
-            continue
-        if EMAIL.search(value):
-            personal.emails.add(value)
-        elif re.search("address|postcode", header, re.IGNORECASE):
-            personal.addresses.add(value)
-        elif PHONE.fullmatch(value):
-            personal.phones.add(value)
-        else:
-            personal.names.add(value)
-    respondent_type = cell(columns.fields["respondent_type"])
-    response = Response(
-        response_id=response_id,
-        source_file=document.source_file,
-        format=document.format,
-        layout="export",
-        source_row=document.source_row,
-        encoding=document.encoding or "",
-        respondent_ref=cell(columns.fields["respondent_ref"]),
-        # The column export.organisation maps holds the organisation: "Ely Family Link" and
-        # "Hope House" are taken as given, though they read like names.
-        organisation=_stated_organisation(cell(columns.fields["organisation"]), personal, config),
-        respondent_type=(best_option(respondent_type, form.respondent_types, form.label_min_score) or respondent_type) if respondent_type else "",
-        on_behalf_of_organisation=flag("on_behalf_of_organisation"),
-        confidential=flag("confidential"),
-        personal=personal,
-    )
-    for question in config.questions:
-        closed = cell(columns.answers.get(question.id))
-        response.closed_answers[question.id] = (best_option(closed, question.options, form.label_min_score) or closed) if closed else ""
-        text = _cell_paragraphs(cell(columns.comments.get(question.id)))
-        if text:
-            response.answers[question.id] = text
-    other = [f"{header}\n\n{_cell_paragraphs(cell(header))}" for header in columns.free_text if cell(header)]
-    if other:
-        response.answers[""] = "\n\n".join(other)
-    return response
-
-
 # --- dispatch -----------------------------------------------------------------------------
 
 
-def response_from_document(document: Document, config: Config, response_id: str, columns: ExportColumns | None = None) -> Response:
-    """Turn one document into a response: an export row, a form, or else a letter.
-
-    Raises :class:`UnreadableFile` for an export row with no data.
-    """
-    if document.row is not None:
-        if columns is None:
-            columns = resolve_export_columns([document.row], config)
-        return response_from_row(document, columns, config, response_id)
+def response_from_document(document: Document, config: Config, response_id: str) -> Response:
+    """Turn one document (not an export row: see :mod:`pipeline.columns`) into a response: a form,
+    or else a letter."""
     questions = find_questions(document.blocks, config.questions, config.form.question_min_score)
     if questions and _has_form_fields(document.blocks[: questions[0][0]], config.form):
         return response_from_form(document, questions, config, response_id)

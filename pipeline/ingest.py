@@ -7,34 +7,51 @@ across processes; results come back in sorted path order, so runs are reproducib
 
 Invariant: every file found is either parsed (at least one response) or listed in
 ``skipped`` with a specific reason; export rows and e-mail attachments that cannot be
-used are listed too. A file with the same bytes as an earlier file that gave responses is
-skipped as its duplicate; a file that gives none (empty, an image, damaged) is listed for
-what it is, however many copies of it there are.
+used are listed too, and every export column is listed in ``columns`` with its role. A file
+with the same bytes as an earlier file that gave responses is skipped as its duplicate; a
+file that gives none (empty, an image, damaged) is listed for what it is, however many
+copies of it there are.
+
+Exports are streamed, whatever their size, in the main process (two passes: column
+statistics, then rows; see :mod:`pipeline.columns`); ``ingest.max_file_mb`` applies to the
+other files (documents), unless the documents it would skip are more than
+``ingest.max_dropped_share`` of the responses: then the run stops.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
+import itertools
 import os
 import pickle
 import re
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from pipeline.columns import (
+    ColumnStats,
+    ColumnTally,
+    column_records,
+    column_stats,
+    resolve_columns,
+    response_from_row,
+)
 from pipeline.config import Config
 from pipeline.errors import PipelineError, UnreadableFile
-from pipeline.forms import resolve_export_columns, response_from_document
+from pipeline.forms import response_from_document
 from pipeline.memo import save_pickle, stage_salt
 from pipeline.readers import build_readers
+from pipeline.readers.export import ExportRow, Opener
 from pipeline.readers.magic import OLE_MAGIC
 from pipeline.readers.text import decode_text
-from pipeline.records import Document, Response, Skip
+from pipeline.records import ColumnRecord, Document, Response, Skip
 
 STAGE = "ingest"
 # Characters of the content hash used in response ids: collisions are negligible below
@@ -50,6 +67,9 @@ class FileResult:
     digest: str
     responses: list[Response] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    columns: list[ColumnRecord] = field(default_factory=list)
+    # Skipped for its size (ingest.max_file_mb), which ingest weighs against ingest.max_dropped_share.
+    over_limit: bool = False
 
 
 @dataclass
@@ -61,6 +81,8 @@ class IngestResult:
     files: list[str]
     # SHA-256 of each file's bytes ("" when it could not be read): what a re-run compares.
     digests: dict[str, str] = field(default_factory=dict)
+    # Every column of every export read: its role and what it gave.
+    columns: list[ColumnRecord] = field(default_factory=list)
 
     @property
     def parsed_files(self) -> list[str]:
@@ -99,25 +121,65 @@ def _merge_email_body(body: Response, attached: Response) -> None:
     attached.personal.update(body.personal)
 
 
+def export_responses(
+    headers: list[str], rows: Callable[[], Iterable[ExportRow]], stats: list[ColumnStats], template: Document, where: str, digest: str, part_index: int,
+    config: Config,
+) -> FileResult:
+    """The responses of one export whose column statistics are ``stats`` (the first pass over
+    ``rows()``), reading its rows a second time; ``where`` names it in skips and columns.csv
+    (the file, or the e-mail attachment) and ``template`` gives each row's document its file,
+    format, encoding and part. Raises :class:`UnreadableFile` when a required column is missing."""
+    columns = resolve_columns(headers, stats, config)
+    tally = ColumnTally()
+    result = FileResult(template.source_file, digest)
+    for row in rows():
+        here = where if row.number is None else f"{where} (row {row.number})"
+        if row.skip_reason is not None:
+            result.skipped.append(Skip(here, STAGE, row.skip_reason))
+            continue
+        document = dataclasses.replace(template, row=dict(zip(headers, row.cells)), source_row=row.number)
+        try:
+            result.responses.append(response_from_row(document, columns, config, _response_id(digest, document, part_index), tally))
+        except UnreadableFile as exc:
+            result.skipped.append(Skip(here, STAGE, str(exc)))
+    result.columns = column_records(where, headers, stats, columns, tally)
+    return result
+
+
 def _documents_to_responses(documents: list[Document], source_file: str, digest: str, config: Config) -> FileResult:
     result = FileResult(source_file, digest)
     parts: dict[str | None, int] = {None: 0}
-    rows = [d.row for d in documents if d.row is not None and d.skip_reason is None]
-    columns = None
+    exports: dict[str | None, list[Document]] = {}  # the rows of each attached export
     for document in documents:
         part_index = parts.setdefault(document.part, len(parts))
         where = source_file if document.part is None else f"{source_file} (attachment {document.part})"
+        if document.row is not None:
+            exports.setdefault(document.part, []).append(document)
+            continue
         if document.source_row is not None:
             where = f"{where} (row {document.source_row})"
         if document.skip_reason is not None:
             result.skipped.append(Skip(where, STAGE, document.skip_reason))
             continue
         try:
-            if document.row is not None and columns is None:
-                columns = resolve_export_columns(rows, config)
-            result.responses.append(response_from_document(document, config, _response_id(digest, document, part_index), columns))
+            result.responses.append(response_from_document(document, config, _response_id(digest, document, part_index)))
         except UnreadableFile as exc:
             result.skipped.append(Skip(where, STAGE, str(exc)))
+    for part, rows in exports.items():
+        where = source_file if part is None else f"{source_file} (attachment {part})"
+        headers = list(rows[0].row)
+        cells = [ExportRow(d.source_row, list(d.row.values())) for d in rows]
+        try:
+            export = export_responses(
+                headers, lambda cells=cells: cells, column_stats(len(headers), (row.cells for row in cells)),
+                dataclasses.replace(rows[0], row=None, source_row=None), where, digest, parts[part], config,
+            )
+        except UnreadableFile as exc:
+            result.skipped.append(Skip(where, STAGE, str(exc)))
+            continue
+        result.responses += export.responses
+        result.skipped += export.skipped
+        result.columns += export.columns
     body = [r for r in result.responses if r.format == "eml"]
     attached = [r for r in result.responses if r.format != "eml" and r.source_file.endswith(".eml")]
     if len(body) == 1 and len(attached) == 1 and attached[0].layout != "export":
@@ -126,13 +188,49 @@ def _documents_to_responses(documents: list[Document], source_file: str, digest:
     return result
 
 
+def _over_limit(source_file: str, size_bytes: int, config: Config) -> FileResult | None:
+    """A skip for a document over ``ingest.max_file_mb``, else None."""
+    size_mb = size_bytes / 1_000_000
+    if size_mb <= config.ingest.max_file_mb:
+        return None
+    reason = f"file is {size_mb:.1f} MB, over ingest.max_file_mb ({config.ingest.max_file_mb:g} MB)"
+    return FileResult(source_file, "", skipped=[Skip(source_file, STAGE, reason)], over_limit=True)
+
+
 @functools.lru_cache(maxsize=4)
 def _readers(readers_by_suffix: tuple[tuple[str, str], ...]) -> dict:
     return build_readers(dict(readers_by_suffix))
 
 
-def parse_file(data: bytes, source_file: str, digest: str, config: Config) -> FileResult:
-    """Parse one file's bytes into responses; any failure becomes a skip with a reason, never an exception."""
+def _streams(reader) -> bool:
+    """Whether ``reader`` reads its files by streaming (exports), never whole into memory."""
+    return hasattr(reader, "open_table")
+
+
+def _parse_with(reader, source: bytes | Path, source_file: str, digest: str, config: Config) -> Callable[[], FileResult]:
+    """Read the file (for an export, its first pass: the column statistics), raising
+    :class:`UnreadableFile` when ``reader`` cannot; returns what turns it into responses."""
+    if not _streams(reader):
+        documents = reader.read(source, source_file)  # a document's bytes (see _load)
+        return lambda: _documents_to_responses(documents, source_file, digest, config)
+    open_file: Opener = (lambda: io.BytesIO(source)) if isinstance(source, bytes) else (lambda: Path(source).open("rb"))
+    table = reader.open_table(open_file, source_file)
+    stats = column_stats(len(table.headers), (row.cells for row in table.rows() if row.cells is not None))
+
+    def responses() -> FileResult:
+        template = Document(source_file=source_file, format=table.format, encoding=table.encoding)
+        result = export_responses(table.headers, table.rows, stats, template, source_file, digest, 0, config)
+        result.skipped += [Skip(source_file, STAGE, note) for note in table.notes]
+        return result
+
+    return responses
+
+
+def parse_file(source: bytes | Path, source_file: str, digest: str, config: Config) -> FileResult:
+    """Parse one file into responses; any failure becomes a skip with a reason, never an exception.
+
+    ``source``: the file's bytes, or its path (an export is streamed from it, whatever its size).
+    """
     readers = _readers(tuple(config.ingest.readers.items()))
     reader = readers.get(PurePosixPath(source_file).suffix.lower())
     if reader is None:
@@ -140,15 +238,20 @@ def parse_file(data: bytes, source_file: str, digest: str, config: Config) -> Fi
         return FileResult(source_file, digest, skipped=[Skip(source_file, STAGE, f"unsupported format '{suffix}'. Supported: {', '.join(sorted(readers))}")])
     try:
         try:
-            documents = reader.read(data, source_file)
+            responses = _parse_with(reader, source, source_file, digest, config)
         except UnreadableFile:
             # A file whose content is another supported format than its name says (a text file
-            # saved as .docx, a PDF named .doc) is read by the reader its content calls for.
-            other = readers.get(sniff_suffix(data) or "")
+            # saved as .docx, a PDF named .doc, a letter saved as .csv) is read by the reader its
+            # content calls for: as a document, within ingest.max_file_mb.
+            if not isinstance(source, bytes):
+                if (over := _over_limit(source_file, Path(source).stat().st_size, config)) is not None:
+                    return over
+                source = Path(source).read_bytes()
+            other = readers.get(sniff_suffix(source) or "")
             if other is None or other is reader:
                 raise
-            documents = other.read(data, source_file)
-        result = _documents_to_responses(documents, source_file, digest, config)
+            responses = _parse_with(other, source, source_file, digest, config)
+        result = responses()
     except UnreadableFile as exc:
         return FileResult(source_file, digest, skipped=[Skip(source_file, STAGE, str(exc))])
     except Exception as exc:  # a reader bug must not stop the run: the file is listed with the error
@@ -186,7 +289,7 @@ def sniff_suffix(data: bytes) -> str | None:
     return ".txt"
 
 
-def _parse(args: tuple[bytes, str, str, Config]) -> FileResult:
+def _parse(args: tuple[bytes | Path, str, str, Config]) -> FileResult:
     return parse_file(*args)
 
 
@@ -256,54 +359,62 @@ class DigestIndex:
 
 def _load(
     raw_dir: Path, source_file: str, config: Config, cache: ParseCache | None, index: DigestIndex | None
-) -> tuple[bytes | None, str, FileResult | None]:
-    """The file's bytes and digest, or a result straight away when it cannot or need not be
-    parsed (unreadable, too large, or cached: then the bytes are not even read when the
-    file's stamp is in ``index``)."""
+) -> tuple[bytes | Path | None, str, FileResult | None]:
+    """What to parse the file from (its bytes; an export's path, as exports are streamed) and its
+    digest, or a result straight away when it cannot or need not be parsed (unreadable, a
+    document over ``ingest.max_file_mb``, or cached: then the file is not even read when its
+    stamp is in ``index``)."""
     path = raw_dir / source_file
+    streamed = _streams(_readers(tuple(config.ingest.readers.items())).get(PurePosixPath(source_file).suffix.lower()))
     try:
         status = path.stat()
-        size_mb = status.st_size / 1_000_000
-        if size_mb > config.ingest.max_file_mb:
-            reason = f"file is {size_mb:.1f} MB, over ingest.max_file_mb ({config.ingest.max_file_mb:g} MB)"
-            return None, "", FileResult(source_file, "", skipped=[Skip(source_file, STAGE, reason)])
+        if not streamed and (over := _over_limit(source_file, status.st_size, config)) is not None:
+            return None, "", over
         stamp = DigestIndex.stamp(status)
         digest = index.get(path, stamp) if index is not None else None
         if digest is not None and cache is not None and (result := cache.get(source_file, digest)) is not None:
             index.put(path, stamp, digest)
             return None, digest, result
-        data = path.read_bytes()
+        if streamed:
+            with path.open("rb") as handle:
+                source, digest = path, hashlib.file_digest(handle, "sha256").hexdigest()
+        else:
+            source = path.read_bytes()
+            digest = hashlib.sha256(source).hexdigest()
     except OSError as exc:
         return None, "", FileResult(source_file, "", skipped=[Skip(source_file, STAGE, f"cannot read file: {exc.strerror or exc}")])
-    digest = hashlib.sha256(data).hexdigest()
     if index is not None:
         index.put(path, stamp, digest)
-    return data, digest, cache.get(source_file, digest) if cache is not None else None
+    return source, digest, cache.get(source_file, digest) if cache is not None else None
 
 
 def _read_all(
     raw_dir: Path, files: list[str], config: Config, cache: ParseCache | None, on_file, index: DigestIndex | None = None
 ) -> list[FileResult]:
-    """Results for ``files`` in the same order; cached files are not parsed again."""
+    """Results for ``files`` in the same order; cached files are not parsed again. Documents are
+    read in worker processes; exports, streamed, in this one (their responses are not copied
+    between processes)."""
     results: list[FileResult | None] = []
-    pending: list[tuple[int, tuple[bytes, str, str, Config]]] = []
+    pending: list[tuple[int, tuple[bytes | Path, str, str, Config]]] = []
     for source_file in files:
-        data, digest, result = _load(raw_dir, source_file, config, cache, index)
+        source, digest, result = _load(raw_dir, source_file, config, cache, index)
         if result is None:
-            pending.append((len(results), (data, source_file, digest, config)))
+            pending.append((len(results), (source, source_file, digest, config)))
         elif on_file is not None:
             on_file(source_file)
         results.append(result)
+    streamed = [(i, args) for i, args in pending if isinstance(args[0], Path)]
+    documents = [(i, args) for i, args in pending if not isinstance(args[0], Path)]
     workers = config.ingest.workers or os.cpu_count() or 1
-    if workers == 1 or len(pending) < config.ingest.parallel_min_files:
-        parsed: Iterator[FileResult] = map(_parse, (args for _, args in pending))
+    if workers == 1 or len(documents) < config.ingest.parallel_min_files:
+        parsed: Iterator[FileResult] = map(_parse, (args for _, args in documents))
         pool = None
     else:
         pool = ProcessPoolExecutor(max_workers=workers)
-        parsed = pool.map(_parse, (args for _, args in pending), chunksize=max(1, len(pending) // (workers * 8)))
+        parsed = pool.map(_parse, (args for _, args in documents), chunksize=max(1, len(documents) // (workers * 8)))
     try:
-        for (index, _), result in zip(pending, parsed):
-            results[index] = result
+        for (position, _), result in itertools.chain(((item, _parse(item[1])) for item in streamed), zip(documents, parsed)):
+            results[position] = result
             if cache is not None:
                 cache.put(result)
             if on_file is not None:
@@ -336,6 +447,7 @@ def ingest_responses(
     read = _read_all(raw_dir.resolve(), files, config, cache, on_file, index)
     if index is not None:
         index.save()
+    columns: list[ColumnRecord] = []
     for result in read:
         digests[result.source_file] = result.digest
         if result.responses and result.digest in first_parsed:
@@ -345,6 +457,16 @@ def ingest_responses(
             first_parsed[result.digest] = result.source_file
         responses.extend(result.responses)
         skipped.extend(result.skipped)
+        columns.extend(result.columns)
+    over = [result.source_file for result in read if result.over_limit]
+    if len(over) > config.ingest.max_dropped_share * (len(responses) + len(over)):
+        share = len(over) / (len(responses) + len(over))
+        raise PipelineError(
+            f"ingest.max_file_mb ({config.ingest.max_file_mb:g} MB) skips {len(over)} file(s), {share:.0%} of the responses "
+            f"(over ingest.max_dropped_share, {config.ingest.max_dropped_share:.0%}), first {over[0]}: raise ingest.max_file_mb, "
+            "or ingest.max_dropped_share to accept the loss"
+        )
     responses.sort(key=lambda r: (r.source_file, r.source_row or 0, r.response_id))
     skipped.sort(key=lambda s: s.source_file)
-    return IngestResult(responses=responses, skipped=skipped, files=files, digests=digests)
+    columns.sort(key=lambda c: (c.source_file, c.column))
+    return IngestResult(responses=responses, skipped=skipped, files=files, digests=digests, columns=columns)

@@ -75,17 +75,22 @@ def stage_salt(module: str, *parts: Any) -> str:
     return digest(code_fingerprint(module), *parts)
 
 
-def save_pickle(path: Path, value: Any) -> None:
-    """Pickle ``value`` to ``path`` atomically: written beside it, then moved into place, so a
-    reader never sees half a file and a killed run leaves the previous one."""
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: beside it, then moved into place, so a reader
+    never sees half a file and a killed run leaves the previous one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        temporary.write_bytes(data)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def save_pickle(path: Path, value: Any) -> None:
+    """Pickle ``value`` to ``path`` atomically (:func:`write_atomic`)."""
+    write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def digest(*parts: Any) -> str:

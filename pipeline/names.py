@@ -26,10 +26,13 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.config import PrivacyConfig
 from pipeline.errors import MissingDependency
+
+if TYPE_CHECKING:
+    from pipeline.languages import Language
 
 # A word: letters, with apostrophes or hyphens inside ("O'Sullivan", "al-Hashimi", "Dylan's").
 WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
@@ -159,6 +162,15 @@ class Verdict(NamedTuple):
     reason: str
 
 
+@functools.lru_cache(maxsize=16)
+def _installed_spacy(models: tuple[str, ...]):
+    """The first installed spaCy model of ``models`` (see :func:`_spacy`), or None."""
+    try:
+        return _spacy(models)
+    except MissingDependency:
+        return None
+
+
 @functools.lru_cache(maxsize=4)
 def _spacy(models: tuple[str, ...]):
     """The first installed spaCy model of ``models``, with only what entity recognition needs."""
@@ -178,10 +190,16 @@ class NameFinder:
     """Finds the names of people in texts, for one run.
 
     ``config`` is the ``privacy`` section (its cue lists are language data); ``vocabulary``
-    holds the lower-case words that are never a name on their own in this run.
+    holds the lower-case words that are never a name on their own in this run. ``language``
+    (:class:`pipeline.languages.Language`) reads texts in another language than English, with
+    its cues (``language.privacy``), its stop words as its common words, its word forms and its
+    entity model where one is installed; in a language that capitalises its nouns only cues,
+    the entity model and names found elsewhere make a person.
     """
 
-    def __init__(self, config: PrivacyConfig, vocabulary: Iterable[str] = (), progress=None):
+    def __init__(self, config: PrivacyConfig, vocabulary: Iterable[str] = (), progress=None, language: Language | None = None):
+        self.language = language
+        config = config if language is None else language.privacy
         self.config = config
         self.progress = progress
         self.allowed = {bare(w).casefold() for term in config.allow for w in WORD.findall(term)}
@@ -236,11 +254,26 @@ class NameFinder:
         """A word the run vouches for (the consulted documents, labels, organisations) or common
         English, contractions included ("I've", "Don't")."""
         folded = bare(word).casefold()
+        if self.language is not None:
+            return any(self._known_form(form) for form in self._forms(folded))
         known = folded in self.vocabulary or folded in self.not_names or folded.removesuffix("s") in self.not_names
         known = known or is_english_word(folded) or folded in self.particles
         if not known and "-" in folded:  # a compound of known words ("Welsh-speaking")
             return all(self.is_known(part) for part in folded.split("-") if part)
         return known or (bool(_CONTRACTION.search(folded)) and is_english_word(_CONTRACTION.sub("", folded)))
+
+    def _forms(self, folded: str) -> set[str]:
+        """A word and, in a language of initial mutations, what it may be unmutated ("nghaerdydd" -> "caerdydd")."""
+        return {folded} if self.language is None else {f.casefold() for f in self.language.radicals(folded)}
+
+    def _known_form(self, folded: str) -> bool:
+        """In another language than English: the run's vocabulary, a non-name, a particle or a
+        stop word, whole or before or after an apostrophe ("l'arrêt", "mae'r")."""
+        lists = (self.vocabulary, self.not_names, self.particles, self.language.stop_words)
+        parts = [folded, *(p for p in re.split(r"['’]", folded) if len(p) > 1)]
+        if any(part in words for part in parts for words in lists):
+            return True
+        return "-" in folded and all(self._known_form(p) for p in folded.split("-") if p)
 
     def may_name(self, text: str) -> bool:
         """Whether ``text`` could hold a name at all: only such texts are read by the entity model.
@@ -253,6 +286,8 @@ class NameFinder:
 
     def _may_be_name(self, word: str) -> bool:
         folded = bare(word).casefold()
+        if self.language is not None:
+            return self.language.capitalises_nouns or not self.is_known(word)
         return not (folded in self.vocabulary or folded in self.not_names or is_stop_word(folded) or folded in _adverbs())
 
     # --- the detectors ---------------------------------------------------------------------
@@ -302,9 +337,9 @@ class NameFinder:
         if len(run.words) != 1 or self._sentence_initial(text, run.start):
             return False
         folded = bare(run.words[0]).casefold()
-        forms = {folded, folded.removesuffix("s"), folded.removesuffix("es")}
+        forms = {folded, folded.removesuffix("s"), folded.removesuffix("es")} | self._forms(folded)
         lists = (self.vocabulary, self.not_names, self.role_words, self.organisation_words)
-        if any(forms & words for words in lists) or is_stop_word(folded) or len(folded) < 3 or _CONTRACTION.search(folded):
+        if any(forms & words for words in lists) or self._stop_word(folded) or len(folded) < 3 or _CONTRACTION.search(folded):
             return False
         if folded in _adverbs():  # "Similarly", "Equally": no one is named so
             return False
@@ -317,13 +352,16 @@ class NameFinder:
         folded = [bare(w).casefold() for w in run.words]
         return all(self.is_known(w) for w in run.words) and any(w in self.role_words for w in folded)
 
+    def _stop_word(self, folded: str) -> bool:
+        return is_stop_word(folded) if self.language is None else self.language.is_stop_word(folded)
+
     def _allowed(self, run: Run) -> bool:
         return all(bare(w).casefold() in self.allowed for w in run.words)
 
     def _vouched(self, run: Run) -> bool:
         """Every word of the run is the run's own vocabulary (an organisation, the consulted text)
         or a known non-name ("Madam", "Friday")."""
-        return all(bare(w).casefold() in self.vocabulary or bare(w).casefold() in self.not_names for w in run.words)
+        return all(self._forms(bare(w).casefold()) & (self.vocabulary | self.not_names) for w in run.words)
 
     def _unknown(self, run: Run) -> bool:
         """A word of the run is neither common English nor vouched for by the run's vocabulary."""
@@ -341,15 +379,29 @@ class NameFinder:
         overlapping = [(start, end, label) for start, end, label in entities if start < stripped.end and stripped.start < end]
         run = self._strip_opener(text, stripped, overlapping)
         alone = len(stripped.words) == 1 and run is stripped
+        if self.language is not None:
+            # Titles and, where nouns are capitalised, role nouns inside the run ("Meine Tochter
+            # Lena", "Dywedodd Mrs Bethan Pritchard"): the words after them are the person.
+            run = self._after_cue_inside(run)
+            if run is None:
+                return Verdict(stripped, None, "title")
         if self._cued(text, run):
             return Verdict(run, run, "cue")
         if self._not_person(text, run):
             return Verdict(run, None, "organisation")
         if self._cued_after(text, run):
             return Verdict(run, run, "cue")
+        if self.language is not None and (self.language.capitalises_nouns or (len(run.words) == 1 and self._sentence_initial(text, run.start))):
+            # Nothing but a cue, the entity model or a name found elsewhere makes a person of a
+            # capitalised word in a language that capitalises nouns, or of a lone word opening a
+            # sentence in one whose common words are only its stop words.
+            person = self._entity_person(run, overlapping)
+            return Verdict(run, person, "entity") if person is not None else Verdict(run, None, "capitalised")
         if len(run.words) == 1 and not _POSSESSIVE.search(run.words[0]) and self._place_context(text, run):
             return Verdict(run, None, "place")
         labels = {label for _, _, label in overlapping}
+        if self.language is not None and self._after_organisation_word(text, run):
+            return Verdict(run, None, "organisation")
         if "PERSON" in labels:
             # The entity's own bounds: "Contact Chloë Cockett" names "Chloë Cockett".
             inside = [i for i, s in enumerate(run.starts) if any(label == "PERSON" and a <= s < b for a, b, label in overlapping)]
@@ -368,6 +420,29 @@ class NameFinder:
         # A proper noun nobody vouched for; the entity model's "place" for a lone word with no
         # place around it is more often a foreign given name ("ask Agnieszka") than a town.
         return Verdict(run, run, "unknown")
+
+    def _after_cue_inside(self, run: Run) -> Run | None:
+        """The run after the last title (or, in a language capitalising nouns, role noun) inside
+        it; the run itself when it holds none; None when nothing follows the cue."""
+        cues = {t.casefold() for t in self.titles} | (self.role_words if self.language.capitalises_nouns else set())
+        inside = [i for i, w in enumerate(run.words) if bare(w).casefold() in cues]
+        if not inside:
+            return run
+        if inside[-1] == len(run.words) - 1:
+            return None
+        return _part(run, range(inside[-1] + 1, len(run.words)))
+
+    def _after_organisation_word(self, text: str, run: Run) -> bool:
+        """An organisation word right before the run or elided inside it ("l'association Vélo Cité",
+        "L'association Vélo Cité")."""
+        before = WORD.findall(text[max(0, run.start - CUE_WINDOW) : run.start])[-1:]
+        return any(re.split(r"['’]", w.casefold())[-1] in self.organisation_words for w in [*before, *run.words])
+
+    def _entity_person(self, run: Run, entities: list[tuple[int, int, str]]) -> Run | None:
+        """The part of ``run`` the entity model calls a person, unless vouched for."""
+        inside = [i for i, s in enumerate(run.starts) if any(label == "PERSON" and a <= s < b for a, b, label in entities)]
+        person = _part(run, inside) if inside else None
+        return None if person is None or self._vouched(person) or self._job_title(person) else person
 
     def _strip_opener(self, text: str, run: Run, entities: list[tuple[int, int, str]]) -> Run:
         """The run without the common words opening its sentence ("Then Anca" -> "Anca"), unless
@@ -440,10 +515,14 @@ class NameFinder:
         found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
         if self.config.engine != "spacy":
             return found
+        # Another language's model only where one is installed; else cues, identifiers and names found elsewhere.
+        nlp = None if self.language is None else _installed_spacy(self.language.entity_models)
+        if self.language is not None and nlp is None:
+            return found
         paragraphs = [(i, a, b) for i, text in enumerate(texts) if text for a, b in _paragraphs(text) if self.may_name(text[a:b])]
         if not paragraphs:
             return found
-        nlp = _spacy(tuple(self.config.spacy_models))
+        nlp = nlp or _spacy(tuple(self.config.spacy_models))
         processes = self.config.n_process or os.cpu_count() or 1
         if self.progress is not None:
             self.progress.total(len(paragraphs))

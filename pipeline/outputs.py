@@ -18,8 +18,11 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.records import (
     ANSWER_COLUMNS,
+    COLUMN_COLUMNS,
+    OTHER_CLOSED_ANSWER_COLUMNS,
     RESPONSE_COLUMNS,
     SKIPPED_COLUMNS,
+    ColumnRecord,
     Response,
     Skip,
 )
@@ -56,16 +59,35 @@ def responses_table(responses: list[Response], config: Config) -> pd.DataFrame:
 
 def answers_table(responses: list[Response]) -> pd.DataFrame:
     """One row per (response, question) with text; question_id "" when the question is unknown.
+    Then one row per export cell answered without comment (``without_comment`` True).
 
     The text is as read: redact it (:func:`pipeline.run.redact_answers`) before anything is written.
     """
     rows = [
-        {"response_id": r.response_id, "question_id": qid, "text": text}
+        {"response_id": r.response_id, "question_id": qid, "text": text, "without_comment": False}
         for r in responses
         for qid, text in r.answers.items()
+    ] + [
+        {"response_id": r.response_id, "question_id": qid, "text": text, "without_comment": True}
+        for r in responses
+        for qid, text in r.without_comment
     ]
-    frame = pd.DataFrame(rows, columns=ANSWER_COLUMNS)
-    return frame.sort_values(["response_id", "question_id"], kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame(rows, columns=ANSWER_COLUMNS).astype({"without_comment": bool})
+    return frame.sort_values(["response_id", "question_id", "without_comment"], kind="stable").reset_index(drop=True)
+
+
+def other_closed_answers_table(responses: list[Response]) -> pd.DataFrame:
+    """One row per response and export column that is a closed question no configured question names."""
+    rows = [{"response_id": r.response_id, "column": column, "answer": answer} for r in responses for column, answer in r.other_closed_answers.items()]
+    frame = pd.DataFrame(rows, columns=OTHER_CLOSED_ANSWER_COLUMNS)
+    return frame.sort_values(["response_id", "column"], kind="stable").reset_index(drop=True)
+
+
+def columns_table(columns: list[ColumnRecord]) -> pd.DataFrame:
+    """One row per export file (or attached export) and column: its role, why, and what it gave."""
+    frame = pd.DataFrame([vars(c) for c in columns], columns=COLUMN_COLUMNS)
+    frame = frame.astype({name: "int64" for name in ("column", "non_empty", "distinct_values", "answers", "without_comment")}).astype({"mean_chars": float})
+    return frame.sort_values(["source_file", "column"], kind="stable").reset_index(drop=True)
 
 
 def skipped_table(skipped: list[Skip]) -> pd.DataFrame:

@@ -43,6 +43,8 @@ LOOKUP_LEMMATIZER = "consult_lookup_lemmas"
 ASK, STANCE, OPERATION, CUE, EVIDENCE, PROPOSAL = "ask", "stance", "op", "cue", "evidence", "proposal"
 STANCE_KINDS = ("support", "concern", "suggestion", "modal_suggestion", "clarification")
 WORDING_OPERATIONS = ("add", "extend", "replace")  # their quotation is new wording
+# Between an ask id and the language of the patterns that found it ("evenings@de").
+LANGUAGE_MARK = "@"
 # Token attributes whose exact values can anchor a pattern, as columns of Rules.matches' array;
 # boolean ones anchor only on true.
 _ANCHOR_ATTRS = (LOWER, LEMMA, ORTH, SHAPE, LIKE_NUM, IS_DIGIT)
@@ -150,7 +152,11 @@ class Rules:
         for i, ask in enumerate(config.codebook):
             if not ask.patterns:
                 warnings.warn(f"tag.codebook.{i} ({ask.id}) has no patterns: only the semantic pass can find it", stacklevel=2)
-            self._add(ASK, ask.id, ask.patterns, f"tag.codebook.{i}.patterns")
+            if isinstance(ask.patterns, dict):  # per language: "ask:<id>@<language>" (see ask_language)
+                for code, patterns in ask.patterns.items():
+                    self._add(ASK, f"{ask.id}{LANGUAGE_MARK}{code}", patterns, f"tag.codebook.{i}.patterns.{code}")
+            else:
+                self._add(ASK, ask.id, ask.patterns, f"tag.codebook.{i}.patterns")
         for kind in STANCE_KINDS:
             self._add(STANCE, kind, getattr(config.stance, kind), f"tag.stance.{kind}")
         for operation, patterns in config.suggestions.operations.items():

@@ -82,6 +82,10 @@ class Response:
     ``answers`` maps a question id to the respondent's comment text; the key ``""`` holds
     text whose question is unknown (letters, e-mails). ``closed_answers`` maps a question id
     to the ticked option, or ``""`` when none or more than one box was ticked.
+    ``without_comment`` holds export cells that say nothing of their own (a copy of the
+    column's header, an option, a stock phrase), as (question id, cell text): answered
+    without comment. ``other_closed_answers`` maps the header of an export column that is a
+    closed question no configured question names to the respondent's answer.
     """
 
     response_id: str
@@ -97,6 +101,8 @@ class Response:
     encoding: str = ""
     closed_answers: dict[str, str] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)
+    without_comment: list[tuple[str, str]] = field(default_factory=list)
+    other_closed_answers: dict[str, str] = field(default_factory=dict)
     personal: PersonalDetails = field(default_factory=PersonalDetails)
 
 
@@ -114,7 +120,32 @@ RESPONSE_COLUMNS = [
     "confidential",
 ]  # followed by one "<question_id>_answer" column per configured question
 
-ANSWER_COLUMNS = ["response_id", "question_id", "text"]
+ANSWER_COLUMNS = ["response_id", "question_id", "text", "without_comment"]
+
+OTHER_CLOSED_ANSWER_COLUMNS = ["response_id", "column", "answer"]
+
+
+@dataclass
+class ColumnRecord:
+    """What one column of one export was taken to be, why, and what it gave (a row of ``columns.csv``)."""
+
+    source_file: str
+    column: int  # 1-based position
+    header: str
+    role: str
+    question_id: str
+    decided_by: str
+    evidence: str
+    non_empty: int
+    distinct_values: int
+    mean_chars: float
+    answers: int
+    without_comment: int
+    warning: str
+    options_share: float | None = None
+
+
+COLUMN_COLUMNS = list(ColumnRecord.__dataclass_fields__)
 
 SKIPPED_COLUMNS = ["source_file", "stage", "reason"]
 

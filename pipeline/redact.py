@@ -21,12 +21,13 @@ documents' own words and the config's labels are never a name on their own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import phonenumbers
 
 from pipeline.config import PrivacyConfig
+from pipeline.languages import Language, name_forms
 from pipeline.memo import ItemCache
 from pipeline.names import (
     WORD,
@@ -212,16 +213,18 @@ class NamePattern:
     Across the corpus (``corpus=True``), common English words are matched only capitalised
     inside a sentence, and words of ``vocabulary`` and stop words only within the whole name:
     other responses do not know the person. Organisations are masked before either is applied.
+    With ``fold_unknown`` false (a run in several languages, where a word unknown to English may
+    be common in another: German "lang"), unknown words are matched only as written.
     """
 
-    def __init__(self, names: Iterable[str], vocabulary: set[str], corpus: bool = False):
+    def __init__(self, names: Iterable[str], vocabulary: set[str], corpus: bool = False, fold_unknown: bool = True):
         self.names = {" ".join(n.split()) for n in names if n and n.strip()}
         parts: dict[str, str] = {}
         for name in self.names:
             for word in name.split():
                 for piece in {bare(word), *_WORD_JOINER.split(bare(word))}:
                     if piece[:1].isalpha() and piece[:1].isupper() and len(piece) >= 2:
-                        kind = self._kind(piece.casefold(), vocabulary, corpus)
+                        kind = self._kind(piece.casefold(), vocabulary, corpus, fold_unknown)
                         if kind:
                             parts[piece] = kind
         whole = sorted((n for n in self.names if len(n.split()) > 1), key=len, reverse=True)
@@ -237,14 +240,14 @@ class NamePattern:
             self._parts.append(re.compile(rf"(?<![\w\[])(?:{'|'.join(re.escape(w) for w in sorted(inside, key=len, reverse=True))})(?=['’]s\b)"))
 
     @staticmethod
-    def _kind(folded: str, vocabulary: set[str], corpus: bool) -> str | None:
+    def _kind(folded: str, vocabulary: set[str], corpus: bool, fold_unknown: bool = True) -> str | None:
         if is_stop_word(folded):
             return None if corpus else "inside"
         if folded in vocabulary:
             return None if corpus else "written"
         if is_english_word(folded):
             return "inside" if corpus else "written"
-        return "written" if len(folded) < MIN_FOLDED_PART_CHARS else "folded"
+        return "written" if len(folded) < MIN_FOLDED_PART_CHARS or not fold_unknown else "folded"
 
     def _patterns(self) -> list[re.Pattern]:
         return ([self._whole] if self._whole is not None else []) + self._parts
@@ -266,8 +269,9 @@ class CorpusNames:
     alone in the text, or with every word in it.
     """
 
-    def __init__(self, names: Iterable[str], vocabulary: set[str]):
+    def __init__(self, names: Iterable[str], vocabulary: set[str], fold_unknown: bool = True):
         self.vocabulary = vocabulary
+        self.fold_unknown = fold_unknown
         self.names = sorted({" ".join(n.split()) for n in names if n and n.strip()})
         self._alone: dict[str, frozenset[str]] = {}  # name -> its words matched on their own
         self._all: dict[str, frozenset[str]] = {}  # name -> every word, when the whole name is matched
@@ -275,7 +279,7 @@ class CorpusNames:
         for name in self.names:
             words = [bare(w) for w in name.split()]
             pieces = {p for w in words for p in {w, *_WORD_JOINER.split(w)} if p[:1].isalpha() and p[:1].isupper() and len(p) >= 2}
-            self._alone[name] = frozenset(p.casefold() for p in pieces if NamePattern._kind(p.casefold(), vocabulary, True))
+            self._alone[name] = frozenset(p.casefold() for p in pieces if NamePattern._kind(p.casefold(), vocabulary, True, fold_unknown))
             self._all[name] = frozenset(_words(name)) if len(name.split()) > 1 else frozenset()
             for word in self._alone[name] | (self._all[name] and {min(self._all[name])}):
                 self._index.setdefault(word, []).append(name)
@@ -291,7 +295,7 @@ class CorpusNames:
 
     def _compiled(self, names: frozenset[str]) -> NamePattern:
         if names not in self._patterns:
-            self._patterns[names] = NamePattern(names, self.vocabulary, corpus=True)
+            self._patterns[names] = NamePattern(names, self.vocabulary, corpus=True, fold_unknown=self.fold_unknown)
         return self._patterns[names]
 
     def sub(self, text: str) -> str:
@@ -309,13 +313,21 @@ class Redacted:
 
     ``names``: every person's name replaced, as written; ``words``: the lower-case name words
     that are not common English, redacted in any case wherever they recur (see
-    :class:`CorpusNames`); ``contacts``: e-mail addresses, phone numbers and addresses replaced.
+    :class:`CorpusNames`); ``contacts``: e-mail addresses, phone numbers and addresses replaced;
+    ``forms``: the other forms of the names' words in the run's languages (Welsh mutations,
+    Polish case endings), redacted as names; ``fold_unknown``: as :class:`NamePattern`'s.
     """
 
     texts: list[str]
     names: set[str] = field(default_factory=set)
     words: set[str] = field(default_factory=set)
     contacts: set[str] = field(default_factory=set)
+    forms: set[str] = field(default_factory=set)
+    fold_unknown: bool = True
+
+    def corpus_names(self, vocabulary: set[str]) -> CorpusNames:
+        """Every name and name form redacted, matched as the corpus-wide net matches them."""
+        return CorpusNames(self.names | self.forms, vocabulary, self.fold_unknown)
 
 
 class Redactor:
@@ -323,13 +335,18 @@ class Redactor:
 
     ``vocabulary``: lower-case words that are never names on their own (the statements'
     words, config labels and codebook, organisation names). ``config``: the ``privacy`` section.
+    ``languages``: the run's languages other than English (:func:`pipeline.languages.language`),
+    each text being read with its own language's cues and every name redacted in each form
+    its languages give it; none (a run in English): every text is read as English.
     """
 
-    def __init__(self, config: PrivacyConfig, vocabulary: Iterable[str] = (), progress=None):
+    def __init__(self, config: PrivacyConfig, vocabulary: Iterable[str] = (), progress=None, languages: Sequence[Language] = ()):
         """``progress`` (a :class:`pipeline.run.Progress`) hears of each paragraph the entity model reads."""
         self.config = config
         self.finder = NameFinder(config, vocabulary, progress)
         self.vocabulary = self.finder.vocabulary
+        self.languages = list(languages)
+        self.finders = {lang.code: NameFinder(config, vocabulary, progress, lang) for lang in self.languages}
 
     def redact_texts(
         self,
@@ -339,9 +356,10 @@ class Redactor:
         cache: ItemCache | None = None,
         groups: list[str] | None = None,
         known_names: Iterable[str] = (),
+        languages: list[str] | None = None,
     ) -> list[str]:
         """Redacted copies of ``texts`` (see :meth:`redact`)."""
-        return self.redact(texts, personal, keep, cache, groups, known_names).texts
+        return self.redact(texts, personal, keep, cache, groups, known_names, languages).texts
 
     def redact(
         self,
@@ -351,6 +369,7 @@ class Redactor:
         cache: ItemCache | None = None,
         groups: list[str] | None = None,
         known_names: Iterable[str] = (),
+        languages: list[str] | None = None,
     ) -> Redacted:
         """Redacted copies of ``texts``; ``personal[i]`` holds text i's own identifiers and
         ``groups[i]`` its response (texts of one response share every name found in any of
@@ -360,6 +379,7 @@ class Redactor:
         respondent's surname inside "Gallagher Family Therapy Ltd" is not their name.
         ``known_names``: names redacted elsewhere in the run (file names use the answers').
         With ``cache``, the names of a text found by an earlier run are not looked for again.
+        ``languages[i]``: text i's language (a code of the Redactor's ``languages``, or English).
         """
         protected = sorted({k for k in keep or [] if k and len(k) >= MIN_FOLDED_PART_CHARS}, key=len, reverse=True)
         index = _word_index(protected)
@@ -369,32 +389,48 @@ class Redactor:
             redact_patterns(redact_contacts(_mask(text, protected, index), details), contacts)
             for text, details in zip(texts, personal, strict=True)
         ]
-        found = self._found_names(masked, cache)
+        found = self._found_names(masked, cache, languages)
         names_of: dict[str, set[str]] = {}
         for group, details, names in zip(groups, personal, found):
             names_of.setdefault(group, set()).update(names, details.names if details else ())
         safe = self.vocabulary | {w.casefold() for name in protected for w in WORD.findall(name)}
-        patterns = {group: NamePattern(names, safe) for group, names in names_of.items()}
+        # In several languages a name takes several forms ("Mair", "i Fair"; "Tomasz", "z Tomaszem").
+        fold = not self.languages
+        forms_of = {group: name_forms(names, self.languages) for group, names in names_of.items()} if self.languages else {}
+        patterns = {group: NamePattern(names | forms_of.get(group, set()), safe, fold_unknown=fold) for group, names in names_of.items()}
         out = [patterns[group].sub(text) for text, group in zip(masked, groups)]
         # The corpus-wide net: a name redacted in one response is redacted in all.
         names = {n for group_names in names_of.values() for n in group_names} | set(known_names)
-        corpus = CorpusNames(names, safe)
+        forms = name_forms(names, self.languages) - names if self.languages else set()
+        corpus = CorpusNames(names | forms, safe, fold)
         out = [_unmask(corpus.sub(text), protected) for text in out]
-        return Redacted(out, names, corpus.words, contacts)
+        return Redacted(out, names, corpus.words, contacts, forms, fold)
 
-    def _found_names(self, texts: list[str], cache: ItemCache | None) -> list[list[str]]:
-        """The names :class:`NameFinder` finds in each text, with signature-like name lines."""
-        def compute(rows: list[str]) -> list[list[str]]:
-            return [found + self._name_lines(text) for text, found in zip(rows, self.finder.find(rows))]
+    def _found_names(self, texts: list[str], cache: ItemCache | None, languages: list[str] | None = None) -> list[list[str]]:
+        """The names :class:`NameFinder` finds in each text (with its language's finder), with signature-like name lines."""
+        codes = [code if code in self.finders else "" for code in languages] if languages is not None else [""] * len(texts)
 
-        if cache is None:
-            return compute(texts)
-        keys = [self._cache_key(text) for text in texts]
-        first = {}
-        for i, key in enumerate(keys):
-            first.setdefault(key, i)
-        done = cache.map(keys, lambda missing: compute([texts[first[key]] for key in missing]))
-        return [done[key] for key in keys]
+        def compute(rows: list[str], code: str) -> list[list[str]]:
+            finder = self.finders.get(code, self.finder)
+            return [found + self._name_lines(text, finder.language) for text, found in zip(rows, finder.find(rows))]
+
+        out: list[list[str] | None] = [None] * len(texts)
+        for code in dict.fromkeys(codes):
+            rows = [i for i, c in enumerate(codes) if c == code]
+            if cache is None:
+                done = compute([texts[i] for i in rows], code)
+                for i, names in zip(rows, done):
+                    out[i] = names
+                continue
+            # A text in English keeps the key it always had; another language's carries its code.
+            keys = [self._cache_key(texts[i]) + ((code,) if code else ()) for i in rows]
+            first = {}
+            for i, key in zip(rows, keys):
+                first.setdefault(key, i)
+            done = cache.map(keys, lambda missing, code=code: compute([texts[first[key]] for key in missing], code))
+            for i, key in zip(rows, keys):
+                out[i] = done[key]
+        return out
 
     def _cache_key(self, text: str) -> tuple:
         """What finding the names in ``text`` reads besides the config: the text and the
@@ -402,15 +438,22 @@ class Redactor:
         these words are looked up)."""
         return (text, tuple(sorted(_words(text) & self.vocabulary)))
 
-    def _name_lines(self, text: str) -> list[str]:
+    def _name_lines(self, text: str, language: Language | None = None) -> list[str]:
         """Lines that are only a person's name (a signature) of two words or more: a title, or
-        a word that is neither common English nor the run's vocabulary."""
+        a word that is neither common (English, or ``language``'s stop words) nor the run's
+        vocabulary; in a language that capitalises nouns ("Keine Anmerkungen"), a title only."""
         names = []
-        for match in name_line(tuple(self.config.titles)).finditer(text):
+        finder = self.finders[language.code] if language is not None else None
+        titles = self.config.titles if language is None else language.privacy.titles
+        for match in name_line(tuple(titles)).finditer(text):
             name = match.group("name")
             words = [w.casefold() for w in WORD.findall(name)]
             if "[NAME]" in name or len(name.split()) < 2:
                 continue
-            if match.group("title") or any(w not in self.vocabulary and not is_english_word(w) for w in words):
+            if finder is not None:
+                unknown = not language.capitalises_nouns and any(not finder.is_known(w) for w in words)
+            else:
+                unknown = any(w not in self.vocabulary and not is_english_word(w) for w in words)
+            if match.group("title") or unknown:
                 names.append(name)
         return names

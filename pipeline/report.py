@@ -28,6 +28,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from pipeline.config import STANCES, Config, ReportConfig
+from pipeline.languages import LANGUAGE_COLUMN, language, languages_notes
 from pipeline.records import ALL_STATEMENTS
 from pipeline.summaries import (
     ALL_COMMENTING,
@@ -58,6 +59,11 @@ from pipeline.summaries import (
 TEMPLATE = "report.html.j2"
 _LISTED = re.compile(r"^(?P<item>.*) \((?P<n>\d+)\)$")
 _SLUG = re.compile(r"[^A-Za-z0-9_-]+")
+# Export column roles (columns.csv) as the method notes name them, in the order they list them.
+COLUMN_ROLES = {
+    "free_text": "free text", "closed_answer": "closed answers", "respondent_type": "respondent type", "organisation": "organisation",
+    "respondent_id": "respondent id", "metadata": "other respondent details", "personal": "personal details, read only to redact them",
+}
 # How align places comments, in the order the method notes explain them (strongest evidence first).
 ALIGN_METHODS = {
     "heading": "under a heading that names the section",
@@ -282,6 +288,9 @@ class _Page:
                 self.edits.setdefault(section, []).append((rid, *suggestion))
                 self.question_edits.setdefault(question, []).append((rid, *suggestion))
         self.by_question = {q: (c["question"] == q).to_numpy() for q in c["question"].unique()}
+        # In a run of several languages a quote shows its language's name.
+        names = {code: language(code, config).name for code in c[LANGUAGE_COLUMN].unique()} if LANGUAGE_COLUMN in c else {}
+        self.language_of = dict(zip(c["comment_id"], c[LANGUAGE_COLUMN].map(names))) if names else {}
 
     def number(self, measure: str) -> Number:
         return Number(int(self.overview.get(measure, 0)), "overview", "value")
@@ -325,9 +334,13 @@ class _Page:
         }
 
     def closed(self) -> tuple[list[str], list[dict]]:
-        """(answer columns, one row per question): the closed answers of all respondents."""
+        """(answer columns, one row per question): the closed answers of all respondents to the
+        configured questions (closed export columns no question names are counted in the CSV,
+        and the method notes say how many)."""
         table = self.summaries["closed_questions"]
-        answers = [column for column in table.columns if column not in ("question_id", "respondent_type")]
+        table = table[table["question_id"].isin(self.config.question_ids)]
+        options = {o for q in self.config.questions for o in q.options}
+        answers = [column for column in table.columns if column in options or column in ("not_answered", "total")]
         texts = {q.id: q.text for q in self.config.questions}
         options = {q.id: [*q.options, "not_answered"] for q in self.config.questions if q.options}
         rows = [
@@ -422,7 +435,7 @@ class _Page:
                     "asks": [(label, Number(n, "summary_by_question", "top_asks")) for label, n in _listed(r.top_asks)],
                     "topics": [(label.split(": ", 1)[1], Number(n, "summary_by_question", "top_topics")) for label, n in _listed(r.top_topics)],
                     "quotes": [
-                        {"id": self.evidence.quote(x.comment_id), "attribution": x.attribution, "stance": x.stance, "text": x.text}
+                        {"id": self.evidence.quote(x.comment_id), "attribution": x.attribution, "stance": x.stance, "text": x.text, "language": self.language_of.get(x.comment_id, "")}
                         for x in quotes[(quotes["quote_for"] == "question") & (quotes["key"] == q.id)].itertuples()
                     ],
                     "suggestions": Number(int(r.wording_suggestions), "summary_by_question", "wording_suggestions"),
@@ -480,7 +493,7 @@ class _Page:
             "asks": sorted(asks, key=lambda item: (-item[1].n.value, item[0])),
             "topics": topics,
             "quotes": [
-                {"id": self.evidence.quote(q.comment_id), "attribution": q.attribution, "stance": q.stance, "text": q.text}
+                {"id": self.evidence.quote(q.comment_id), "attribution": q.attribution, "stance": q.stance, "text": q.text, "language": self.language_of.get(q.comment_id, "")}
                 for q in quotes[(quotes["quote_for"] == "section") & (quotes["key"] == key)].itertuples()
             ],
             "suggestions": Number(int(r.wording_suggestions), "summary_by_section", "wording_suggestions"),
@@ -507,11 +520,23 @@ class _Page:
                 "without_ask": Number(int(r.comments_without_ask), "themes", "comments_without_ask", no_ask),
                 "sections": [(k, Number(n, "themes", "by_section")) for k, n in _listed(r.by_section)][: cfg.top_n],
                 "types": [(k, Number(n, "themes", "by_respondent_type")) for k, n in _listed(r.by_respondent_type)][: cfg.top_n],
-                "quotes": [{"id": self.evidence.quote(self.evidence.ids[i]), "attribution": self.attribution.get(respondents[i], ""), "text": texts[i]} for i in shareable[:1]],
+                "quotes": [
+                    {"id": self.evidence.quote(self.evidence.ids[i]), "attribution": self.attribution.get(respondents[i], ""), "text": texts[i], "language": self.language_of.get(self.evidence.ids[i], "")}
+                    for i in shareable[:1]
+                ],
             }
             is_beyond = topic != OUTLIER_TOPIC and r.n_comments and r.comments_without_ask / r.n_comments >= cfg.beyond_codebook_share
             (beyond if is_beyond else within).append(theme)
         return beyond, within
+
+    def languages(self) -> dict:
+        """The languages table (``languages.csv``, a run of several languages only) and how each was read."""
+        table = self.summaries.get("languages")
+        if table is None:
+            return {}
+        columns = ("answers", "comments", "names_redacted", "names_per_1000_words")
+        rows = [{"name": r.language_name} | {k: Number(getattr(r, k), "languages", k) for k in columns} for r in table.itertuples()]
+        return {"rows": rows, "notes": languages_notes(list(table["language"]), self.config)}
 
     def methods(self) -> list[tuple[str, str, Number]]:
         """How many comments each kind of evidence placed."""
@@ -522,6 +547,27 @@ class _Page:
                 href = self.evidence.link(f"m-{method}", f"Comments placed {description}", placed == method) if placed is not None else ""
                 methods.append((method, description, Number(int(self.overview[PLACED_BY + method]), "overview", "value", href)))
         return methods
+
+    def columns_note(self) -> str:
+        """The method notes' line on export columns: how many were used, as what, and how many ignored and why."""
+        table = self.tables.get("columns")
+        if table is None or not len(table):
+            return ""
+        roles = table["role"].value_counts()
+        used = [f"{roles[role]} {words}" for role, words in COLUMN_ROLES.items() if roles.get(role, 0)]
+        ignored = table[table["role"] == "ignored"]
+        empty = int((ignored["non_empty"] == 0).sum())
+        note = (
+            f"Export columns: {len(table)} in {table['source_file'].nunique()} export(s); {len(table) - len(ignored)} used "
+            f"({', '.join(used)}), {len(ignored)} ignored ({empty} empty, {len(ignored) - empty} neither free text nor a closed question)."
+        )
+        unmapped = int(((table["role"] == "free_text") & (table["question_id"].fillna("") == "")).sum())
+        unnamed = int(((table["role"] == "closed_answer") & (table["question_id"].fillna("") == "")).sum())
+        if unmapped:
+            note += f" {unmapped} free-text column(s) answer no configured question: their comments carry the column's header as heading."
+        if unnamed:
+            note += f" {unnamed} closed column(s) no question names are counted in closed_questions.csv under their headers."
+        return note + " Each column's role, and how it was decided, is in columns.csv."
 
     def overrides(self) -> dict:
         log = self.tables.get("overrides_log")
@@ -580,6 +626,8 @@ def report_context(
         "beyond": beyond,
         "within": within,
         "methods": page.methods(),
+        "columns_note": page.columns_note(),
+        "languages": page.languages(),
         "overrides": page.overrides(),
         "settings": _settings(config),
         "bands": config.report.wording_bands,

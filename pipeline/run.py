@@ -11,6 +11,7 @@ import resource
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +22,25 @@ from pipeline.align import align_comments
 from pipeline.audit import Identifiers, audit_files
 from pipeline.campaigns import find_campaigns, mark_campaign_comments
 from pipeline.charts import chart_images
+from pipeline.columns import Role, mapping_errors
 from pipeline.config import Config
-from pipeline.errors import PipelineError, PrivacyLeak
+from pipeline.errors import ConfigError, PipelineError, PrivacyLeak
 from pipeline.ingest import IngestResult, find_files, ingest_responses
+from pipeline.languages import (
+    answer_languages,
+    comment_languages,
+    language_summary,
+    languages_table,
+    run_languages,
+    with_language,
+)
 from pipeline.memo import ItemCache, code_fingerprint, digest, stage_salt
 from pipeline.outputs import (
     MANIFEST,
     StagedOutputs,
     answers_table,
+    columns_table,
+    other_closed_answers_table,
     outputs_current,
     read_tables,
     responses_table,
@@ -36,6 +48,7 @@ from pipeline.outputs import (
     write_manifest,
 )
 from pipeline.overrides import apply_overrides, read_overrides
+from pipeline.records import ColumnRecord
 from pipeline.redact import (
     Redacted,
     Redactor,
@@ -67,7 +80,7 @@ from pipeline.themes import UNKNOWN_FILE, model_themes, save_model
 # stage's settings keeps it. Statement parsing depends on the statement's text alone.
 STAGE_INPUTS = {
     # Redaction's vocabulary reads the labels: questions, respondent types, titles, the codebook.
-    "redact": ("pipeline.redact", ("privacy", "questions", "form.respondent_types", "statements", "tag.codebook")),
+    "redact": ("pipeline.redact", ("privacy", "languages", "questions", "form.respondent_types", "statements", "tag.codebook")),
     "campaigns": ("pipeline.campaigns", ("campaigns",)),
     "segment": ("pipeline.segment", ("segment", "letter.greeting_patterns", "align.heading_min_score", "questions", "statements", "privacy.titles")),
     "align": ("pipeline.align", ("align", "segment", "questions", "statements")),
@@ -198,7 +211,7 @@ def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redact
     responses = [by_id[rid] for rid in out["response_id"]]
     redacted = redactor.redact(
         list(out["text"]), [r.personal for r in responses], keep=[r.organisation for r in responses], cache=cache,
-        groups=list(out["response_id"]),
+        groups=list(out["response_id"]), languages=out["language"].tolist() if "language" in out else None,
     )
     out["text"] = redacted.texts
     return out, redacted
@@ -215,6 +228,20 @@ def redact_file_names(table: pd.DataFrame, ingest: IngestResult, redactor: Redac
     redacted.words |= names.words
     redacted.contacts |= names.contacts
     return out
+
+
+def columns_summary(columns: list[ColumnRecord]) -> str:
+    """``; 11 export columns: 9 used (4 free_text, 3 closed_answer, 2 personal), 2 ignored (1 empty, 1 not free text
+    nor closed); 1 free-text column answers no configured question`` (see columns.csv); "" without exports."""
+    if not columns:
+        return ""
+    used = Counter(c.role for c in columns if c.role != Role.IGNORED)
+    ignored = Counter("empty" if not c.non_empty else "not free text nor closed" for c in columns if c.role == Role.IGNORED)
+    listed = lambda counts: ", ".join(f"{n} {key}" for key, n in sorted(counts.items(), key=lambda kn: (-kn[1], kn[0])))  # noqa: E731
+    summary = f"; {len(columns)} export columns: {sum(used.values())} used ({listed(used)}), {sum(ignored.values())} ignored"
+    summary += f" ({listed(ignored)})" if ignored else ""
+    unmapped = sum(1 for c in columns if c.role == Role.FREE_TEXT and not c.question_id)
+    return summary + (f"; {unmapped} free-text column(s) answer no configured question" if unmapped else "")
 
 
 def withhold_confidential_attribution(suggestions: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
@@ -270,7 +297,11 @@ def analyse(
     )
     n_files, n_skipped = len(ingest.files), len(ingest.skipped_files)
     timer.done(n_files)
-    say(f"Ingest - {n_files} files: {n_files - n_skipped} parsed, {n_skipped} skipped; {len(ingest.responses)} responses")
+    say(f"Ingest - {n_files} files: {n_files - n_skipped} parsed, {n_skipped} skipped; {len(ingest.responses)} responses" + columns_summary(ingest.columns))
+    # A mapping that claims nothing, or claims the wrong column, would lose its answers unseen.
+    if problems := mapping_errors(ingest.columns, config):
+        more = f" (and {len(problems) - 1} more: see columns.csv after fixing it)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + more)
 
     timer.stage("statements")
     responses = responses_table(ingest.responses, config)
@@ -310,14 +341,22 @@ def analyse(
         for name, (module, keys) in STAGE_INPUTS.items()
     }
 
+    answers = answers_table(ingest.responses)
+    if config.languages.multilingual:
+        # Each answer's language, read before redaction: redaction reads each text in its own.
+        timer.stage("languages", len(answers))
+        answers = with_language(answers, answer_languages(answers, config))
+        words = answers["text"].str.split().str.len().fillna(0).astype(int).tolist()
+        timer.done(len(answers))
     timer.stage("redact")
     vocabulary = run_vocabulary(
         list(statements["text"]) + list(statements["section_title"]) + [r.organisation for r in ingest.responses], config
     )
-    redactor = Redactor(config.privacy, vocabulary, timer.progress)
-    answers, redacted = redact_answers(answers_table(ingest.responses), ingest, redactor, caches["redact"])
+    redactor = Redactor(config.privacy, vocabulary, timer.progress, run_languages(config))
+    answers, redacted = redact_answers(answers, ingest, redactor, caches["redact"])
     responses = redact_file_names(responses, ingest, redactor, redacted, caches["redact"])
     skipped = redact_file_names(skipped_table(ingest.skipped), ingest, redactor, redacted, caches["redact"])
+    columns = redact_file_names(columns_table(ingest.columns), ingest, redactor, redacted, caches["redact"])
     # Words never to become keywords: redacted names', rare proper nouns, and the titles and
     # placeholders left where names were ("Ms [NAME]"), which say nothing about a theme.
     rare = rare_proper_nouns(list(answers["text"]), list(answers["response_id"]), redactor.vocabulary, config.privacy.rare_word_responses)
@@ -327,6 +366,9 @@ def analyse(
         f"Redact - {len(answers)} answers: {len(redacted.names)} people's names and {len(redacted.contacts)} contact details redacted, "
         f"{len(redacted.words)} name words redacted wherever they recur; {len(rare)} rare proper nouns kept out of keywords"
     )
+    if config.languages.multilingual:
+        language_rows = languages_table(answers, words, config)
+        say(language_summary(language_rows))
     timer.stage("campaigns")
     campaign_of, campaigns = find_campaigns(answers, responses, config, caches["campaigns"])
     responses = responses.merge(campaign_of, on="response_id", how="left").fillna({"campaign_id": ""})
@@ -334,6 +376,8 @@ def analyse(
     say(f"Campaigns - {len(campaigns)} campaigns covering {len(campaign_of)} of {len(responses)} responses")
     timer.stage("segment")
     comments = mark_campaign_comments(segment_comments(answers, statements, config, caches["segment"]), campaign_of, campaigns)
+    if config.languages.multilingual:
+        comments = with_language(comments, comment_languages(comments, answers, config))
     timer.done(len(answers), caches["segment"])
     kinds = comments["kind"].value_counts()
     say(
@@ -372,6 +416,8 @@ def analyse(
         "campaigns": campaigns,
         "statements": statements,
         "skipped": skipped,
+        "columns": columns,
+        "other_closed_answers": other_closed_answers_table(ingest.responses),
     }
     # Analysts' corrections win over every automatic stage; those that no longer match are reported.
     tables["comments"], tables["overrides_log"] = apply_overrides(
@@ -383,6 +429,10 @@ def analyse(
     identifiers = Identifiers.of(
         redacted, [r.organisation for r in ingest.responses], comments.loc[said & secret, "text"], comments.loc[said & ~secret, "text"], redactor.vocabulary,
     )
+    # Export headers and closed options are nobody's words, but the run's names are redacted in
+    # every output: in these, as the audit matches them.
+    for name, columns in (("columns", ["header"]), ("other_closed_answers", ["column", "answer"])):
+        tables[name] = tables[name].assign(**{c: [identifiers.names.sub(str(v)) for v in tables[name][c]] for c in columns})
     measures = {
         NAMES_REDACTED: len(redacted.names), CONTACTS_REDACTED: len(redacted.contacts), NAME_WORDS: len(redacted.words),
         RARE_WORDS: len(rare), KEYWORDS_WITHHELD: themes.withheld_keywords, CELLS_WITHOUT_KEYWORDS: themes.hidden_cells,
@@ -390,6 +440,8 @@ def analyse(
     }
     facts = Facts(tables, config, measures)  # what the summaries and the report both count from
     summaries = summary_tables(tables, config, facts)
+    if config.languages.multilingual:
+        summaries["languages"] = languages_table(answers, words, config, comments)
     charts = chart_images(summaries, config)
     report = render_report(tables, summaries, charts, config, facts)
     timer.done(len(tables["comments"]))
@@ -412,7 +464,7 @@ def analyse(
     # placed new comments in an earlier fit's topics, that fit's model still describes them.
     model_dir = Path(out_dir) / MODEL_DIR
     for stale in list(model_dir.iterdir()) if model_dir.is_dir() else []:
-        if not (stale.is_dir() and stale.name in {f.question or UNKNOWN_FILE for f in themes.fits}):
+        if not (stale.is_dir() and stale.name in {f.key or UNKNOWN_FILE for f in themes.fits}):
             shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     if model_dir.is_dir():
         written += [path for path in model_dir.rglob("*") if path.is_file() and path not in written]

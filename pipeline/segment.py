@@ -5,6 +5,10 @@ Input ``answers`` (from ingest), one row per answer:
 * ``response_id``: the response the answer belongs to
 * ``question_id``: the configured question it answers, ``""`` when unknown (letters, e-mails)
 * ``text``: the whole answer; paragraphs separated by a blank line, a heading on its own line
+  (an export heads the text of each column no question names with its header as a Markdown
+  heading, ``## Any other comments?``)
+* ``without_comment`` (optional): True for an export cell that says nothing of its own (it
+  repeats its column's header, an option or a stock phrase): one ``non_comment`` row, whatever it says
 
 Output, one row per unit, sorted by ``comment_id``:
 
@@ -38,16 +42,21 @@ Rules, in the order they are tried for each paragraph:
    short lines that starts with a name and holds a job title, an organisation or contact
    details ("Nadia Rahman / Registered Manager"; ``segment.job_title_words``,
    ``letter.organisation_words``) is a signature even without a sign-off line.
-1. Before the first comment, the short lines above a greeting (``letter.greeting_patterns``:
-   address, date, subject) and the greeting itself, short opening lines up to the last one
-   with a postcode, phone number or e-mail address (an address block, whatever the
-   greeting), and opening sentences matching ``segment.preamble_patterns``, are preamble.
+1. Before the first comment, the short lines above a greeting (address, date, subject) and
+   the greeting itself, short opening lines up to the last one with a postcode, phone number
+   or e-mail address (an address block, whatever the greeting), and opening sentences
+   matching ``segment.preamble_patterns``, are preamble. A greeting is an opening line that
+   matches ``letter.greeting_patterns`` ("Dear Sir,") or a name alone with a comma ("Lisa,")
+   that the next line does not carry on; of a longer paragraph opening with one ("Dear Sir,
+   the statement…") only the greeting is preamble. A line is never preamble for its
+   punctuation alone ("Critical infrastructure (energy, telecoms), some health," is a comment).
 2. A line matching ``segment.signoff_patterns`` starts the sign-off; the short lines after it
    (name, job title, address) are its signature block. A line that is only a redacted name
    ("[NAME]", "Dr [NAME]") is a signature even without a sign-off line (before the first
    comment, preamble): never a comment.
-3. A heading is context for the comments under it, not a row: a line that fuzzily matches a
-   section title, a statement's title or alias, a question or ``segment.extra_headings``;
+3. A heading is context for the comments under it, not a row: a Markdown heading line
+   (``## …``); a line that fuzzily matches a section title, a statement's title or alias, a
+   question or ``segment.extra_headings``;
    or a short, title-like line (at most ``segment.heading_max_words`` words, capitalised, no
    sentence punctuation, no first person, no auxiliary or modal verb, no quotation) that is
    followed by text. A title-like heading of the respondent's own that follows comments
@@ -85,6 +94,7 @@ from pipeline.errors import require_columns
 from pipeline.memo import ItemCache, cached_map
 from pipeline.names import name_line
 from pipeline.text import (
+    MD_HEADING,
     QUOTE_CHARS,
     clean_heading,
     continues_sentence,
@@ -347,7 +357,10 @@ def _best(query: str, choices: list[str], cutoff: float) -> bool:
 
 
 def _known_heading(paragraph: str, rules: _Rules) -> str | None:
-    """``"statement"`` or ``"section"`` when the line matches a heading the config or statements know."""
+    """``"statement"`` or ``"section"`` when the line matches a heading the config or statements
+    know; a Markdown heading (``## Any other comments?``) is a section heading if nothing more."""
+    if markdown := MD_HEADING.match(paragraph.strip()):
+        return _known_heading(markdown.group(2), rules) or "section"
     if len(paragraph) > rules.known_max_chars or _is_quotation(paragraph):
         return None
     key = normalise_title(paragraph)
@@ -423,7 +436,7 @@ def _headings(paragraphs: list[str], rules: _Rules) -> dict[int, str]:
     A known heading always is one. A title-like line is one when a run of title-like lines
     it belongs to is followed by a paragraph of text.
     """
-    non_comment = [_is_non_comment(p, rules) for p in paragraphs]
+    non_comment = [not _is_md_heading(p) and _is_non_comment(p, rules) for p in paragraphs]
     known = {i: None if non_comment[i] else _known_heading(p, rules) for i, p in enumerate(paragraphs)}
     title_like = [known[i] is not None or (not non_comment[i] and _title_like(p, rules)) for i, p in enumerate(paragraphs)]
     headings: dict[int, str] = {}
@@ -459,6 +472,64 @@ def _signature_line(paragraph: str, rules: _Rules) -> bool:
 def _letterhead_line(paragraph: str, rules: _Rules) -> bool:
     """A line of an address block, date or subject line above a letter's greeting."""
     return word_count(paragraph) <= 2 * rules.heading_max_words
+
+
+def _is_md_heading(paragraph: str) -> bool:
+    return MD_HEADING.match(paragraph.strip()) is not None
+
+
+def _without_md_heading(paragraph: str) -> str:
+    markdown = MD_HEADING.match(paragraph.strip())
+    return markdown.group(2) if markdown else paragraph
+
+
+def _is_named_salutation(paragraphs: list[str], i: int, rules: _Rules) -> bool:
+    """A name alone with a comma ("Lisa,", "Dr Patel,") that the next paragraph does not carry on."""
+    paragraph = strip_markup(paragraphs[i]).strip()
+    following = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
+    return (
+        paragraph.endswith(",") and bool(rules.name_line.match(paragraph[:-1].rstrip()))
+        and bool(following) and not continues_sentence(paragraph, following)
+    )
+
+
+def _opening_greeting(paragraphs: list[str], start: int, address_end: int, rules: _Rules) -> int | None:
+    """The greeting among the opening lines from ``start``, else None.
+
+    A line matching ``letter.greeting_patterns`` ("Dear Sir,") may follow short letterhead
+    lines (address, date, subject) and preamble sentences; a name alone with a comma
+    ("Lisa,") only an address block or preamble sentences. Punctuation alone never makes a
+    line a greeting, and a greeting after the opening lines is none.
+    """
+    for i in range(start, len(paragraphs)):
+        if _is_md_heading(paragraphs[i]):
+            continue  # an export column's header above its text
+        if _matches(rules.greeting_patterns, paragraphs[i]):
+            return i
+        opening = all(j < address_end or _is_md_heading(paragraphs[j]) or _matches(rules.preamble_patterns, paragraphs[j]) for j in range(start, i))
+        if opening and _is_named_salutation(paragraphs, i, rules):
+            return i
+        if not (_letterhead_line(paragraphs[i], rules) or _matches(rules.preamble_patterns, paragraphs[i])):
+            return None
+    return None
+
+
+# A greeting clause opening a paragraph ("Dear Sir, the statement…"): up to its comma or colon.
+_GREETING_CLAUSE = re.compile(r"^(?P<greeting>[^,:;.!?]+[,:!])\s+(?=\S)")
+# Words after a greeting clause that make the rest of its line a comment ("Dear Sir, Madam," is all greeting).
+_GREETING_REST_MIN_WORDS = 3
+
+
+def _greeting_split(paragraph: str, rules: _Rules) -> tuple[str, str]:
+    """A greeting paragraph as (greeting, the rest): the words after its opening clause ("Dear
+    team, supervisors need time.") stay a comment; a short line with nothing more is all greeting."""
+    match = _GREETING_CLAUSE.match(paragraph.strip())
+    rest = paragraph.strip()[match.end() :] if match else ""
+    if match and word_count(match.group("greeting")) <= rules.heading_max_words and word_count(rest) >= _GREETING_REST_MIN_WORDS:
+        return match.group("greeting"), rest
+    if word_count(paragraph) <= rules.heading_max_words:
+        return paragraph, ""
+    return "", paragraph
 
 
 def _header_block(paragraphs: list[str], rules: _Rules) -> set[int]:
@@ -540,9 +611,9 @@ def _plain_text_follows(paragraphs: list[str], i: int, headings: dict[int, str],
 def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
     paragraphs = source_paragraphs(text, rules)
     headings = _headings(paragraphs, rules)
-    greeting = next((i for i, p in enumerate(paragraphs) if _matches(rules.greeting_patterns, p)), None)
     headers = _header_block(paragraphs, rules)
     address_end = _address_block_end(paragraphs, rules)
+    greeting = _opening_greeting(paragraphs, 0, address_end, rules)
     signature_start = _trailing_signature(paragraphs, headings, rules)
     units: list[_Unit] = []
     statement_heading = section_heading = ""
@@ -572,7 +643,7 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
             # A forwarded message starts: its greeting and preamble are read afresh.
             add(Kind.PREAMBLE, i, paragraph)
             in_signature, seen_comment, last_comment, attach_following = False, False, None, False
-            greeting = next((j for j in range(i + 1, len(paragraphs)) if _matches(rules.greeting_patterns, paragraphs[j])), None)
+            greeting = _opening_greeting(paragraphs, i + 1, 0, rules)
             continue
         if i >= signature_start:
             add(Kind.SIGNOFF, i, paragraph)
@@ -582,9 +653,16 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
                 add(Kind.SIGNOFF, i, paragraph)
                 continue
             in_signature = False
-        if not seen_comment and greeting is not None and (i == greeting or i < greeting and _letterhead_line(paragraph, rules)):
+        if not seen_comment and greeting is not None and i < greeting and not _is_md_heading(paragraph):
             add(Kind.PREAMBLE, i, paragraph)
             continue
+        if not seen_comment and i == greeting:
+            salutation, rest = _greeting_split(paragraph, rules)
+            if salutation:
+                add(Kind.PREAMBLE, i, salutation)
+            if not rest:
+                continue
+            paragraph = rest
         if not seen_comment and i < address_end:
             add(Kind.PREAMBLE, i, paragraph)
             continue
@@ -605,7 +683,7 @@ def _segment_answer(text: str, rules: _Rules) -> list[_Unit]:
             last_comment, attach_following = None, False
             continue
         if i in headings:
-            cleaned = strip_markup(paragraph).strip().rstrip(":").strip()
+            cleaned = _without_md_heading(strip_markup(paragraph)).strip().rstrip(":").strip()
             if headings[i] == "statement":
                 statement_heading, section_heading = cleaned, ""
                 under_statement.update(comments=False, sections=False)
@@ -691,14 +769,15 @@ def segment_comments(answers: pd.DataFrame, statements: pd.DataFrame, config: Co
 
     ``statements`` (from :func:`pipeline.statements.load_statements`) supplies the section
     titles that mark headings. Each distinct answer text is segmented once (campaign copies
-    share one), and with ``cache`` only texts no earlier run segmented. Pure: the input
-    frames are not changed.
+    share one), and with ``cache`` only texts no earlier run segmented. An answer marked
+    ``without_comment`` is one ``non_comment`` row. Pure: the input frames are not changed.
     """
     require_columns(answers, INPUT_COLUMNS, stage="segment", produced_by="ingest")
     require_columns(statements, ["section_title"], stage="segment", produced_by="load_statements")
+    quiet = answers["without_comment"].fillna(False).astype(bool) if "without_comment" in answers else pd.Series(False, index=answers.index)
     items = [
-        (str(response_id), "" if pd.isna(question_id) else str(question_id), str(text))
-        for response_id, question_id, text in zip(answers["response_id"], answers["question_id"], answers["text"], strict=True)
+        (str(response_id), "" if pd.isna(question_id) else str(question_id), str(text), bool(without_comment))
+        for response_id, question_id, text, without_comment in zip(answers["response_id"], answers["question_id"], answers["text"], quiet, strict=True)
         if not pd.isna(text) and str(text).strip()
     ]
 
@@ -708,11 +787,11 @@ def segment_comments(answers: pd.DataFrame, statements: pd.DataFrame, config: Co
         rules = _Rules.build(statements, config)
         return [[(u.kind.value, u.heading, u.paragraph_index, u.text()) for u in _segment_answer(text, rules)] for text in texts]
 
-    units_of = cached_map(cache, (text for _, _, text in items), segment)
+    units_of = cached_map(cache, (text for _, _, text, without_comment in items if not without_comment), segment)
     rows: list[dict] = []
     counters: dict[tuple[str, str], int] = {}
-    for response_id, question_id, text in items:
-        units = units_of[text]
+    for response_id, question_id, text, without_comment in items:
+        units = [(Kind.NON_COMMENT.value, "", 0, text.strip())] if without_comment else units_of[text]
         key = (response_id, question_id)
         start = counters.get(key, 0)
         counters[key] = start + len(units)

@@ -61,7 +61,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from spacy.attrs import IDX, LEMMA, LIKE_NUM, LOWER
+from spacy.attrs import IDX, LEMMA, LOWER
 
 from pipeline.align import quote_scores
 from pipeline.config import Config, TagConfig

@@ -4,7 +4,8 @@
 I/O) and every table is rebuilt from the comments as they stand after analyst overrides.
 Inputs (``tables``): ``responses`` (``campaign_id`` is used when present), ``comments``
 (after tag, themes and :func:`pipeline.overrides.apply_overrides`), ``wording_suggestions``,
-``topics``, ``statements``, ``skipped`` and optionally ``campaigns`` and ``overrides_log``.
+``topics``, ``statements``, ``skipped`` and optionally ``campaigns``, ``overrides_log`` and
+``other_closed_answers`` (closed questions in export columns no configured question names).
 
 Counts are of **respondents** (distinct ``response_id``) unless the column says comments
 or suggestions; only ``kind == "comment"`` rows are comments. A respondent's type is their
@@ -23,7 +24,8 @@ asks_by_respondent_type     ask (then "Any ask" and the base "All respondents");
                             respondent type and a ``total`` column
 asks_by_section             ask (then "Any ask" and the base "All commenting"); a column per
                             section key (``practice_leaders.3``) and a ``total`` column
-closed_questions            question and respondent type ("All respondents" first)
+closed_questions            question and respondent type ("All respondents" first); then each
+                            closed export column no configured question names, by its header
 quotes                      representative quote of a section or an ask
 themes                      topic (``topics.csv`` with section and respondent-type breakdowns)
 ==========================  =================================================================
@@ -199,6 +201,15 @@ def is_organisation(organisation, on_behalf) -> bool:
     return isinstance(organisation, str) and bool(organisation.strip())
 
 
+def is_individual(organisation, on_behalf, respondent_type: str) -> bool:
+    """A response not on an organisation's behalf, said so (the on-behalf answer) or, when not
+    said, from a respondent who stated a type and named no organisation. One who states none of
+    these (an anonymous export row) is neither an individual nor an organisation."""
+    if not pd.isna(on_behalf):
+        return not bool(on_behalf)
+    return respondent_type != NOT_STATED and not is_organisation(organisation, on_behalf)
+
+
 def attribution(responses: pd.DataFrame, config: Config, types: pd.Series | None = None) -> pd.Series:
     """Who a quote is from: the organisation when the response is on its behalf, else the
     respondent's type (an individual's employer is not who is speaking). ``types``: the
@@ -288,6 +299,7 @@ class Facts:
         self.skipped = tables["skipped"]
         self.campaigns = tables.get("campaigns")
         self.overrides_log = tables.get("overrides_log")
+        self.other_closed = tables.get("other_closed_answers")
         self.sections = self._sections()
         # Questions whose comments are placed in a consulted document's sections.
         self.documented_questions = {s.question for s in config.statements if s.question}
@@ -386,18 +398,19 @@ def overview_table(facts: Facts) -> pd.DataFrame:
 def respondents_by_type_table(facts: Facts) -> pd.DataFrame:
     r = facts.responses
     types = facts.types.reindex(r["response_id"]).to_numpy()
-    organisation = [is_organisation(org, on_behalf) for org, on_behalf in zip(r["organisation"].tolist(), r["on_behalf_of_organisation"].tolist())]
+    said = list(zip(r["organisation"].tolist(), r["on_behalf_of_organisation"].tolist(), types.tolist()))
     commenting = set(facts.comments["response_id"].tolist())
     frame = pd.DataFrame({
         "response_id": r["response_id"].to_numpy(),
         "type": types,
-        "organisation": organisation,
+        "organisation": [is_organisation(org, on_behalf) for org, on_behalf, _ in said],
+        "individual": [is_individual(*row) for row in said],
         "confidential": facts.confidential.reindex(r["response_id"]).to_numpy(),
         "campaign": facts.campaign.reindex(r["response_id"]).to_numpy(),
         "commenting": [rid in commenting for rid in r["response_id"].tolist()],
     })
 
-    counted = ["organisation", "confidential", "campaign", "commenting"]
+    counted = ["organisation", "individual", "confidential", "campaign", "commenting"]
     by_type = frame.groupby("type")[counted].sum().astype(int).assign(respondents=frame.groupby("type").size()).to_dict("index")
     by_type[ALL_RESPONDENTS] = frame[counted].sum().astype(int).to_dict() | {"respondents": len(frame)}
     rows = []
@@ -407,7 +420,7 @@ def respondents_by_type_table(facts: Facts) -> pd.DataFrame:
             "respondent_type": label,
             "respondents": int(n["respondents"]),
             "organisations": int(n["organisation"]),
-            "individuals": int(n["respondents"] - n["organisation"]),
+            "individuals": int(n["individual"]),
             "confidential": int(n["confidential"]),
             "campaign_copies": int(n["campaign"]),
             "commenting": int(n["commenting"]),
@@ -584,21 +597,36 @@ def asks_by_section_table(facts: Facts) -> pd.DataFrame:
 
 
 def closed_questions_table(facts: Facts) -> pd.DataFrame:
+    """The configured questions' closed answers, then those of each export column that is a
+    closed question no configured question names (its header as ``question_id``, its values as
+    options, most chosen first), each for all respondents and by respondent type."""
     r = facts.responses
     types = facts.types.reindex(r["response_id"]).to_numpy()
-    rows = []
+    questions = []  # (question id, options, each response's answer)
     for question in (q for q in facts.config.questions if q.options):
         column = f"{question.id}_answer"
         answers = r[column].fillna("").astype(str).to_numpy() if column in r else np.full(len(r), "", dtype=object)
+        questions.append((question.id, question.options, answers))
+    other = facts.other_closed
+    if other is not None and len(other):
+        position = {rid: i for i, rid in enumerate(r["response_id"].tolist())}
+        for header, given in other.groupby("column", sort=True):
+            answers = np.full(len(r), "", dtype=object)
+            answers[[position[rid] for rid in given["response_id"]]] = given["answer"].astype(str).to_numpy()
+            counts = given["answer"].astype(str).value_counts()
+            options = sorted(counts.index, key=lambda option: (-counts[option], option))
+            questions.append((header, options, answers))
+    rows = []
+    for question_id, options, answers in questions:
         for label in [ALL_RESPONDENTS, *type_order(types, facts.config)]:
             mask = np.ones(len(r), dtype=bool) if label == ALL_RESPONDENTS else types == label
             chosen = answers[mask]
-            row = {"question_id": question.id, "respondent_type": label}
-            row |= {option: int((chosen == option).sum()) for option in question.options}
-            row["not_answered"] = int(mask.sum()) - sum(row[o] for o in question.options)
+            row = {"question_id": question_id, "respondent_type": label}
+            row |= {option: int((chosen == option).sum()) for option in options}
+            row["not_answered"] = int(mask.sum()) - sum(row[o] for o in options)
             row["total"] = int(mask.sum())
             rows.append(row)
-    options = list(dict.fromkeys(o for q in facts.config.questions for o in q.options))
+    options = list(dict.fromkeys(o for _, question_options, _ in questions for o in question_options))
     frame = pd.DataFrame(rows, columns=["question_id", "respondent_type", *options, "not_answered", "total"])
     return frame.fillna({o: 0 for o in options}).astype({o: "int64" for o in options})
 
@@ -789,14 +817,13 @@ def publication_tables(summaries: dict[str, pd.DataFrame], config: Config) -> di
     """Copies of the ``report.publication_tables`` with small counts suppressed (see the module
     docstring); with ``report.min_count`` 0 they are plain copies."""
     min_count = config.report.min_count
-    options = list(dict.fromkeys(o for q in config.questions for o in q.options))
     out = {}
     for name in config.report.publication_tables:
         table = summaries[name].copy()
         if name in CROSS_TABLES:
             columns = [c for c in table.columns if c not in ("ask_id", "ask_label")]
         elif name == "closed_questions":
-            columns = [*options, "not_answered", "total"]
+            columns = [c for c in table.columns if c not in ("question_id", "respondent_type")]
         else:
             columns = COUNT_COLUMNS[name]
         values = table[columns].fillna(0).to_numpy(dtype=np.int64)
@@ -832,6 +859,8 @@ def _additive_groups(name: str, table: pd.DataFrame, columns: list[str]) -> list
     elif name == "respondents_by_type":  # types add up to the total row; organisations + individuals = respondents
         last = len(table) - 1
         groups += [([(i, j) for i in range(last)], (last, j)) for j in range(len(columns))]
+        # Organisations and individuals add up to the respondents where every respondent said which.
         r, o, ind = (columns.index(c) for c in ("respondents", "organisations", "individuals"))
-        groups += [([(i, o), (i, ind)], (i, r)) for i in range(len(table))]
+        whole = table["organisations"] + table["individuals"] == table["respondents"]
+        groups += [([(i, o), (i, ind)], (i, r)) for i in range(len(table)) if whole.iloc[i]]
     return groups

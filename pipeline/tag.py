@@ -51,12 +51,14 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from pipeline.config import Config, TagConfig
+from pipeline.config import AskConfig, Config, TagConfig
+from pipeline.languages import LANGUAGE_COLUMN, language
 from pipeline.memo import ItemCache, cached_map
 from pipeline.questions import comment_questions
 from pipeline.reading import (
     ASK,
     EVIDENCE,
+    LANGUAGE_MARK,
     STANCE,
     STANCE_KINDS,
     Cue,
@@ -168,17 +170,46 @@ def _asks(reading: Reading, stance_cues: dict[str, list[Cue]], praised: list[tup
     return found
 
 
+def _pattern_language(ask: AskConfig, comment_language: str, fallback: str) -> str | None:
+    """Whose patterns of ``ask`` read a comment in ``comment_language``: its own language's, else
+    the fallback language's (None: the ask has patterns in neither)."""
+    patterns = ask.by_language("patterns", fallback)
+    return comment_language if comment_language in patterns else fallback if fallback in patterns else None
+
+
+def _in_language(found: dict[str, list[str]], codebook: list[AskConfig], comment_language: str, fallback: str) -> dict[str, list[str]]:
+    """Asks found (by matcher name: ``id`` for a plain list, ``id@lang`` per language) by the
+    patterns of the comment's language (:func:`_pattern_language`), by ask id."""
+    asks = {ask.id: ask for ask in codebook}
+    out: dict[str, list[str]] = {}
+    for name, words in found.items():
+        ask, _, code = name.partition(LANGUAGE_MARK)
+        if code and code != _pattern_language(asks[ask], comment_language, fallback):
+            continue
+        out.setdefault(ask, []).extend(w for w in words if w.lower() not in {v.lower() for v in out.get(ask, [])})
+    return out
+
+
 def _evidence(reading: Reading) -> list[str]:
     """``kind 'words'`` for each evidence match (quoted or not: a quoted title is still a citation)."""
     return list(dict.fromkeys(f"{c.name} '{_short(c.text)}'" for c in reading.cues if c.family == EVIDENCE))
 
 
-def semantic_scores(texts: list[str], config: TagConfig) -> np.ndarray:
-    """Comments x asks TF-IDF cosine; the vocabulary is fitted on the comments and the asks' words."""
-    documents = [" ".join([a.label, a.description, *a.examples]) for a in config.codebook]
-    if not texts or not documents:
+def semantic_scores(texts: list[str], config: TagConfig, text_language: str | None = None, fallback: str = "en", stop_words=None) -> np.ndarray:
+    """Comments x asks TF-IDF cosine; the vocabulary is fitted on the comments and the asks' words.
+
+    Like with like: comments in ``text_language`` (None: the fallback language) are compared
+    with each ask's examples in that language, and, in the fallback language, its label and
+    description too; an ask with no words in the language scores 0. ``stop_words``: the
+    language's (English by default)."""
+    text_language = text_language or fallback
+    documents = [
+        " ".join(([a.label, a.description] if text_language == fallback else []) + a.by_language("examples", fallback).get(text_language, []))
+        for a in config.codebook
+    ]
+    if not texts or not documents or not any(d.strip() for d in documents):
         return np.zeros((len(texts), len(documents)))
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
+    vectorizer = TfidfVectorizer(stop_words=stop_words or "english", sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b" if text_language != "en" else r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
     vectorizer.fit([*texts, *documents])
     return (vectorizer.transform(texts) @ vectorizer.transform(documents).T).toarray()
 
@@ -188,13 +219,17 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def tag_reading(reading: Reading, rules: Rules, semantic: np.ndarray | None, proposals: list[Suggestion] = ()) -> dict:
+def tag_reading(
+    reading: Reading, rules: Rules, semantic: np.ndarray | None, proposals: list[Suggestion] = (), language: str | None = None, fallback: str = "en"
+) -> dict:
     """The :data:`TAG_COLUMNS` values of one comment; ``semantic`` is its row of :func:`semantic_scores`;
-    ``proposals`` its wording suggestions, each a cue of stance (a clarify one of clarification)."""
+    ``proposals`` its wording suggestions, each a cue of stance (a clarify one of clarification).
+    ``language``: the comment's (None: the fallback's), whose patterns find its asks."""
     cfg = rules.config
     ids = [a.id for a in cfg.codebook]
     stance_cues, praised = _stance_cues(reading, rules)
-    found = {ask: f"pattern {', '.join(repr(w) for w in words)}" for ask, words in _asks(reading, stance_cues, praised).items()}
+    asks_found = _in_language(_asks(reading, stance_cues, praised), cfg.codebook, language or fallback, fallback)
+    found = {ask: f"pattern {', '.join(repr(w) for w in words)}" for ask, words in asks_found.items()}
     if semantic is not None:
         for ask, score in zip(ids, semantic, strict=True):
             if ask not in found and score >= cfg.semantic.min_score:
@@ -215,12 +250,21 @@ def tag_reading(reading: Reading, rules: Rules, semantic: np.ndarray | None, pro
 # ---------------------------------------------------------------------------------------
 
 
-def semantic_rows(keys: list[Key], config: TagConfig) -> dict[str, np.ndarray] | None:
-    """Each distinct text's semantic scores, or None when the semantic pass is off."""
-    if not config.semantic.enabled:
+def semantic_rows(keys: list[tuple], config: Config) -> dict[tuple[str, str | None], np.ndarray] | None:
+    """Each distinct (text, language)'s semantic scores, or None when the semantic pass is off.
+    ``keys``: (text, scope) or (text, scope, language)."""
+    if not config.tag.semantic.enabled:
         return None
-    texts = list(dict.fromkeys(text for text, _ in keys))
-    return dict(zip(texts, semantic_scores(texts, config), strict=True))
+    out = {}
+    by_language: dict[str | None, list[str]] = {}
+    for key in keys:
+        by_language.setdefault(key[2] if len(key) > 2 else None, []).append(key[0])
+    fallback = config.languages.default
+    for code, texts in by_language.items():
+        texts = list(dict.fromkeys(texts))
+        stop_words = sorted(language(code, config).stop_words) if code not in (None, "en") else None
+        out.update(zip(((t, code) for t in texts), semantic_scores(texts, config.tag, code, fallback, stop_words), strict=True))
+    return out
 
 
 def tagged_frame(comments: pd.DataFrame, rows: list[int], keys: list[Key], tagged: dict[Key, dict], config: Config) -> pd.DataFrame:
@@ -263,16 +307,27 @@ def tag_comments(
     check_inputs(comments, statements, "tag", extra=["response_id"])
     rows, keys = comment_items(comments)
     index = StatementIndex(statements)
+    fallback = config.languages.default
+    # In several languages a comment's language picks its patterns, so it is part of its key.
+    if LANGUAGE_COLUMN in comments:
+        languages = comments[LANGUAGE_COLUMN].tolist()
+        keys = [(*key, languages[i]) for i, key in zip(rows, keys, strict=True)]
 
-    def read(missing: list[Key]) -> list[tuple[dict, list[Suggestion]]]:
+    def read(missing: list[tuple]) -> list[tuple[dict, list[Suggestion]]]:
         rules = Rules(config.tag)
-        semantic = semantic_rows(missing, config.tag)
+        semantic = semantic_rows(missing, config)
         suggest = SuggestionReader(rules, index, config)
+        wanted: dict[Key, list[tuple]] = {}
+        for item in missing:
+            wanted.setdefault(item[:2], []).append(item)
         done = {}
-        for key, reading in read_comments(rules, missing, index, config):
+        for key, reading in read_comments(rules, list(wanted), index, config):
             proposals = suggest(reading)
-            done[key] = (tag_reading(reading, rules, None if semantic is None else semantic[key[0]], proposals), proposals)
-        return [done[key] for key in missing]
+            for item in wanted[key]:
+                code = item[2] if len(item) > 2 else None
+                scores = None if semantic is None else semantic[(key[0], code)]
+                done[item] = (tag_reading(reading, rules, scores, proposals, code, fallback), proposals)
+        return [done[item] for item in missing]
 
     results = cached_map(None if config.tag.semantic.enabled else cache, keys, read) if rows else {}
     tagged = tagged_frame(comments, rows, keys, {key: result[0] for key, result in results.items()}, config)

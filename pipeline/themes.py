@@ -51,6 +51,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from pipeline.config import AskConfig, Config, ThemesConfig
 from pipeline.embeddings import Embedder, EmbeddingCache, make_embedder, text_hash
 from pipeline.errors import MissingDependency, PipelineError, require_columns
+from pipeline.languages import LANGUAGE_COLUMN, language
 from pipeline.memo import save_pickle, stage_salt
 from pipeline.names import is_english_word
 from pipeline.questions import UNKNOWN_QUESTION, comment_questions
@@ -96,6 +97,14 @@ class QuestionTopics:
     placed: int = 0  # placed: distinct comments new since that fit
     withheld: int = 0
     hidden: int = 0
+    # In a run of several languages fitted per language: the language(s) of the comments ("de";
+    # small languages pooled: "cy+fr"); "" when every language is fitted together.
+    part: str = ""
+
+    @property
+    def key(self) -> str:
+        """Names the fit's cache file and model folder: the question, with its language part."""
+        return f"{self.question or UNKNOWN_FILE}.{self.part}" if self.part else self.question
 
     @property
     def n_topics(self) -> int:
@@ -103,7 +112,8 @@ class QuestionTopics:
 
     def summary(self) -> str:
         kept = "" if self.fitted_on is None else f", kept from the fit on {self.fitted_on} comments with {self.placed} new placed"
-        return f"{self.question or UNKNOWN_LABEL} {len(self.rows)} comments: {self.n_topics} topics, {float(np.mean(self.topics == OUTLIER_TOPIC)):.0%} outliers{kept}"
+        part = f" ({self.part}{', pooled' if POOLED in self.part else ''})" if self.part else ""
+        return f"{self.question or UNKNOWN_LABEL}{part} {len(self.rows)} comments: {self.n_topics} topics, {float(np.mean(self.topics == OUTLIER_TOPIC)):.0%} outliers{kept}"
 
 
 @dataclass
@@ -150,9 +160,11 @@ class ThemesResult:
     def summary(self) -> str:
         if not self.fits:
             return f"Themes - skipped: {self.skipped_reason}"
-        fitted = {f.question: f.summary() for f in self.fits}
+        fitted: dict[str, list[str]] = {}
+        for f in self.fits:
+            fitted.setdefault(f.question, []).append(f.summary())
         skipped = {q: f"{q or UNKNOWN_LABEL} skipped: {r}" for q, r in self.skipped.items()}
-        parts = [fitted.get(q) or skipped[q] for q in self.questions]
+        parts = ["; ".join(fitted.get(q, []) + ([skipped[q]] if q in skipped and q in fitted else [])) or skipped[q] for q in self.questions]
         return f"Themes - {self.n_comments} comments, per question ({self.method}, {self.seconds:.1f} s): " + "; ".join(parts)
 
 
@@ -242,45 +254,91 @@ def model_themes(
         if len(rows) < cfg.min_comments:
             skipped[question] = f"{len(rows)} comments, fewer than themes.min_comments ({cfg.min_comments})"
             continue
-        fits.append(_question_topics(out, rows, question, statements, responses, config, cache_dir, unsafe_words))
+        parts, too_few = language_parts(out, rows, config)
+        if too_few:
+            skipped[question] = too_few
+        for part, part_rows in parts:
+            fits.append(_question_topics(out, part_rows, question, statements, responses, config, cache_dir, unsafe_words, part))
     frames, per_class, offset = [], [], 0
     for fit in fits:
         shift = {t: t if t == OUTLIER_TOPIC else t + offset for t in fit.labels}
         out.loc[out.index[fit.rows], "topic_id"] = [shift[t] for t in fit.topics]
         out.loc[out.index[fit.rows], "topic_label"] = [fit.labels[t] for t in fit.topics]
-        frames.append(fit.frame.assign(topic_id=fit.frame["topic_id"].map(shift), question_id=fit.question))
+        frames.append(fit.frame.assign(topic_id=fit.frame["topic_id"].map(shift), question_id=fit.question, **({LANGUAGE_COLUMN: fit.part} if fit.part else {})))
         per_class.append(fit.per_class.assign(topic_id=fit.per_class["topic_id"].map(shift), question_id=fit.question))
         offset += max((t for t in fit.labels if t != OUTLIER_TOPIC), default=-1) + 1
-    topics = pd.concat(frames, ignore_index=True)[TOPIC_COLUMNS] if frames else pd.DataFrame(columns=TOPIC_COLUMNS)
+    columns = TOPIC_COLUMNS + ([LANGUAGE_COLUMN] if any(f.part for f in fits) else [])
+    topics = pd.concat(frames, ignore_index=True).reindex(columns=columns).fillna({LANGUAGE_COLUMN: ""}) if frames else pd.DataFrame(columns=TOPIC_COLUMNS)
     per_class_frame = _sorted_per_class(pd.concat(per_class, ignore_index=True)) if per_class else pd.DataFrame(columns=PER_CLASS_COLUMNS)
     return ThemesResult(
         out, topics.astype({"topic_id": "int64"}) if len(topics) else topics, per_class_frame,
-        {f.question: f.model for f in fits if f.model is not None}, skipped, fits, order, int(is_comment.sum()), method, time.perf_counter() - start,
+        {f.key: f.model for f in fits if f.model is not None}, skipped, fits, order, int(is_comment.sum()), method, time.perf_counter() - start,
     )
+
+
+# Joins the languages pooled into one fit ("cy+fr").
+POOLED = "+"
+
+
+def language_parts(comments: pd.DataFrame, rows: np.ndarray, config: Config) -> tuple[list[tuple[str, np.ndarray]], str]:
+    """A question's comments (``rows``) as fitted: all together (``""``), or in a run of several
+    languages with ``themes.by_language``, per language, those with fewer than
+    ``themes.min_comments`` comments pooled (``"cy+fr"``) so that no topic is a language's
+    function words; and why some were not fitted ("" when every comment was)."""
+    if not (config.languages.multilingual and config.themes.by_language and LANGUAGE_COLUMN in comments):
+        return [("", rows)], ""
+    languages = comments[LANGUAGE_COLUMN].to_numpy()[rows]
+    order = {code: i for i, code in enumerate(config.languages.expected)}
+    codes = sorted(set(languages), key=lambda code: (order.get(code, len(order)), code))
+    minimum = config.themes.min_comments
+    parts = [(code, rows[languages == code]) for code in codes if (languages == code).sum() >= minimum]
+    small = [code for code in codes if (languages == code).sum() < minimum]
+    pooled = rows[np.isin(languages, small)]
+    if len(small) > 1 and len(pooled) >= minimum:
+        return [*parts, (POOLED.join(small), pooled)], ""
+    if small:
+        return parts, f"{POOLED.join(small)} {len(pooled)} comments, fewer than themes.min_comments ({minimum})"
+    return parts, ""
+
+
+def part_stop_words(part: str, config: Config) -> frozenset[str] | None:
+    """The stop words of a fit of comments in ``part``'s languages (every expected language's
+    when they are fitted together), English's always among them (None: a run of one language,
+    scikit-learn's English list)."""
+    if not config.languages.multilingual:
+        return None
+    words = set(ENGLISH_STOP_WORDS)
+    for code in part.split(POOLED) if part else config.languages.expected:
+        words |= language(code, config).stop_words
+    # As the vectorizer reads them: "sy'n" is "sy", "ar ôl" is "ar" and "ôl".
+    return frozenset(token for word in words for token in _TOKEN.findall(word.casefold()))
 
 
 def _question_topics(
     out: pd.DataFrame, rows: np.ndarray, question: str, statements: pd.DataFrame, responses: pd.DataFrame, config: Config,
-    cache_dir: Path | None, unsafe_words: frozenset[str],
+    cache_dir: Path | None, unsafe_words: frozenset[str], part: str = "",
 ) -> QuestionTopics:
-    """One question's topics: placed in the kept fit when few comments are new, else fitted."""
+    """One question's topics (of the comments in ``part``'s languages): placed in the kept fit
+    when few comments are new, else fitted."""
     cfg = config.themes
+    key = f"{question or UNKNOWN_FILE}.{part}" if part else question
     members = out.iloc[rows].reset_index(drop=True)
     docs = members["text"].fillna("").astype(str).tolist()
     guard = KeywordGuard(docs, members["response_id"].tolist(), _confidential(members, responses), unsafe_words, config)
-    salt = _fit_salt(config, statements, question)
+    salt = _fit_salt(config, statements, key)
     keep_fit = cache_dir is not None and cfg.refit_share > 0
-    fitted = FittedTopics.load(cache_dir, question, salt) if keep_fit else None
+    fitted = FittedTopics.load(cache_dir, key, salt) if keep_fit else None
+    stop_words = part_stop_words(part, config)
     # A fit whose comments were all outliers has no topic to place new comments in: fit again.
     if fitted is not None and fitted.centres and fitted.new_share(docs) <= cfg.refit_share:
-        return _place(members, rows, question, docs, fitted, statements, responses, config, cache_dir, guard)
+        return _place(members, rows, question, docs, fitted, statements, responses, config, cache_dir, guard, part)
 
-    seeds = seed_topics(config.tag.codebook, question) if cfg.guided else None
+    seeds = seed_topics(config.tag.codebook, question, part.split(POOLED) if part else None, config.languages.default) if cfg.guided else None
     if cfg.guided and not seeds:
         raise PipelineError("themes.guided is true but tag.codebook has no asks with a label or phrase pattern; add asks or set guided: false")
-    embedder = make_embedder(cfg.embedding, cfg.seed).fit(docs + statements["text"].astype(str).tolist())
+    embedder = make_embedder(cfg.embedding, cfg.seed, stop_words).fit(docs + statements["text"].astype(str).tolist())
     embeddings = _embed(docs, embedder, cache_dir)
-    model = build_topic_model(cfg, embedder, len(docs), seeds, unsafe_words)
+    model = build_topic_model(cfg, embedder, len(docs), seeds, unsafe_words, stop_words)
     with _quiet_bertopic():
         # Guided modelling nudges the vectors it is given, so it gets a copy.
         topics, _ = model.fit_transform(docs, embeddings=embeddings.copy())
@@ -302,8 +360,8 @@ def _question_topics(
         FittedTopics(
             salt, embedder if embedder.learns_from_corpus else None, {text_hash(d): int(t) for d, t in zip(docs, topics)},
             _centres(embeddings, topics), keywords, labels, per_class,
-        ).save(cache_dir, question)
-    return QuestionTopics(question, rows, topics, labels, frame, per_class, model, withheld=guard.withheld, hidden=guard.hidden_cells)
+        ).save(cache_dir, key)
+    return QuestionTopics(question, rows, topics, labels, frame, per_class, model, withheld=guard.withheld, hidden=guard.hidden_cells, part=part)
 
 
 def _embed(docs: list[str], embedder: Embedder, cache_dir: Path | None) -> np.ndarray:
@@ -323,12 +381,12 @@ def _centres(embeddings: np.ndarray, topics: np.ndarray) -> dict[int, np.ndarray
 
 def _place(
     members: pd.DataFrame, rows: np.ndarray, question: str, docs: list[str], fitted: FittedTopics, statements: pd.DataFrame,
-    responses: pd.DataFrame, config: Config, cache_dir: Path, guard: KeywordGuard,
+    responses: pd.DataFrame, config: Config, cache_dir: Path, guard: KeywordGuard, part: str = "",
 ) -> QuestionTopics:
     """Topics of an earlier fit for ``docs``: comments it saw keep their topic, new ones join
     the topic whose centre is nearest (cosine). Keywords are the fit's; counts are this run's."""
     cfg = config.themes
-    embedder = fitted.embedder or make_embedder(cfg.embedding, cfg.seed).fit(docs + statements["text"].astype(str).tolist())
+    embedder = fitted.embedder or make_embedder(cfg.embedding, cfg.seed, part_stop_words(part, config)).fit(docs + statements["text"].astype(str).tolist())
     embeddings = _embed(docs, embedder, cache_dir)
     topics = np.array([fitted.topic_of.get(text_hash(d), OUTLIER_TOPIC - 1) for d in docs], dtype=int)
     new = np.flatnonzero(topics == OUTLIER_TOPIC - 1)
@@ -349,7 +407,7 @@ def _place(
     per_class = guard.per_class(_placed_per_class(fitted, members, topics, responses))
     return QuestionTopics(
         question, rows, topics, labels, frame, per_class, None, fitted_on=len(fitted.topic_of), placed=len({docs[i] for i in new}),
-        withheld=guard.withheld, hidden=guard.hidden_cells,
+        withheld=guard.withheld, hidden=guard.hidden_cells, part=part,
     )
 
 
@@ -417,16 +475,17 @@ def _bertopic_backend(embedder: Embedder):
     return Backend()
 
 
-def seed_topics(codebook: list[AskConfig], question: str = "") -> list[list[str]]:
+def seed_topics(codebook: list[AskConfig], question: str = "", languages: list[str] | None = None, fallback: str = "en") -> list[list[str]]:
     """Seed words per ask (of ``question``'s scope) for guided modelling: the label's words (stop
-    words dropped) and every phrase pattern, lower-cased; token patterns (dicts) are rules, not
-    words, so skipped."""
+    words dropped) and every phrase pattern (of ``languages``, None: all), lower-cased; token
+    patterns (dicts) are rules, not words, so skipped."""
     seeds = []
     for ask in codebook:
         if ask.questions and question and question not in ask.questions:
             continue
         words = [w for w in re.findall(r"[a-z]{2,}", ask.label.lower()) if w not in ENGLISH_STOP_WORDS]
-        words += [p.lower() for p in ask.patterns if isinstance(p, str)]
+        patterns = [p for code, listed in ask.by_language("patterns", fallback).items() if languages is None or code in languages for p in listed]
+        words += [p.lower() for p in patterns if isinstance(p, str)]
         if words:
             seeds.append(list(dict.fromkeys(words)))
     return seeds
@@ -434,13 +493,15 @@ def seed_topics(codebook: list[AskConfig], question: str = "") -> list[list[str]
 
 def build_topic_model(
     cfg: ThemesConfig, embedder: Embedder, n_comments: int, seed_topics: list[list[str]] | None = None, unsafe_words: frozenset[str] = frozenset(),
+    stop_words: frozenset[str] | None = None,
 ):
     """An unfitted BERTopic with every part chosen by ``cfg`` and scaled to ``n_comments``;
-    ``seed_topics`` (from :func:`seed_topics`) guide it; ``unsafe_words`` never become keywords."""
+    ``seed_topics`` (from :func:`seed_topics`) guide it; ``unsafe_words`` and ``stop_words`` (None:
+    English's) never become keywords."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
 
-    vectorizer = keyword_vectorizer(cfg.labels.ngram_max, unsafe_words)
+    vectorizer = keyword_vectorizer(cfg.labels.ngram_max, unsafe_words, stop_words)
     # BERTopic multiplies the c-TF-IDF of "seed words" by seed_multiplier; below 1 it
     # down-weights the statement's own vocabulary, which every comment shares.
     ctfidf = ClassTfidfTransformer(
@@ -635,11 +696,11 @@ def vectorizer_words(words: frozenset[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def keyword_vectorizer(ngram_max: int, unsafe_words: frozenset[str] = frozenset()) -> CountVectorizer:
-    """The words and phrases topics are described by: English stop words and ``unsafe_words``
-    left out. BERTopic fits it on one document per topic, so min_df must stay 1: a topic's own
-    words are, by design, in that topic's document only."""
-    return CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | vectorizer_words(unsafe_words)), ngram_range=(1, ngram_max))
+def keyword_vectorizer(ngram_max: int, unsafe_words: frozenset[str] = frozenset(), stop_words: frozenset[str] | None = None) -> CountVectorizer:
+    """The words and phrases topics are described by: ``stop_words`` (None: English's) and
+    ``unsafe_words`` left out. BERTopic fits it on one document per topic, so min_df must stay 1:
+    a topic's own words are, by design, in that topic's document only."""
+    return CountVectorizer(stop_words=sorted((ENGLISH_STOP_WORDS if stop_words is None else stop_words) | vectorizer_words(unsafe_words)), ngram_range=(1, ngram_max))
 
 
 class KeywordGuard:

@@ -20,9 +20,9 @@ from pipeline.evaluate import (
     GoldSuggestion,
     LabelsError,
     load_labels,
+    load_set,
     score_alignment,
     score_segmentation,
-    load_set,
     score_suggestions,
     score_tagging,
 )

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.columns import resolve_export_columns, response_from_row
 from pipeline.config import load_config
 from pipeline.errors import UnreadableFile
 from pipeline.forms import (
     find_questions,
     label_value,
-    resolve_export_columns,
     response_from_document,
     tick_atoms,
     ticked_options,
@@ -277,7 +277,7 @@ def test_export_row(config):
         "Respondent type": "local authority or representative body", "Responding on behalf of organisation": "Yes",
         "Confidential": "No", "Question 1": "yes", "Question 1 comments": "First point.\n\nSecond point.", "Question 2": "Not Sure",
     })
-    response = response_from_document(row, config, "r1", columns)
+    response = response_from_row(row, columns, config, "r1")
     assert response.layout == "export" and response.source_row == 1 and response.respondent_ref == "ANON-123"
     assert response.organisation == "Westshire County Council"
     assert response.respondent_type == "Local authority or representative body"
@@ -290,7 +290,7 @@ def test_export_row(config):
 def test_export_row_with_every_field_empty_is_rejected(config):
     columns = resolve_export_columns([dict.fromkeys(HEADERS, "")], config)
     with pytest.raises(UnreadableFile, match="row 4: every field is empty"):
-        response_from_document(export_row({}, row=4), config, "r1", columns)
+        response_from_row(export_row({}, row=4), columns, config, "r1")
 
 
 def test_missing_required_export_column_names_it_and_lists_headers(config):
@@ -323,10 +323,10 @@ def test_export_columns_found_by_question_text_and_cell_content(config):
     assert columns.comments == {"q1": "Please explain your answer", "q2": "Please explain your answer (2)"}
     assert columns.fields["confidential"] == "Would you like your response to be confidential?"
     assert columns.free_text == ["Any other comments?"]
-    first, second = (response_from_document(Document("e.csv", "csv", row=row, source_row=i), strict, f"r{i}", columns) for i, row in enumerate(rows, 1))
+    first, second = (response_from_row(Document("e.csv", "csv", row=row, source_row=i), columns, strict, f"r{i}") for i, row in enumerate(rows, 1))
     assert (first.on_behalf_of_organisation, first.confidential, first.organisation) == (True, False, "Eastshire Council")
     assert (second.on_behalf_of_organisation, second.confidential) == (False, True)
     assert first.closed_answers == {"q1": "Yes", "q2": "Not sure"}
     assert first.answers["q1"] == "Leaders should know the law."
-    assert first.answers[""].startswith("Any other comments?\n\nWe also want the statements to be reviewed")
+    assert first.answers[""].startswith("## Any other comments?\n\nWe also want the statements to be reviewed")
     assert "Jo Bloggs" in first.personal.names

@@ -12,6 +12,7 @@ import pytest
 from conftest import load_fixture_script
 
 from pipeline.config import load_config, parse_config
+from pipeline.errors import PipelineError
 from pipeline.ingest import ingest_responses
 from pipeline.outputs import write_tables
 from pipeline.run import analyse
@@ -102,12 +103,23 @@ def test_parallel_and_serial_runs_agree(raw, config):
     assert [vars(s) for s in parallel.skipped] == [vars(s) for s in serial.skipped]
 
 
-def test_oversized_file_is_skipped_with_its_size(raw, config):
+def test_oversized_document_is_skipped_with_its_size_and_an_export_is_streamed_whatever_its_size(raw, config):
     data = config.model_dump()
     data["ingest"]["max_file_mb"] = 0.001
+    data["ingest"]["max_dropped_share"] = 1
     result = ingest_responses(raw, parse_config(data))
     reasons = {s.source_file: s.reason for s in result.skipped}
     assert reasons["who cares.txt"].endswith("over ingest.max_file_mb (0.001 MB)")
+    assert "export.csv" not in reasons and {r.source_row for r in result.responses if r.source_file == "export.csv"} == {1, 3}
+
+
+def test_a_size_limit_that_drops_more_than_a_set_share_of_the_responses_stops_the_run(raw, config):
+    """Issue 18: a limit that drops a large share of a consultation is a run error, not a skip."""
+    data = config.model_dump()
+    data["ingest"]["max_file_mb"] = 0.001
+    with pytest.raises(PipelineError, match=r"^ingest.max_file_mb \(0.001 MB\) skips 3 file\(s\), 43% of the responses \(over ingest.max_dropped_share, 5%\), "
+                       r"first old.doc: raise ingest.max_file_mb, or ingest.max_dropped_share to accept the loss$"):
+        ingest_responses(raw, parse_config(data))
 
 
 def test_outputs_hold_no_personal_details(raw, config, tmp_path):

@@ -37,7 +37,9 @@ def test_huge_file_and_deep_folders_are_accounted_for(config, tmp_path):
     (deep / "réponse finale.txt").write_text("Dear Sir,\n\nLeaders need time with children in care.\n", encoding="utf-8")
     with open(raw / "huge.txt", "wb") as handle:
         handle.truncate(50_000_000)  # 50 MB: skipped by size, never read into memory
-    result = ingest_responses(raw, config)
+    # One response of two dropped by the size limit: accepted here (ingest.max_dropped_share), else the run stops.
+    accepting = config.model_copy(update={"ingest": config.ingest.model_copy(update={"max_dropped_share": 1.0})})
+    result = ingest_responses(raw, accepting)
     assert [r.source_file.split("/")[-1] for r in result.responses] == ["réponse finale.txt"]
     (skip,) = result.skipped
     assert skip.source_file == "huge.txt" and skip.reason == "file is 50.0 MB, over ingest.max_file_mb (20 MB)"

@@ -381,3 +381,60 @@ def test_a_short_letters_signature_is_never_a_comment(config, tmp_path):
     ]
     # A name signed on the sign-off's own line is the signature's name too, and redacted.
     assert sorted(comments.loc[comments["kind"] == "signoff", "text"]) == ["Dr [NAME]", "Regards, [NAME]", "[NAME]", "[NAME]"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Critical infrastructure (energy sector, telecoms, hospitals), some health,",
+        "Critical infrastructure (energy sector, telecoms, hospitals), some health,\n\nFinance and transport too.",
+        "Schools, hospitals,\n\nCare homes should come first.",
+    ],
+)
+def test_a_content_line_is_never_preamble_for_its_punctuation(config, statements, text):
+    """Issue 18: a short line ending in a comma was dropped as a salutation."""
+    rows = segment(config, statements, text, question_id="")
+    assert "preamble" not in rows["kind"].tolist()
+    assert rows["text"].iloc[0].startswith(text.split("\n")[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Lisa,\n\nPractice leaders need time.", [["preamble", "Lisa,"], ["comment", "Practice leaders need time."]]),
+        ("Dr Patel,\n\nPractice leaders need time.", [["preamble", "Dr Patel,"], ["comment", "Practice leaders need time."]]),
+        ("Dear Sir, the statement should say more about advocacy for children in care and their families.",
+         [["preamble", "Dear Sir,"], ["comment", "the statement should say more about advocacy for children in care and their families."]]),
+        ("Practice leaders need time.\n\nLisa,\n\nSupervisors too.",
+         [["comment", "Practice leaders need time."], ["comment", "Lisa,"], ["comment", "Supervisors too."]]),
+    ],
+    ids=["name", "title and name", "greeting clause of a long line", "not at the start"],
+)
+def test_greetings_are_short_opening_lines(config, statements, text, expected):
+    rows = segment(config, statements, text, question_id="")
+    assert rows[["kind", "text"]].values.tolist() == expected
+
+
+def test_an_export_columns_header_is_a_heading_whatever_follows(config, statements):
+    text = (
+        "## Please explain why you chose this option and what, if anything, you would change in the statement?\n\n"
+        "Dear team, supervisors need protected time for reflection.\n\n## Any other comments?\n\nLisa,\n\nCaseloads matter."
+    )
+    rows = segment(config, statements, text, question_id="")
+    assert rows[["kind", "heading", "text"]].values.tolist() == [
+        ["preamble", "Please explain why you chose this option and what, if anything, you would change in the statement?", "Dear team,"],
+        ["comment", "Please explain why you chose this option and what, if anything, you would change in the statement?",
+         "supervisors need protected time for reflection."],
+        ["comment", "Any other comments?", "Lisa,"],
+        ["comment", "Any other comments?", "Caseloads matter."],
+    ]
+
+
+def test_an_answer_without_comment_is_one_non_comment_row(config, statements):
+    answers = pd.DataFrame({
+        "response_id": ["r1", "r1"], "question_id": ["q1", "q1"],
+        "text": ["Practice leaders need time.", "Please explain your answer"], "without_comment": [False, True],
+    })
+    rows = segment_comments(answers, statements, config)
+    assert rows[["comment_id", "kind", "text"]].values.tolist() == [
+        ["r1-q1-01", "comment", "Practice leaders need time."], ["r1-q1-02", "non_comment", "Please explain your answer"]]
