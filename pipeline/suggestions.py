@@ -408,8 +408,8 @@ class SuggestionReader:
         for quote in reading.quotes:
             if quote.sentence != sentence or quote.target or (quote.current and not quote.introduced):
                 continue
-            lead, _, rest = words.partition(quote.text)
-            if rest.strip(" '\"‘’“”.,;:") == "" and len(lead.split()) <= self.config.tag.suggestions.cue_gap + 3:
+            lead, found, rest = words.partition(quote.text)
+            if found and rest.strip(" '\"‘’“”.,;:") == "" and len(lead.split()) <= self.config.tag.suggestions.cue_gap + 3:
                 return quote
         return None
 
@@ -428,7 +428,8 @@ class SuggestionReader:
         for s in (sentence, sentence - 1):
             if s < sentence and not self._points_back(reading, sentence):
                 break
-            located = [q for q in reading.quotes if q.sentence == s and q.best_row >= 0 and (q.target or q.current)]
+            # A described proposal gives no wording, so every quotation of the statement near it locates it.
+            located = [q for q in reading.quotes if q.sentence == s and q.best_row >= 0 and (q.target or q.current or quote is None)]
             if located:
                 return min(located, key=lambda q: (abs(q.start - position), -q.score)).best_row
         if quote is not None and quote.best_row >= 0:
@@ -669,7 +670,8 @@ def _bare_words(reading: Reading, max_words: int) -> list[tuple[int, str, str, i
 
 
 def _anaphora(reading: Reading) -> list[tuple[int, str, str, int, Quote]]:
-    """'We suggest this sentence is removed': the edit applies to the sentence quoted just before."""
+    """'We suggest this sentence is removed': the edit applies to the sentence quoted just before
+    (the proposing sentence is the one that says so)."""
     found = []
     for cue in reading.unquoted(CUE, ("anaphora",)):
         if any(q.sentence == cue.sentence for q in reading.quotes):
@@ -680,5 +682,5 @@ def _anaphora(reading: Reading) -> list[tuple[int, str, str, int, Quote]]:
             continue
         last = max(q.sentence for q in earlier)
         first = min((q for q in earlier if q.sentence == last), key=lambda q: q.start)
-        found.append((first.start, operation.name, first.text, first.sentence, first))
+        found.append((first.start, operation.name, first.text, cue.sentence, first))
     return found

@@ -96,7 +96,8 @@ def test_add_the_childs_voice_sentence(config, statements):
         ("We suggest 'Contribute to and use measures…' instead.", 0, [("replace", "Contribute to and use measures")]),
         ("The sentence should be expanded to read: 'Establish communication channels with children.'", 3,
          [("extend", "Establish communication channels with children")]),
-        ("We suggest adding 'and test them against the evidence'.", 0, [("add", "and test them against the evidence")]),
+        # Words that continue a sentence ("and …") are a new ending: extend (tag.suggestions.continuations).
+        ("We suggest adding 'and test them against the evidence'.", 0, [("extend", "and test them against the evidence")]),
         ("We suggest that 'entrepreneurial' is removed.", 3, [("remove", "entrepreneurial")]),
         ("Please do not use the word 'cases' about children.", 0, [("remove", "cases")]),
         ("We are unclear about the term 'orthodoxies' and think this term should be clarified.", 3, [("clarify", "orthodoxies")]),
@@ -131,7 +132,30 @@ def test_operations(text, section, expected, config, statements):
     ],
 )
 def test_no_wording_suggestion(text, statement, section, config, statements):
-    assert edits(text, config, statements, statement=statement, section=section) == []
+    found = extract_suggestions(aligned(text, statement=statement, section=section), statements, config)
+    assert found[found["verbatim"]].empty
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The statement's words that the edit widens locate it; the new words are the respondent's.
+        ("We would like 'all relevant family members' to be spelled out further to include grandparents.", [("add", "grandparents", False)]),
+        # A request whose clause has the text as subject and an edit verb.
+        ("We suggest the statement says more about fathers.", [("add", "more about fathers", False)]),
+        ("We ask that each section names the officer responsible.", [("add", "the officer responsible", False)]),
+    ],
+)
+def test_described_proposals(text, expected, config, statements):
+    found = extract_suggestions(aligned(text, statement="practice_supervisors", section=6), statements, config)
+    assert list(zip(found["operation"], found["proposed_text"], found["verbatim"], strict=True)) == expected
+
+
+def test_described_proposal_located_by_the_statement_words_it_quotes(config, statements):
+    text = "We would like 'all relevant family members' to be spelled out further to include grandparents."
+    [row] = extract_suggestions(aligned(text, statement="practice_supervisors", section=6), statements, config).to_dict("records")
+    assert "all relevant family members" in row["current_text"]
+    assert row["source_text"] == text
 
 
 def test_target_found_by_the_quotation_the_comment_makes(config, statements):
