@@ -484,6 +484,13 @@ class SuggestionsConfig(Strict):
     end_words: list[str] = Field(default_factory=default("tag.suggestions", "end_words"))
     continuations: list[str] = Field(default_factory=default("tag.suggestions", "continuations"))
     alternatives: list[SpacyPattern] = Field(default_factory=default("tag.suggestions", "alternatives"))
+    # What the classifier sees of a modal's clause: its subject (text word, speaker, other) and verb (edit verb or not).
+    modals: list[str] = Field(default_factory=default("tag.suggestions", "modals"))
+    speakers: list[str] = Field(default_factory=default("tag.suggestions", "speakers"))
+    edit_verbs: list[str] = Field(default_factory=default("tag.suggestions", "edit_verbs"))
+    subject_window: int = Field(default=8, ge=1)
+    reporting_verbs: list[str] = Field(default_factory=default("tag.suggestions", "reporting_verbs"))
+    edit_leads: list[str] = Field(default_factory=default("tag.suggestions", "edit_leads"))
     # Labelled sentences the classifier learns from (pipeline/rules/<lang>/suggestion_sentences.yaml).
     training_sentences: dict[Literal["proposals", "other"], list[str]] = Field(default_factory=default("tag.suggestions", "training_sentences"))
     cue_gap: int = Field(default=1, ge=0)

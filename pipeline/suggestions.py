@@ -131,6 +131,12 @@ class SuggestionReader:
         self._end_words = frozenset(w.lower() for w in cfg.end_words)
         self._text_words = frozenset(w.lower() for p in cfg.text_words if isinstance(p, str) for w in p.split())
         self._continuations = tuple(w.lower() for w in cfg.continuations)
+        self._modals = tuple(sorted({tuple(w.lower().split()) for w in cfg.modals}, key=len, reverse=True))
+        self._speakers = frozenset(w.lower() for w in cfg.speakers)
+        self._edit_verbs = frozenset(w.lower() for w in cfg.edit_verbs)
+        self._subject_window = cfg.subject_window
+        self._reporting_verbs = frozenset(w.lower() for w in cfg.reporting_verbs)
+        self._edit_leads = frozenset(w.lower() for w in cfg.edit_leads)
         self.classifier = proposal_classifier(rules, config) if cfg.classifier and classifier else None
 
     def __call__(self, reading: Reading) -> list[Suggestion]:
@@ -166,8 +172,9 @@ class SuggestionReader:
     # --- which sentences propose ------------------------------------------------------------
 
     def candidates(self, reading: Reading) -> list[int]:
-        """Sentences with a sign of a proposal: a proposal shape, a request, a modal, an edit verb
-        opening the sentence, or a proposed quotation."""
+        """Sentences with a sign of a proposal: a proposal shape, a request, a modal
+        (``tag.suggestions.modals``), an edit verb opening the sentence or after "to", or a
+        proposed quotation."""
         found = set()
         for cue in reading.cues:
             if cue.quoted:
@@ -176,9 +183,11 @@ class SuggestionReader:
                 found.add(cue.sentence)
             elif cue.family == STANCE and cue.name in _REQUEST_STANCES:
                 found.add(cue.sentence)
-            elif cue.family == OPERATION and cue.start_char == reading.sentence_starts[cue.sentence]:
-                found.add(cue.sentence)
+            elif cue.family == OPERATION and (cue.start_char == reading.sentence_starts[cue.sentence] or reading.doc[max(cue.start - 1, 0)].lower_ in self._edit_leads):
+                found.add(cue.sentence)  # an edit verb opening the sentence, or led in ("good to include", "worth adding")
         found |= {q.sentence for q in reading.quotes if q.introduced}
+        # A modal ("would be good to include…", "has to say…"): the classifier reads the sentence.
+        found |= {reading.sentence_at(t.idx) for t in reading.doc if self._modal_end(reading.doc, t.i)}
         # An example after a request: "For example, that each leader attends…".
         found |= {c.sentence for c in reading.unquoted(CUE, ("example_cues",)) if c.sentence - 1 in found}
         return sorted(found)
@@ -226,7 +235,64 @@ class SuggestionReader:
             sequence.append("$")
             found[sentence].update(f"w:{w}" for w in sequence[1:-1] if w != _OTHER_WORD)
             found[sentence].update(f"b:{a} {b}" for a, b in zip(sequence, sequence[1:]))
+        for token in doc:
+            end = self._modal_end(doc, token.i)
+            if end:
+                found[bisect.bisect_right(reading.sentence_starts, token.idx) - 1].update(self._modal_shape(doc, token.i, end))
         return found
+
+    def _modal_end(self, doc, i: int) -> int:
+        """The token after a modal starting at token ``i`` ("should", "has to"), or 0 for none."""
+        for modal in self._modals:
+            if doc[i].lower_ == modal[0] and [t.lower_ for t in doc[i : i + len(modal)]] == list(modal):
+                return i + len(modal)
+        return 0
+
+    def _modal_shape(self, doc, i: int, end: int) -> set[str]:
+        """What a modal's clause looks like, as a feature: ``m:<subject>:<verb>``, the subject
+        ``text`` (a word for the text, or "it"/"this" opening the clause), ``speaker`` ("we", "I")
+        or ``other``; the verb ``edit`` (an edit verb, active or passive) or ``other``. "The plan
+        should mention…" is ``m:text:edit``, "Staff should visit…" ``m:other:other``; and
+        ``m:into:text`` when a word for the text follows in the clause ("…should be on the list")."""
+        subject = "other"
+        for j in range(i - 1, max(-1, i - 1 - self._subject_window), -1):
+            token = doc[j]
+            if token.is_sent_start or token.text in (",", ";", ":") or token.lower_ in ("that", "and", "but", "if", "because"):
+                if token.is_sent_start and token.lower_ in self._speakers:
+                    subject = "speaker"
+                elif token.is_sent_start and (self._is_text_word(token) or token.lower_ in ("it", "this")):
+                    subject = "text"
+                break
+            if self._is_text_word(token) or (j + 1 == i and token.lower_ in ("it", "this")):
+                subject = "text"
+                break
+            if token.lower_ in self._speakers:
+                subject = "speaker"
+                break
+        verb = "other"
+        for token in doc[end : end + 4]:
+            lemma = token.lemma_.lower()
+            if lemma in self._edit_verbs or token.lower_ in self._edit_verbs:
+                verb = "edit"
+                break
+            if token.is_punct or not (token.is_stop or lemma == "be" or token.lower_.endswith("ly")):
+                break
+        shapes = {f"m:{subject}:{verb}"}
+        # "The plan says (that) parks should be…", "We suggest that the plan should…": who reports the modal's clause.
+        first = doc[i].sent.start if doc.has_annotation("SENT_START") else 0
+        for j in range(i - 1, first - 1, -1):
+            if doc[j].lemma_.lower() in self._reporting_verbs or doc[j].lower_ in self._reporting_verbs:
+                before = doc[max(first, j - 3) : j]
+                who = "speaker" if any(t.lower_ in self._speakers for t in before) else "text" if any(self._is_text_word(t) for t in before) else "other"
+                shapes.add(f"m:reported:{who}")
+                break
+        for token in doc[end : end + self._subject_window]:
+            if token.is_sent_start or token.text in (",", ";", ":") or token.lower_ in ("that", "because", "but", "which"):
+                break
+            if self._is_text_word(token):
+                shapes.add("m:into:text")
+                break
+        return shapes
 
     def _word(self, lower: int, lemma: int) -> str | None:
         """A token as the classifier sees it: its lemma when structure vocabulary, else masked;
@@ -265,7 +331,9 @@ class SuggestionReader:
             if instead and not object_before:
                 # "should refer to X rather than to Y": X replaces Y.
                 operation, words = "replace", self._span(doc, end, instead[0].start)
-            quote = self._pointed_quote(reading, sentence, words) or self._quoted_words(reading, sentence, words)
+            # "I would take it out of…": the object inside the edit's words points back.
+            inner = next((t.lower_ for t in doc[start + 1 : end] if t.lower_ in _BACK_REFERENCES), None)
+            quote = (inner and self._pointed_quote(reading, sentence, inner)) or self._pointed_quote(reading, sentence, words) or self._quoted_words(reading, sentence, words)
             if quote is not None:
                 if operation is None:  # proposed wording with no edit named: as rule 2 of the module docstring
                     operation = "replace" if any((q.current or q.target) and q is not quote for q in reading.quotes) else "add"
