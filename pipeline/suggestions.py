@@ -103,6 +103,8 @@ _REPLACED_BY = re.compile(r"\b(with|as|to|by|into)\W*$", re.IGNORECASE)
 _COLON_LINE = re.compile(r":[ \t]*\n")
 # Words standing for something said before: "it should name…", "I would take it out", "that phrase".
 _BACK_REFERENCES = frozenset({"it", "this", "that", "these", "those", "them", "there", "such"})
+# Of them, those that can stand between an edit verb and its particle ("take it out", "leave them out").
+_OBJECT_PRONOUNS = frozenset({"it", "this", "these", "those", "them"})
 
 
 @dataclass(frozen=True)
@@ -332,7 +334,7 @@ class SuggestionReader:
                 # "should refer to X rather than to Y": X replaces Y.
                 operation, words = "replace", self._span(doc, end, instead[0].start)
             # "I would take it out of…": the object inside the edit's words points back.
-            inner = next((t.lower_ for t in doc[start + 1 : end] if t.lower_ in _BACK_REFERENCES), None)
+            inner = next((t.lower_ for t in doc[start + 1 : end - 1] if t.lower_ in _OBJECT_PRONOUNS), None)
             quote = (inner and self._pointed_quote(reading, sentence, inner)) or self._pointed_quote(reading, sentence, words) or self._quoted_words(reading, sentence, words)
             if quote is not None:
                 if operation is None:  # proposed wording with no edit named: as rule 2 of the module docstring
