@@ -265,6 +265,8 @@ class SuggestionReader:
                 elif token.is_sent_start and (self._is_text_word(token) or token.lower_ in ("it", "this")):
                     subject = "text"
                 break
+            if token.lemma_.lower() in self._reporting_verbs:  # "the plan says parks should…": parks is the subject
+                break
             if self._is_text_word(token) or (j + 1 == i and token.lower_ in ("it", "this")):
                 subject = "text"
                 break
