@@ -325,7 +325,9 @@ class SuggestionReader:
         found = []
         for k, (start, end, operation, _) in enumerate(anchors):
             clause_end = anchors[k + 1][3] if k + 1 < len(anchors) else last
-            object_before = any(t.lemma_ == "be" for t in doc[start:end]) or end >= clause_end or doc[end].is_punct
+            # A passive ("should be added") has its object before it; "there should be a…" after it.
+            passive = any(t.lemma_ == "be" for t in doc[start:end]) and doc[end - 1].lemma_.lower() in self._edit_verbs
+            object_before = passive or end >= clause_end or doc[end].is_punct
             if object_before:
                 opening = anchors[k - 1][1] if k else first
                 words = self._span(doc, opening, start, object_first=True)
@@ -344,8 +346,8 @@ class SuggestionReader:
                 found.append((quote.start, operation, quote.text, sentence, quote, True, None, None))
                 continue
             operation = operation or "add"
-            if object_before is False and words.lower() in ("so", "this", "that", "it", "as much"):
-                # "…, and the plan should say so": what it should say is the clause before.
+            if words.lower() in ("", "so", "this", "that", "it", "as much"):
+                # "…, and the plan should say so", "…; it really should.": what it should say is the clause before.
                 words = self._span(doc, first, self._clause_start(doc, start, first), object_first=True)
             section = self._named_section(doc, first, last)
             row = self._named_target(reading, sentence)
