@@ -294,7 +294,9 @@ class SuggestionReader:
             if token.is_sent_start or token.text in (",", ";", ":") or token.lower_ in ("that", "because", "but", "which"):
                 break
             if self._is_text_word(token):
-                shapes.add("m:into:text")
+                # "…should be on the list", not "…should be a document that…" (what something is).
+                if not (token.i >= 2 and doc[token.i - 1].is_stop and doc[token.i - 2].lemma_ == "be"):
+                    shapes.add("m:into:text")
                 break
         return shapes
 
