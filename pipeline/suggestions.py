@@ -327,6 +327,8 @@ class SuggestionReader:
         found = []
         for k, (start, end, operation, _) in enumerate(anchors):
             clause_end = anchors[k + 1][3] if k + 1 < len(anchors) else last
+            if k + 1 < len(anchors) and end < last and doc[end].text == ":":
+                continue  # "we would go further: it should commit to…": the proposal after the colon says what
             # A passive ("should be added") has its object before it; "there should be a…" after it.
             passive = any(t.lemma_ == "be" for t in doc[start:end]) and doc[end - 1].lemma_.lower() in self._edit_verbs
             object_before = passive or end >= clause_end or doc[end].is_punct

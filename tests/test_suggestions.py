@@ -248,12 +248,12 @@ def test_the_classifier_sees_a_modals_clause(config):
     rules = Rules(config.tag)
     empty = StatementIndex(pd.DataFrame({c: pd.Series(dtype=int if c == "section_id" else str) for c in STATEMENT_COLUMNS}))
     reader = SuggestionReader(rules, empty, config, classifier=False)
-    texts = ["The plan should also mention the ferry.", "Staff should visit every farm.", "The plan says parks should be safe.", "We would add a map."]
+    texts = ["The plan should also mention the ferry.", "Staff should visit every farm.", "The plan says parks should be safe.", "We would add the ferry timetable."]
     seen = {t: set().union(*reader.features(r)) for (t, _), r in read_comments(rules, [(t, ("", None)) for t in texts], empty, config)}
     modal = {t: sorted(f for f in seen[t] if f.startswith("m:")) for t in texts}
     assert modal == {
         "The plan should also mention the ferry.": ["m:text:edit"],
         "Staff should visit every farm.": ["m:other:other"],
         "The plan says parks should be safe.": ["m:other:other", "m:reported:text"],
-        "We would add a map.": ["m:speaker:edit"],
+        "We would add the ferry timetable.": ["m:speaker:edit"],
     }
