@@ -491,6 +491,7 @@ class SuggestionsConfig(Strict):
     subject_window: int = Field(default=8, ge=1)
     reporting_verbs: list[str] = Field(default_factory=default("tag.suggestions", "reporting_verbs"))
     edit_leads: list[str] = Field(default_factory=default("tag.suggestions", "edit_leads"))
+    list_leads: list[str] = Field(default_factory=default("tag.suggestions", "list_leads"))
     # Labelled sentences the classifier learns from (pipeline/rules/<lang>/suggestion_sentences.yaml).
     training_sentences: dict[Literal["proposals", "other"], list[str]] = Field(default_factory=default("tag.suggestions", "training_sentences"))
     cue_gap: int = Field(default=1, ge=0)

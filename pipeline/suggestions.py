@@ -139,6 +139,7 @@ class SuggestionReader:
         self._subject_window = cfg.subject_window
         self._reporting_verbs = frozenset(w.lower() for w in cfg.reporting_verbs)
         self._edit_leads = frozenset(w.lower() for w in cfg.edit_leads)
+        self._list_lead_words = frozenset(w.lower() for w in cfg.list_leads)
         self.classifier = proposal_classifier(rules, config) if cfg.classifier and classifier else None
 
     def __call__(self, reading: Reading) -> list[Suggestion]:
@@ -146,13 +147,17 @@ class SuggestionReader:
         quoted = {f[3] for f in found}
         examples = {c.sentence for c in reading.unquoted(CUE, ("example_cues",)) if c.start_char == reading.sentence_starts[c.sentence]}
         given = [f[0] for f in found]
-        for sentence in self.proposing_sentences(reading):
+        proposing = self.proposing_sentences(reading)
+        for sentence in sorted({*proposing, *self._list_leads(reading)}):
             items = [i for i in self._list_items(reading, sentence) if not any(i[0] <= g < i[1] for g in given)]
             if items:
-                # "We would like the plan to include:" and a list: each item is a proposal.
-                lead = self._anchors(reading, sentence, _token_at(reading.doc, reading.sentence_starts[sentence]))[0][2]
+                # "We would like the plan to include:" and a list: each item is a proposal, with the lead's edit
+                # ("Our changes:" names none).
+                lead = self._anchors(reading, sentence, _token_at(reading.doc, reading.sentence_starts[sentence]))[0][2] if sentence in proposing else None
                 found += [self._item(reading, start, end, lead) for start, end in items]
                 quoted |= {reading.sentence_at(start) for start, _ in items}
+                continue
+            if sentence not in proposing:
                 continue
             # "…could ask for something more concrete. For example, that each…": the example carries the content.
             sentence = sentence + 1 if sentence + 1 in examples else sentence
@@ -448,6 +453,19 @@ class SuggestionReader:
                     j = j if that is None else that
                 return words[j:]
         return words
+
+    def _list_leads(self, reading: Reading) -> list[int]:
+        """Sentences that introduce a list as proposals by naming them ("Our amendments:",
+        "We have three changes to propose:"): a word of ``tag.suggestions.list_leads`` and a colon."""
+        doc = reading.doc
+        found = []
+        for sentence, start in enumerate(reading.sentence_starts):
+            end = reading.sentence_starts[sentence + 1] if sentence + 1 < len(reading.sentence_starts) else len(reading.plain)
+            if _COLON_LINE.search(reading.plain, start, end) is None:
+                continue
+            if any(t.lemma_.lower() in self._list_lead_words or t.lower_ in self._list_lead_words for t in doc[_token_at(doc, start) : _token_at(doc, end)]):
+                found.append(sentence)
+        return found
 
     def _list_items(self, reading: Reading, sentence: int) -> list[tuple[int, int]]:
         """(start, end) characters of each item of a list the sentence introduces with a colon:

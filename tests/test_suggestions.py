@@ -222,6 +222,12 @@ def test_each_item_of_a_proposed_list_is_a_proposal(config, statements):
     assert edits(text, config, statements) == [("add", "a map of the cycle routes"), ("add", "the opening hours of the library")]
 
 
+def test_a_list_introduced_as_proposals_is_one_proposal_an_item(config, statements):
+    text = "Our asks are simple:\n* a named officer for each harbour\n* a yearly report to the parish councils"
+    assert edits(text, config, statements) == [("add", "a named officer for each harbour"), ("add", "a yearly report to the parish councils")]
+    assert edits("We have three concerns:\n1. The cost.\n2. The timescale.\n3. The lack of consultation.", config, statements) == []
+
+
 @pytest.mark.parametrize(
     "text",
     [
