@@ -224,7 +224,7 @@ STANCE_EXAMPLES = [
     ("It is not clear what 'intelligent practice' means in practice.", "clarification"),
     ("The statement should make clear who will be assessed.", "clarification"),
     ("What does 'intelligent practice' mean?", "clarification"),
-    ("whats a 'practice system' supposed to mean??", "clarification"),
+    ("what is 'blended learning' supposed to mean??", "clarification"),
     ("I don't understand what the section means by resilience.", "clarification"),
     ("We agree that leaders should be visible.", "support"),
 ]
