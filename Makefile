@@ -7,6 +7,9 @@ CONFIG ?= config.yaml
 CONFIG_OUT ?= my-config.yaml
 BENCH_SIZES ?= 100 1000 10000
 FIXTURES ?= tests/fixtures/generated
+# Shared material beside the repository; a labelled set in SHARED_EVAL (labels.yaml, docs/) is scored by make eval when present.
+SHARED ?= ../shared
+SHARED_EVAL ?= $(SHARED)/eval_suggestions
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test analyse config eval fixtures bench clean
@@ -29,8 +32,10 @@ analyse: ## Analyse every response file in RAW into OUT (RAW=data/raw OUT=data/p
 config: ## Inspect RAW and write a starter config that runs as it is (RAW=data/raw CONFIG_OUT=my-config.yaml)
 	$(PYTHON) -m pipeline init $(RAW) --out $(CONFIG_OUT)
 
-eval: ## Score segmentation and alignment on the labelled set in tests/eval/
-	$(PYTHON) -m pipeline eval tests/eval --config $(CONFIG)
+eval: ## Score every stage on the labelled sets: tests/eval/, tests/eval_voices/ (its held-out part blind), and SHARED_EVAL when present
+	@if [ -f "$(SHARED_EVAL)/labels.yaml" ]; then echo "make eval: scoring $(SHARED_EVAL) too"; \
+	else echo "make eval: $(SHARED_EVAL) is absent (no labels.yaml there): scoring the sets in tests/ only"; fi
+	$(PYTHON) -m pipeline eval tests/eval tests/eval_voices $(patsubst %/labels.yaml,%,$(wildcard $(SHARED_EVAL)/labels.yaml)) --config $(CONFIG)
 
 fixtures: ## Regenerate the test files (docx, pdf, xlsx, csv, eml, doc, broken ones) into FIXTURES=tests/fixtures/generated
 	$(PYTHON) tests/fixtures/make_fixtures.py $(FIXTURES)

@@ -165,16 +165,19 @@ def init(
 
 @app.command("eval")
 def evaluate(
-    eval_dir: Path = typer.Argument(Path("tests/eval"), help="Folder with docs/ and labels.yaml."),
+    eval_dirs: list[Path] = typer.Argument(None, help="Folders with docs/ and labels.yaml (default tests/eval), each scored separately."),
     config: Path = typer.Option(Path("config.yaml"), "--config", help="The consultation's config.yaml."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
 ) -> None:
-    """Score segmentation and alignment against the labelled evaluation set."""
+    """Score every stage against labelled evaluation sets; exit 1 if a set misses a floor."""
     from pipeline.evaluate import run_evaluation
 
+    passed = True
     with _clean_errors(debug):
         settings = load_config(config)
-        report = run_evaluation(eval_dir, settings, config.resolve().parent)
-        console.print(escape(report.format()))
-    if not report.passed:
+        for n, eval_dir in enumerate(eval_dirs or [Path("tests/eval")]):
+            report = run_evaluation(eval_dir, settings, config.resolve().parent)
+            console.print(escape(("\n" if n else "") + report.format()))
+            passed = passed and report.passed
+    if not passed:
         raise typer.Exit(1)

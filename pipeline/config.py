@@ -478,9 +478,28 @@ class SuggestionsConfig(Strict):
     word_cues: list[SpacyPattern] = Field(default_factory=default("tag.suggestions", "word_cues"))
     example_cues: list[SpacyPattern] = Field(default_factory=default("tag.suggestions", "example_cues"))
     anaphora: list[SpacyPattern] = Field(default_factory=default("tag.suggestions", "anaphora"))
+    proposals: dict[Operation, list[SpacyPattern]] = Field(default_factory=default("tag.suggestions", "proposals"))
+    text_words: list[SpacyPattern] = Field(default_factory=default("tag.suggestions", "text_words"))
+    end_marks: list[str] = Field(default_factory=default("tag.suggestions", "end_marks"))
+    end_words: list[str] = Field(default_factory=default("tag.suggestions", "end_words"))
+    continuations: list[str] = Field(default_factory=default("tag.suggestions", "continuations"))
+    alternatives: list[SpacyPattern] = Field(default_factory=default("tag.suggestions", "alternatives"))
+    # What the classifier sees of a modal's clause: its subject (text word, speaker, other) and verb (edit verb or not).
+    modals: list[str] = Field(default_factory=default("tag.suggestions", "modals"))
+    speakers: list[str] = Field(default_factory=default("tag.suggestions", "speakers"))
+    edit_verbs: list[str] = Field(default_factory=default("tag.suggestions", "edit_verbs"))
+    subject_window: int = Field(default=8, ge=1)
+    reporting_verbs: list[str] = Field(default_factory=default("tag.suggestions", "reporting_verbs"))
+    edit_leads: list[str] = Field(default_factory=default("tag.suggestions", "edit_leads"))
+    list_leads: list[str] = Field(default_factory=default("tag.suggestions", "list_leads"))
+    # Labelled sentences the classifier learns from (pipeline/rules/<lang>/suggestion_sentences.yaml).
+    training_sentences: dict[Literal["proposals", "other"], list[str]] = Field(default_factory=default("tag.suggestions", "training_sentences"))
     cue_gap: int = Field(default=1, ge=0)
     min_quote_chars: int = Field(default=2, ge=1)
     bare_words_max: int = Field(default=6, ge=1)
+    # Whether a sentence proposes an edit: the classifier's probability (true), or a proposal shape alone (false).
+    classifier: bool = True
+    min_probability: Score = 0.5
 
 
 class TagConfig(Strict):

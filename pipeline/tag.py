@@ -71,7 +71,7 @@ from pipeline.reading import (
     read_comments,
 )
 from pipeline.records import ASK_SEPARATOR, split_asks
-from pipeline.suggestions import Suggestion, suggestion_table, suggestions_in
+from pipeline.suggestions import Suggestion, SuggestionReader, suggestion_table
 
 TAG_COLUMNS = ["asks", "ask_evidence", "stance", "evidence_rich", "evidence_rich_evidence"]
 
@@ -121,6 +121,15 @@ def _stance_cues(reading: Reading, rules: Rules) -> tuple[dict[str, list[Cue]], 
     praised = _praised(reading, by_kind["support"], rules.clause_breaks)
     by_kind["suggestion"] += [c for c in by_kind.pop("modal_suggestion") if not _within(c, praised)]
     return by_kind, praised
+
+
+def _stance_counts(stance_cues: dict[str, list[Cue]], proposals: list[Suggestion]) -> dict[str, int]:
+    """Cues per stance; a wording suggestion counts as one more (a proposal to clarify, for
+    clarification): a comment that welcomes or worries and then proposes is a suggestion."""
+    counts = {kind: len(cues) for kind, cues in stance_cues.items()}
+    for proposal in proposals:
+        counts["clarification" if proposal.operation == "clarify" else "suggestion"] += 1
+    return counts
 
 
 def _decide_stance(counts: dict[str, int]) -> str:
@@ -210,8 +219,11 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def tag_reading(reading: Reading, rules: Rules, semantic: np.ndarray | None, language: str | None = None, fallback: str = "en") -> dict:
-    """The :data:`TAG_COLUMNS` values of one comment; ``semantic`` is its row of :func:`semantic_scores`.
+def tag_reading(
+    reading: Reading, rules: Rules, semantic: np.ndarray | None, proposals: list[Suggestion] = (), language: str | None = None, fallback: str = "en"
+) -> dict:
+    """The :data:`TAG_COLUMNS` values of one comment; ``semantic`` is its row of :func:`semantic_scores`;
+    ``proposals`` its wording suggestions, each a cue of stance (a clarify one of clarification).
     ``language``: the comment's (None: the fallback's), whose patterns find its asks."""
     cfg = rules.config
     ids = [a.id for a in cfg.codebook]
@@ -227,7 +239,7 @@ def tag_reading(reading: Reading, rules: Rules, semantic: np.ndarray | None, lan
     return {
         "asks": ASK_SEPARATOR.join(asks),
         "ask_evidence": "; ".join(f"{ask}: {found[ask]}" for ask in asks),
-        "stance": _decide_stance({k: len(v) for k, v in stance_cues.items()}),
+        "stance": _decide_stance(_stance_counts(stance_cues, proposals)),
         "evidence_rich": bool(evidence),
         "evidence_rich_evidence": "; ".join(evidence),
     }
@@ -304,16 +316,17 @@ def tag_comments(
     def read(missing: list[tuple]) -> list[tuple[dict, list[Suggestion]]]:
         rules = Rules(config.tag)
         semantic = semantic_rows(missing, config)
+        suggest = SuggestionReader(rules, index, config)
         wanted: dict[Key, list[tuple]] = {}
         for item in missing:
             wanted.setdefault(item[:2], []).append(item)
         done = {}
         for key, reading in read_comments(rules, list(wanted), index, config):
-            suggestions = suggestions_in(reading, config)
+            proposals = suggest(reading)
             for item in wanted[key]:
                 code = item[2] if len(item) > 2 else None
                 scores = None if semantic is None else semantic[(key[0], code)]
-                done[item] = (tag_reading(reading, rules, scores, code, fallback), suggestions)
+                done[item] = (tag_reading(reading, rules, scores, proposals, code, fallback), proposals)
         return [done[item] for item in missing]
 
     results = cached_map(None if config.tag.semantic.enabled else cache, keys, read) if rows else {}

@@ -66,3 +66,19 @@ def test_make_fixtures_writes_every_fixture(tmp_path):
     subprocess.run(["make", "-s", "fixtures", f"PYTHON={sys.executable}", f"FIXTURES={out}"], cwd=ROOT, check=True, capture_output=True)
     expected = load_fixture_script().make_fixtures(tmp_path / "in process")
     assert sorted(p.name for p in out.iterdir()) == sorted(expected)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_eval_says_whether_the_shared_set_is_there(tmp_path):
+    def run(shared) -> list[str]:
+        done = subprocess.run(["make", "-s", "eval", "PYTHON=echo", f"SHARED={shared}"], cwd=ROOT, check=True, capture_output=True, text=True)
+        return done.stdout.splitlines()
+
+    said, command = run(tmp_path / "absent")
+    assert said == f"make eval: {tmp_path / 'absent'}/eval_suggestions is absent (no labels.yaml there): scoring the sets in tests/ only"
+    assert command.split() == ["-m", "pipeline", "eval", "tests/eval", "tests/eval_voices", "--config", "config.yaml"]
+    (tmp_path / "eval_suggestions").mkdir()
+    (tmp_path / "eval_suggestions" / "labels.yaml").write_text("documents: []\n", encoding="utf-8")
+    said, command = run(tmp_path)
+    assert said == f"make eval: scoring {tmp_path}/eval_suggestions too"
+    assert command.split()[3:6] == ["tests/eval", "tests/eval_voices", f"{tmp_path}/eval_suggestions"]

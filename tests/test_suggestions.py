@@ -96,7 +96,8 @@ def test_add_the_childs_voice_sentence(config, statements):
         ("We suggest 'Contribute to and use measures…' instead.", 0, [("replace", "Contribute to and use measures")]),
         ("The sentence should be expanded to read: 'Establish communication channels with children.'", 3,
          [("extend", "Establish communication channels with children")]),
-        ("We suggest adding 'and test them against the evidence'.", 0, [("add", "and test them against the evidence")]),
+        # Words that continue a sentence ("and …") are a new ending: extend (tag.suggestions.continuations).
+        ("We suggest adding 'and test them against the evidence'.", 0, [("extend", "and test them against the evidence")]),
         ("We suggest that 'entrepreneurial' is removed.", 3, [("remove", "entrepreneurial")]),
         ("Please do not use the word 'cases' about children.", 0, [("remove", "cases")]),
         ("We are unclear about the term 'orthodoxies' and think this term should be clarified.", 3, [("clarify", "orthodoxies")]),
@@ -131,7 +132,30 @@ def test_operations(text, section, expected, config, statements):
     ],
 )
 def test_no_wording_suggestion(text, statement, section, config, statements):
-    assert edits(text, config, statements, statement=statement, section=section) == []
+    found = extract_suggestions(aligned(text, statement=statement, section=section), statements, config)
+    assert found[found["verbatim"]].empty
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The statement's words that the edit widens locate it; the new words are the respondent's.
+        ("We would like 'all relevant family members' to be spelled out further to include grandparents.", [("add", "grandparents", False)]),
+        # A request whose clause has the text as subject and an edit verb.
+        ("We suggest the statement says more about fathers.", [("add", "more about fathers", False)]),
+        ("We ask that each section names the officer responsible.", [("add", "the officer responsible", False)]),
+    ],
+)
+def test_described_proposals(text, expected, config, statements):
+    found = extract_suggestions(aligned(text, statement="practice_supervisors", section=6), statements, config)
+    assert list(zip(found["operation"], found["proposed_text"], found["verbatim"], strict=True)) == expected
+
+
+def test_described_proposal_located_by_the_statement_words_it_quotes(config, statements):
+    text = "We would like 'all relevant family members' to be spelled out further to include grandparents."
+    [row] = extract_suggestions(aligned(text, statement="practice_supervisors", section=6), statements, config).to_dict("records")
+    assert "all relevant family members" in row["current_text"]
+    assert row["source_text"] == text
 
 
 def test_target_found_by_the_quotation_the_comment_makes(config, statements):
@@ -171,3 +195,71 @@ def test_no_comments_gives_an_empty_table_with_columns(config, statements):
 def test_missing_columns_name_the_stage_to_run(config, statements):
     with pytest.raises(StageInputError, match="suggestions needs column\\(s\\) 'response_id'; run align first"):
         extract_suggestions(aligned("x").drop(columns=["response_id"]), statements, config)
+
+
+# --- proposals without quotation marks, about another consulted document (a local plan) -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "operation", "words"),
+    [
+        ("We would add an explicit expectation that residents are consulted before any change.", "add", "an explicit expectation that residents are consulted"),
+        ("The section on housing should say more about accessible homes.", "add", "accessible homes"),
+        ("We agree that landlords should register, and would extend this to letting agents.", "extend", "letting agents"),
+        ("Flood defences are expensive. It will only work with funding for it, and the plan should say so.", "add", "It will only work with funding for it"),
+        ("Could the plan also mention the night bus?", "add", "the night bus"),
+    ],
+)
+def test_a_proposal_without_quotation_marks(text, operation, words, config, statements):
+    [row] = extract_suggestions(aligned(text), statements, config).to_dict("records")
+    assert (row["operation"], row["verbatim"]) == (operation, False)
+    assert words in row["proposed_text"]
+    assert row["source_text"] in text
+
+
+def test_each_item_of_a_proposed_list_is_a_proposal(config, statements):
+    text = "We would like the plan to include:\n- a map of the cycle routes\n- the opening hours of the library"
+    assert edits(text, config, statements) == [("add", "a map of the cycle routes"), ("add", "the opening hours of the library")]
+
+
+def test_a_list_introduced_as_proposals_is_one_proposal_an_item(config, statements):
+    text = "Our asks are simple:\n* a named officer for each harbour\n* a yearly report to the parish councils"
+    assert edits(text, config, statements) == [("add", "a named officer for each harbour"), ("add", "a yearly report to the parish councils")]
+    assert edits("We have three concerns:\n1. The cost.\n2. The timescale.\n3. The lack of consultation.", config, statements) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Views about the world or a service, and requests to the consulting body, with modals.
+        "The council should fix the potholes on our road. More funding is needed for libraries.",
+        "Managers should come and meet the residents. Please publish the responses to this consultation.",
+        # What the text says, reported.
+        "The draft says that bins should be emptied weekly.",
+        # Evidence that uses a proposal's words.
+        "Evaluations of similar schemes suggest that results fade after two years.",
+    ],
+)
+def test_views_and_requests_are_not_proposals(text, config, statements):
+    assert edits(text, config, statements) == []
+
+
+def test_the_classifier_sees_a_modals_clause(config):
+    """What the classifier reads of "should": its subject (a word for the text, the speaker, or
+    other), whether an edit verb follows, and who reports the clause."""
+    from pipeline.reading import Rules, StatementIndex, read_comments
+    from pipeline.statements import STATEMENT_COLUMNS
+    from pipeline.suggestions import SuggestionReader
+
+    rules = Rules(config.tag)
+    empty = StatementIndex(pd.DataFrame({c: pd.Series(dtype=int if c == "section_id" else str) for c in STATEMENT_COLUMNS}))
+    reader = SuggestionReader(rules, empty, config, classifier=False)
+    texts = ["The plan should also mention the ferry.", "Staff should visit every farm.", "The plan says parks should be safe.", "We would add the ferry timetable."]
+    seen = {t: set().union(*reader.features(r)) for (t, _), r in read_comments(rules, [(t, ("", None)) for t in texts], empty, config)}
+    modal = {t: sorted(f for f in seen[t] if f.startswith("m:")) for t in texts}
+    assert modal == {
+        "The plan should also mention the ferry.": ["m:text:edit"],
+        "Staff should visit every farm.": ["m:other:other"],
+        "The plan says parks should be safe.": ["m:other:other", "m:reported:text"],
+        "We would add the ferry timetable.": ["m:speaker:edit"],
+    }

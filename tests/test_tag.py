@@ -223,6 +223,9 @@ STANCE_EXAMPLES = [
     ("We are unclear about the term 'practice system'.", "clarification"),
     ("It is not clear what 'intelligent practice' means in practice.", "clarification"),
     ("The statement should make clear who will be assessed.", "clarification"),
+    ("What does 'intelligent practice' mean?", "clarification"),
+    ("what is 'blended learning' supposed to mean??", "clarification"),
+    ("I don't understand what the section means by resilience.", "clarification"),
     ("We agree that leaders should be visible.", "support"),
 ]
 
