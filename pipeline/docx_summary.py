@@ -570,7 +570,7 @@ def _method(write: _Writer, context: dict) -> None:
         "Counts are of respondents (each counted once, however many comments they made) unless they say comments. Asks come "
         "from the consultation's codebook, stance and wording suggestions from English rules shipped with the tool, themes "
         "from clustering the comments. Names, contact details and addresses of individuals were redacted before any analysis; "
-        "quotes are attributed to an organisation or a respondent type, never to a person."
+        "quotes are attributed to an organisation or a respondent type, never by name."
     )
     bands = "; ".join(f"“{band.words}” at least {band.min_share:.0%}" for band in context["bands"])
     write.paragraph(
