@@ -7,6 +7,8 @@ CONFIG ?= config.yaml
 CONFIG_OUT ?= my-config.yaml
 BENCH_SIZES ?= 100 1000 10000
 FIXTURES ?= tests/fixtures/generated
+# The development set for learning asks (issue 14); make eval skips the learning curve without it.
+DEV_SET ?= ../shared/datasets/gambling_ads_labelled
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test analyse config eval fixtures bench clean
@@ -29,8 +31,10 @@ analyse: ## Analyse every response file in RAW into OUT (RAW=data/raw OUT=data/p
 config: ## Inspect RAW and write a starter config that runs as it is (RAW=data/raw CONFIG_OUT=my-config.yaml)
 	$(PYTHON) -m pipeline init $(RAW) --out $(CONFIG_OUT)
 
-eval: ## Score segmentation and alignment on the labelled set in tests/eval/
+eval: ## Score segmentation, alignment and tagging on tests/eval/; the learning curve on DEV_SET into docs/learning-curve.md
 	$(PYTHON) -m pipeline eval tests/eval --config $(CONFIG)
+	@if [ -d "$(DEV_SET)" ]; then $(PYTHON) -m pipeline curve "$(DEV_SET)" --config $(CONFIG) --out docs/learning-curve.md; \
+	else echo "Learning curve skipped: no development set at $(DEV_SET) (it lives in ../shared; set DEV_SET=...)"; fi
 
 fixtures: ## Regenerate the test files (docx, pdf, xlsx, csv, eml, doc, broken ones) into FIXTURES=tests/fixtures/generated
 	$(PYTHON) tests/fixtures/make_fixtures.py $(FIXTURES)
