@@ -31,7 +31,7 @@ def test_module_help_lists_commands():
 
 
 def test_every_command_has_help():
-    for command in ("analyse", "eval"):
+    for command in ("analyse", "eval", "label", "curve"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, result.output
         assert "--config" in result.output
