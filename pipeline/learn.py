@@ -311,19 +311,23 @@ def _signals(comments: pd.DataFrame, labels: pd.DataFrame, config: Config, cache
     n, k = len(texts), len(codebook)
     hits = np.zeros((n, k), dtype=bool)
     in_scope = np.ones((n, k), dtype=bool)
-    scope = [set(a.questions) for a in codebook]
+    scope_of = {q: np.array([not a.questions or q in a.questions for a in codebook]) for q in set(questions) if q}
     item_of_row = {}
+    all_texts, all_asks = comments["text"].astype(str).tolist(), comments["asks"].tolist()
     for index in said:
-        i = item[str(comments.at[index, "text"])]
-        item_of_row[positions[index]] = i
-        for ask in split_asks(comments.at[index, "asks"]):
+        position = positions[index]
+        i = item[all_texts[position]]
+        item_of_row[position] = i
+        for ask in split_asks(all_asks[position]):
             hits[i, ask_index[ask]] = True
-        question = questions[positions[index]]
+        question = questions[position]
         if question:
-            in_scope[i] &= np.array([not s or question in s for s in scope])
+            in_scope[i] &= scope_of[question]
     embedder = make_embedder(config.themes.embedding, config.themes.seed)
     documents = [f"{a.label}. {a.description}".strip() for a in codebook]
-    embed = lambda batch: (EmbeddingCache(cache_dir).embed(batch, embedder)[0] if cache_dir is not None else embedder.embed(batch))  # noqa: E731
+    # Vectors of a backend that learns from the corpus (TF-IDF) change with it: only a model's are cached.
+    cached = cache_dir is not None and not embedder.learns_from_corpus
+    embed = lambda batch: EmbeddingCache(cache_dir).embed(batch, embedder)[0] if cached else embedder.embed(batch)  # noqa: E731
     embedder.fit([*texts, *documents])
     embeddings, similarity = similarities(texts, documents, embed)
     similarity = similarity - similarity[:n_comments].mean(axis=0) if n_comments else similarity
@@ -348,8 +352,9 @@ def learn_asks(comments: pd.DataFrame, labels: pd.DataFrame, config: Config, cac
     signals, known, texts, item_of_row = _signals(comments, labels, config, cache_dir)
     made, probability, shares = decide(signals, known, config)
     evidence = {}
+    old_evidence = comments["ask_evidence"].astype(str).tolist()
     for position, i in item_of_row.items():
-        old = dict(e.split(": ", 1) for e in str(comments.iloc[position]["ask_evidence"]).split("; ") if ": " in e)
+        old = dict(e.split(": ", 1) for e in old_evidence[position].split("; ") if ": " in e)
         parts = []
         for a in np.flatnonzero(made[i]):
             ask = codebook[a].id
