@@ -749,7 +749,8 @@ def run_evaluation(eval_dir: Path, config: Config, root: Path) -> EvaluationRepo
     """Run the pipeline, as ``make analyse`` runs it, on ``eval_dir/docs`` and score it against the labels.
 
     The one orchestrator (:func:`pipeline.run.analyse`) reads, redacts and tags: what is scored is
-    what users get. Analyst overrides are not applied, and the outputs go to a scratch folder.
+    what users get. Analyst overrides and labels files are not read (the codebook's examples are the only
+    labels), and the outputs go to a scratch folder.
     """
     # Imported here so that the scoring functions above load (and are tested) without the stages.
     from pipeline.run import analyse
@@ -757,7 +758,12 @@ def run_evaluation(eval_dir: Path, config: Config, root: Path) -> EvaluationRepo
     eval_dir = Path(eval_dir)
     gold = load_labels(eval_dir)
     with tempfile.TemporaryDirectory(prefix="consult-eval-") as scratch:
-        plain = config.model_copy(update={"report": config.report.model_copy(update={"overrides_file": str(Path(scratch) / "none.csv")})})
+        # No overrides and no labels files: the codebook's examples are the only labels.
+        learner = config.tag.learner.model_copy(update={"labels_file": str(Path(scratch) / "no-labels.csv"), "to_label_file": str(Path(scratch) / "no-batch.csv")})
+        plain = config.model_copy(update={
+            "report": config.report.model_copy(update={"overrides_file": str(Path(scratch) / "none.csv")}),
+            "tag": config.tag.model_copy(update={"learner": learner}),
+        })
         result = analyse(eval_dir / DOCS_DIR, Path(scratch) / "out", plain, root)
     tables = result.tables
     comments, responses, statements = tables["comments"], tables["responses"], tables["statements"]

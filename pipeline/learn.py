@@ -387,17 +387,18 @@ def _nearest(signals: Signals, known: np.ndarray, texts: list[str], item: int, a
 
 
 def learn_summary(quality: pd.DataFrame, labels: pd.DataFrame, comments: pd.DataFrame) -> str:
-    """``Learn - 240 labels (4 from examples, ...); 9 of 12 asks with enough labels; asks decided by 130 patterns, 20 model, 3 similarity``."""
+    """``Learn - 16 labelled texts (16 example); 0 of 14 asks with enough labels; asks decided by 51 pattern, 2 model``."""
     said = comments[comments["kind"] == "comment"]
     sources = labels.drop_duplicates(["comment_id", "text", "source"])["source"].value_counts()
     evidence = " ".join(said["ask_evidence"].astype(str))
     kinds = {kind: len(re.findall(rf": {kind}\b", evidence)) for kind in ("pattern", "semantic", "model", "similarity", "labelled")}
+    decided = ", ".join(f"{n} {kind}" for kind, n in kinds.items() if n)
     return (
-        f"Learn - {len(sources) and int(sources.sum())} labelled texts"
+        f"Learn - {int(sources.sum())} labelled texts"
         + (" (" + ", ".join(f"{n} {s}" for s, n in sources.items()) + ")" if len(sources) else "")
-        + f"; {int(quality['enough_labels'].sum())} of {len(quality)} asks with enough labels; asks decided by "
-        + ", ".join(f"{n} {kind}" for kind, n in kinds.items() if n)
-    ).rstrip("by ")
+        + f"; {int(quality['enough_labels'].sum())} of {len(quality)} asks with enough labels"
+        + (f"; asks decided by {decided}" if decided else "; no asks")
+    )
 
 
 def to_label(comments: pd.DataFrame, learned: Learned, config: Config, n: int) -> pd.DataFrame:

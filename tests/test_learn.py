@@ -20,6 +20,7 @@ from pipeline.learn import (
     QUALITY_COLUMNS,
     file_labels,
     learn_asks,
+    learn_summary,
     override_labels,
     read_label_file,
     select_uncertain,
@@ -82,6 +83,8 @@ def test_without_labels_each_comment_gets_its_most_similar_asks(dev):
     # Zero-shot on TF-IDF vectors: measured 0.80 on the 1,000 answers (docs/learning-curve.md).
     assert samples_f1(out, gold, asks, range(61)) >= 0.6
     assert list(quality.columns) == QUALITY_COLUMNS and quality["positives"].sum() == 0 and not quality["enough_labels"].any()
+    n_asks = out["asks"].str.split(";").str.len().sum()
+    assert learn_summary(quality, labels_of([]), out) == f"Learn - 0 labelled texts; 0 of 12 asks with enough labels; asks decided by {n_asks} similarity"
 
 
 def test_labels_teach_the_other_comments(dev):
