@@ -80,17 +80,19 @@ def read_label_file(path: Path, checked_only: bool = False) -> pd.DataFrame:
     return frame[LABELS_FILE_COLUMNS].map(str.strip).reset_index(drop=True)
 
 
-def file_labels(frame: pd.DataFrame, ask_ids: list[str], source: str) -> pd.DataFrame:
+def file_labels(frame: pd.DataFrame, ask_ids: list[str], source: str, where: str = "") -> pd.DataFrame:
     """Long labels (:data:`LABEL_COLUMNS`) from a labels file's rows: ``asks`` present, ``not_asks``
-    absent; a row with ``not_asks`` blank says every other ask is absent."""
+    absent; a row with ``not_asks`` blank says every other ask is absent. ``source`` names them;
+    errors name ``where`` (the file), else ``source``."""
+    where = where or source
     rows = []
     for line, row in enumerate(frame.itertuples(index=False), start=2):
         present, absent = split_asks(row.asks), split_asks(row.not_asks)
         unknown = [a for a in present + absent if a not in ask_ids]
         if unknown:
-            raise PipelineError(f"{source} line {line}: unknown ask id(s) {', '.join(unknown)}; use the ids of tag.codebook")
+            raise PipelineError(f"{where} line {line}: unknown ask id(s) {', '.join(unknown)}; use the ids of tag.codebook")
         if not row.comment_id and not row.text:
-            raise PipelineError(f"{source} line {line}: give the comment's comment_id or its text")
+            raise PipelineError(f"{where} line {line}: give the comment's comment_id or its text")
         absent = absent or [a for a in ask_ids if a not in present]
         rows += [(row.comment_id, row.text, a, a in present, source) for a in present + absent]
     return pd.DataFrame(rows, columns=LABEL_COLUMNS)
@@ -427,14 +429,17 @@ def to_label(comments: pd.DataFrame, learned: Learned, config: Config, n: int) -
 
 
 def bank_checked(config: Config, root: Path) -> int:
-    """Append the checked rows of ``to_label_file`` to ``labels_file`` (created when absent) and
-    return how many; ``label`` does this before writing a new batch over ``to_label_file``."""
+    """Move the checked rows of ``to_label_file`` to the end of ``labels_file`` (created when absent)
+    and return how many; ``label`` does this before it writes a new batch."""
     cfg = config.tag.learner
-    checked = read_label_file(Path(root) / cfg.to_label_file, checked_only=True)
+    source = Path(root) / cfg.to_label_file
+    checked = read_label_file(source, checked_only=True)
     if len(checked):
         path = Path(root) / cfg.labels_file
         banked = pd.concat([read_label_file(path), checked], ignore_index=True)
         write_atomic(path, banked.to_csv(index=False).encode("utf-8-sig"))
+        batch = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        write_atomic(source, batch[batch["checked"].str.strip() == ""].to_csv(index=False).encode("utf-8-sig"))
     return len(checked)
 
 
@@ -446,8 +451,8 @@ def read_labels(config: Config, root: Path, overrides: pd.DataFrame) -> pd.DataF
     labels_file, to_label_file = Path(root) / cfg.labels_file, Path(root) / cfg.to_label_file
     parts = [
         example_labels(config),
-        file_labels(read_label_file(labels_file), ids, str(labels_file)),
-        file_labels(read_label_file(to_label_file, checked_only=True), ids, str(to_label_file)),
+        file_labels(read_label_file(labels_file), ids, "labels_file", str(labels_file)),
+        file_labels(read_label_file(to_label_file, checked_only=True), ids, "to_label_file", str(to_label_file)),
         override_labels(overrides, ids),
     ]
     return pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
