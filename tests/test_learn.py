@@ -119,13 +119,20 @@ def test_same_inputs_same_asks(dev):
 
 def test_patterns_decide_and_need_labels_to_be_overruled(dev):
     texts, gold, asks = dev
-    patterned = [a.model_copy(update={"patterns": ["advert"]}) for a in asks]
+    patterned = [a.model_copy(update={"patterns": ["advert"], "examples": [a.description]}) for a in asks]
     config = settings(patterned)
     hits = ["theme_a" if i == 3 else "" for i in range(61)]
-    out, _, _ = learn_asks(comments_of(texts, hits), labels_of([]), config)
-    # Every ask has patterns: no similarity guesses, the patterns' asks stand with their evidence.
+    frame = comments_of(texts, hits)
+    out, quality, learned = learn_asks(frame, labels_of([]), config)
+    # Every ask has patterns and its examples are positives only: no similarity guess, no classifier,
+    # nothing embedded; the patterns' asks stand with their evidence.
     assert out["asks"].tolist() == hits
     assert out.at[3, "ask_evidence"] == "theme_a: pattern 'x'"
+    assert learned.signals.embeddings.shape[1] == 0 and (quality["classifier_share"] == 0).all()
+    # Labelled comments bring negatives: then a classifier learns; a comment's labels overrule its patterns.
+    out, quality, _ = learn_asks(frame, gold_labels(frame, gold, asks, range(30)), config)
+    assert quality["classifier_share"].gt(0).all()
+    assert not gold[3, 0] and out.at[3, "asks"] == ";".join(a.id for a, g in zip(asks, gold[3], strict=True) if g)
 
 
 def test_asks_respect_their_questions(dev):
