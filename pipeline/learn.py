@@ -173,8 +173,9 @@ def similarities(texts: list[str], documents: list[str], embed) -> tuple[np.ndar
         parts = _sentences(text)
         sentences += parts
         owner += [i] * len(parts)
-    vectors = embed(list(dict.fromkeys([*texts, *sentences, *documents])))
-    row = {t: i for i, t in enumerate(dict.fromkeys([*texts, *sentences, *documents]))}
+    distinct = list(dict.fromkeys([*texts, *sentences, *documents]))
+    vectors = embed(distinct)
+    row = {t: i for i, t in enumerate(distinct)}
     pick = lambda items: vectors[[row[t] for t in items]]  # noqa: E731
     embeddings, docs = pick(texts), pick(documents)
     best = np.full((len(texts), len(documents)), -1.0)
@@ -292,7 +293,6 @@ class Learned:
     known: np.ndarray
     made: np.ndarray
     probability: np.ndarray
-    shares: np.ndarray
     texts: list[str]  # the items' texts
     item_of_row: dict[int, int]  # row position in the comments -> item
 
@@ -392,7 +392,7 @@ def learn_asks(comments: pd.DataFrame, labels: pd.DataFrame, config: Config, cac
         [{"ask_id": a.id, "ask_label": a.label, **q, "classifier_share": round(float(s), 3)} for a, q, s in zip(codebook, ask_quality(signals, known, config), shares, strict=True)],
         columns=QUALITY_COLUMNS,
     )
-    return out, quality, Learned(signals, known, made, probability, shares, texts, item_of_row)
+    return out, quality, Learned(signals, known, made, probability, texts, item_of_row)
 
 
 def _nearest(signals: Signals, known: np.ndarray, texts: list[str], item: int, ask: int) -> str:
