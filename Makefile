@@ -10,6 +10,8 @@ FIXTURES ?= tests/fixtures/generated
 # Shared material beside the repository; a labelled set in SHARED_EVAL (labels.yaml, docs/) is scored by make eval when present.
 SHARED ?= ../shared
 SHARED_EVAL ?= $(SHARED)/eval_suggestions
+# The development set for learning asks (issue 14); make eval skips the learning curve without it.
+DEV_SET ?= $(SHARED)/datasets/gambling_ads_labelled
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test analyse config eval fixtures bench clean
@@ -32,10 +34,12 @@ analyse: ## Analyse every response file in RAW into OUT (RAW=data/raw OUT=data/p
 config: ## Inspect RAW and write a starter config that runs as it is (RAW=data/raw CONFIG_OUT=my-config.yaml)
 	$(PYTHON) -m pipeline init $(RAW) --out $(CONFIG_OUT)
 
-eval: ## Score every stage on the labelled sets: tests/eval/, tests/eval_voices/ (its held-out part blind), and SHARED_EVAL when present
+eval: ## Score every stage on the labelled sets: tests/eval/, tests/eval_voices/ (its held-out part blind), and SHARED_EVAL when present; the learning curve on DEV_SET into docs/learning-curve.md
 	@if [ -f "$(SHARED_EVAL)/labels.yaml" ]; then echo "make eval: scoring $(SHARED_EVAL) too"; \
 	else echo "make eval: $(SHARED_EVAL) is absent (no labels.yaml there): scoring the sets in tests/ only"; fi
 	$(PYTHON) -m pipeline eval tests/eval tests/eval_voices $(patsubst %/labels.yaml,%,$(wildcard $(SHARED_EVAL)/labels.yaml)) --config $(CONFIG)
+	@if [ -d "$(DEV_SET)" ]; then $(PYTHON) -m pipeline curve "$(DEV_SET)" --config $(CONFIG) --out docs/learning-curve.md; \
+	else echo "Learning curve skipped: no development set at $(DEV_SET) (it lives in ../shared; set DEV_SET=...)"; fi
 
 fixtures: ## Regenerate the test files (docx, pdf, xlsx, csv, eml, doc, broken ones) into FIXTURES=tests/fixtures/generated
 	$(PYTHON) tests/fixtures/make_fixtures.py $(FIXTURES)

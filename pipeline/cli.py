@@ -181,3 +181,57 @@ def evaluate(
             passed = passed and report.passed
     if not passed:
         raise typer.Exit(1)
+
+
+@app.command("label")
+def label(
+    raw: Path = typer.Argument(Path("data/raw"), help="Folder of response files (searched recursively)."),
+    out: Path = typer.Option(Path("data/processed"), "--out", help="Folder for the output tables."),
+    config: Path = typer.Option(Path("config.yaml"), "--config", help="The consultation's config.yaml."),
+    n: int = typer.Option(40, "--n", min=1, help="How many comments to propose for labelling."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+) -> None:
+    """Analyse RAW, then write the N comments whose labels would teach the asks most to tag.learner.to_label_file (checked rows of the previous batch are first appended to tag.learner.labels_file)."""
+    from pipeline.learn import bank_checked, to_label
+    from pipeline.memo import write_atomic
+    from pipeline.run import analyse as run_analysis
+
+    with _clean_errors(debug):
+        settings = load_config(config)
+        root = config.resolve().parent
+        banked = bank_checked(settings, root)
+        result = run_analysis(raw, out, settings, root=root, say=lambda line: console.print(escape(line)), reuse=False)
+        comments, learned = result.learned
+        if learned is None:
+            raise PipelineError("nothing to label: the run has no comments or tag.codebook is empty")
+        batch = to_label(comments, learned, settings, n)
+        target = root / settings.tag.learner.to_label_file
+        write_atomic(target, batch.to_csv(index=False).encode("utf-8-sig"))
+    console.print(escape(
+        f"Label - {banked} checked label(s) added to {settings.tag.learner.labels_file}; wrote {len(batch)} comment(s) to {target}: "
+        "correct each row's asks (and not_asks), mark it in checked, save as CSV UTF-8, then run analyse or label again"
+    ))
+
+
+@app.command("curve")
+def learning_curve(
+    dev_set: Path = typer.Argument(..., help="A ThemeFinder evaluation folder (eval_sentiments.csv, framework_themes.json)."),
+    config: Path = typer.Option(Path("config.yaml"), "--config", help="The config whose tag.learner and themes.embedding settings are measured."),
+    out: Path = typer.Option(None, "--out", help="Write the table (Markdown) here too."),
+    model2vec: str = typer.Option("", "--model2vec", help="A local model2vec folder, to measure that backend too."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+) -> None:
+    """Samples-F1 of the asks learned from 0-200 labels (random and active selection, 5 seeds, every embedding backend that runs here); exit 1 below the floors."""
+    from pipeline.curve import backend_curves, curve_table, floor_lines
+    from pipeline.memo import write_atomic
+
+    with _clean_errors(debug):
+        settings = load_config(config)
+        rows = backend_curves(dev_set, settings, config.resolve().parent / settings.ingest.cache_dir / "curve", model2vec)
+        table = curve_table(rows)
+        lines, passed = floor_lines(rows, settings.themes.embedding.backend)
+        console.print(escape(f"Learning curve - samples-F1 on {dev_set}\n{table}\n" + "\n".join(lines)))
+        if out is not None:
+            write_atomic(out, (table + "\n").encode("utf-8"))
+    if not passed:
+        raise typer.Exit(1)

@@ -456,6 +456,33 @@ class SemanticPassConfig(Strict):
     min_score: Score = 0.25
 
 
+class LearnerConfig(Strict):
+    """Asks learned from an analyst's labels (:mod:`pipeline.learn`); the thresholds were measured
+    on the development set (docs/analysis.md, "Learning asks from labels")."""
+
+    # The classifier per ask (pipeline/learners/): logistic, or none (patterns and similarity only).
+    name: Literal["logistic", "none"] = "logistic"
+    # Labelled comments (see docs/outputs.md, "Labelling asks"); relative to the config's folder.
+    labels_file: str = "data/labels.csv"
+    # Where `python -m pipeline label` writes comments to label; rows marked checked count as labels.
+    to_label_file: str = "data/to_label.csv"
+    # A comment makes an ask when its combined probability reaches this.
+    threshold: Score = 0.6
+    # Weight of the prior (patterns, or similarity) against the classifier, in labels: with n
+    # positive (and as many negative) labels the classifier's share is n / (n + prior_labels).
+    prior_labels: float = Field(default=1.0, gt=0)
+    # Zero-shot: an ask without patterns is likely when its similarity to the comment is within
+    # this of the comment's best-matching ask (cosine, centred over the run's comments).
+    similarity_margin: Score = 0.04
+    # The classifier's inverse regularisation (scikit-learn's C).
+    regularisation: float = Field(default=10.0, gt=0)
+    # Asks with fewer positive or negative labels than this are flagged in asks_quality.csv and the report.
+    min_labels: int = Field(default=5, ge=2)
+    # Folds of the cross-validation behind asks_quality.csv.
+    folds: int = Field(default=5, ge=2)
+    seed: int = Field(default=0, ge=0)
+
+
 class StanceConfig(Strict):
     # Language data (pipeline/rules/<lang>/stance.yaml).
     support: list[SpacyPattern] = Field(default_factory=default("tag.stance", "support"))
@@ -508,6 +535,7 @@ class TagConfig(Strict):
     batch_size: int = Field(default=256, ge=1)
     codebook: list[AskConfig] = []
     semantic: SemanticPassConfig = SemanticPassConfig()
+    learner: LearnerConfig = LearnerConfig()
     stance: StanceConfig = StanceConfig()
     evidence: dict[str, list[SpacyPattern]] = Field(default_factory=default("tag", "evidence"))
     suggestions: SuggestionsConfig = SuggestionsConfig()

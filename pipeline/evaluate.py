@@ -1045,8 +1045,9 @@ def run_evaluation(eval_dir: Path, config: Config, root: Path) -> EvaluationRepo
     it against the labels, the whole set and each part.
 
     The one orchestrator (:func:`pipeline.run.analyse`) reads, redacts and tags: what is scored is
-    what users get. Analyst overrides are not applied, and the outputs go to a scratch folder.
-    A consultation without a config of its own is read with ``config`` (and ``root``).
+    what users get. Analyst overrides and labels files are not read (the codebook's examples are the only
+    labels), and the outputs go to a scratch folder. A consultation without a config of its own is read
+    with ``config`` (and ``root``).
     """
     # Imported here so that the scoring functions above load (and are tested) without the stages.
     from pipeline.config import load_config
@@ -1058,7 +1059,12 @@ def run_evaluation(eval_dir: Path, config: Config, root: Path) -> EvaluationRepo
     with tempfile.TemporaryDirectory(prefix="consult-eval-") as scratch:
         for n, consultation in enumerate(labelled.consultations):
             settings, base = (config, root) if consultation.config is None else (load_config(eval_dir / consultation.config), eval_dir)
-            plain = settings.model_copy(update={"report": settings.report.model_copy(update={"overrides_file": str(Path(scratch) / "none.csv")})})
+            # No overrides and no labels files: the codebook's examples are the only labels.
+            learner = settings.tag.learner.model_copy(update={"labels_file": str(Path(scratch) / "no-labels.csv"), "to_label_file": str(Path(scratch) / "no-batch.csv")})
+            plain = settings.model_copy(update={
+                "report": settings.report.model_copy(update={"overrides_file": str(Path(scratch) / "none.csv")}),
+                "tag": settings.tag.model_copy(update={"learner": learner}),
+            })
             result = analyse(eval_dir / consultation.docs, Path(scratch) / f"out{n}", plain, base)
             gold = labelled.documents_of(consultation)
             tables = result.tables

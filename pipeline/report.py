@@ -200,6 +200,16 @@ def _listed(text: str) -> list[tuple[str, int]]:
     return items
 
 
+def _quality(quality: pd.DataFrame | None, ask_id: str) -> dict:
+    """An ask's row of ``asks_quality`` (blank scores read back from CSV as None), or no labels."""
+    if quality is None or ask_id not in quality.index:
+        return {"precision": None, "recall": None, "positives": 0, "negatives": 0, "enough_labels": False}
+    row = quality.loc[ask_id]
+    blank = lambda v: None if v is None or pd.isna(v) else float(v)  # noqa: E731
+    return {"precision": blank(row["precision"]), "recall": blank(row["recall"]), "positives": int(row["positives"]),
+            "negatives": int(row["negatives"]), "enough_labels": bool(row["enough_labels"])}
+
+
 # --- the page -----------------------------------------------------------------------------------
 
 
@@ -390,6 +400,7 @@ class _Page:
         cross = self.summaries["asks_by_respondent_type"]
         types = [column for column in cross.columns if column not in ("ask_id", "ask_label", "total")]
         base = cross[cross["ask_label"] == ALL_RESPONDENTS].iloc[0]
+        quality = self.tables["asks_quality"].set_index("ask_id") if "asks_quality" in self.tables else None
         asks = []
         for r in self.summaries["summary_by_ask"].query("ask_id != ''").itertuples():
             has = self.has_ask[r.ask_id]
@@ -410,6 +421,7 @@ class _Page:
                 "types": by_type,
                 # Not shown in the page, which quotes by section: the Word summary quotes by ask too.
                 "quotes": self._quotes("ask", r.ask_id, shown=False),
+                "quality": _quality(quality, r.ask_id),
             })
         return sorted(asks, key=lambda a: (-a["share"].n.value, a["label"]))
 
@@ -662,6 +674,7 @@ def report_context(
         "settings": _settings(config),
         "bands": config.report.wording_bands,
         "cfg": config.report,
+        "cfg_learner": config.tag.learner,
         "charts": charts,
     }
     # Last: the comment lists are complete only once every count has been linked.

@@ -35,6 +35,7 @@ from pipeline.languages import (
     run_languages,
     with_language,
 )
+from pipeline.learn import Learned, learn_asks, learn_summary, read_labels
 from pipeline.memo import ItemCache, code_fingerprint, digest, stage_salt
 from pipeline.outputs import (
     MANIFEST,
@@ -114,6 +115,8 @@ class RunResult:
     # The wording suggestions with every attribution, confidential respondents' included: for
     # scoring against labels (make eval), never written (None when the outputs were current).
     attributed_suggestions: pd.DataFrame | None = None
+    # The comments the learn stage decided and what it learned (for `label`; None when the outputs were current).
+    learned: tuple[pd.DataFrame, Learned | None] | None = None
 
 
 def _peak_rss_mb() -> float:
@@ -282,6 +285,7 @@ def analyse(
     root: Path,
     say: Callable[[str], None] = lambda line: None,
     progress: Progress | None = None,
+    reuse: bool = True,
 ) -> RunResult:
     """Run every stage over ``raw_dir`` and write the outputs to ``out_dir``.
 
@@ -290,7 +294,7 @@ def analyse(
     it goes. ``out_dir`` and the caches must be writable, which is checked before any stage
     runs. When ``out_dir`` holds the outputs of a run
     over the same files, config, statements, overrides and code (``manifest.json``), they are
-    kept and read back instead of recomputed (see README, "Re-runs and caches").
+    kept and read back instead of recomputed (see README, "Re-runs and caches"), unless ``reuse`` is False.
     """
     check_writable(Path(out_dir), "--out")
     check_writable(Path(root) / config.ingest.cache_dir, "ingest.cache_dir")
@@ -319,13 +323,14 @@ def analyse(
     # Nothing new since the run that wrote out_dir (same files, config, statements, overrides
     # and code, and its outputs untouched): those outputs are this run's.
     overrides_file = Path(root) / config.report.overrides_file
+    label_files = [Path(root) / config.tag.learner.labels_file, Path(root) / config.tag.learner.to_label_file]
     statements_csv = statements.to_csv(index=False)
     run_key = digest(
         sorted(ingest.digests.items()), [tuple(vars(s).values()) for s in ingest.skipped], config.model_dump_json(),
-        statements_csv, overrides_file.read_bytes() if overrides_file.is_file() else None, template,
+        statements_csv, *[path.read_bytes() if path.is_file() else None for path in [overrides_file, *label_files]], template,
         code_fingerprint(extra=("templates/*", "rules/*/*.yaml")),
     )
-    if (Path(out_dir) / MANIFEST).exists():
+    if reuse and (Path(out_dir) / MANIFEST).exists():
         timer.stage("unchanged")
         current = outputs_current(out_dir, run_key)
         if current is not None:
@@ -402,6 +407,13 @@ def analyse(
     tagged, suggestions = tag_comments(aligned, statements, config, cache=caches["tag"])
     timer.done(len(aligned), caches["tag"])
     say(tag_summary(tagged, suggestions))
+    # Asks learned from the labels (codebook examples, labels files, overrides of asks).
+    timer.stage("learn")
+    overrides = read_overrides(overrides_file)
+    labels = read_labels(config, root, overrides)
+    tagged, asks_quality, learned = learn_asks(tagged, labels, config, cache_dir=Path(out_dir) / CACHE_DIR)
+    timer.done(len(tagged))
+    say(learn_summary(asks_quality, labels, tagged))
 
     # Themes find the points nobody wrote a codebook entry for; embeddings are cached in
     # <out>/cache so a re-run embeds only new comments.
@@ -423,10 +435,11 @@ def analyse(
         "skipped": skipped,
         "columns": columns,
         "other_closed_answers": other_closed_answers_table(ingest.responses),
+        "asks_quality": asks_quality,
     }
     # Analysts' corrections win over every automatic stage; those that no longer match are reported.
     tables["comments"], tables["overrides_log"] = apply_overrides(
-        tables["comments"], read_overrides(Path(root) / config.report.overrides_file), statements, config
+        tables["comments"], overrides, statements, config
     )
     comments = tables["comments"]
     said = comments["kind"] == "comment"
@@ -492,4 +505,5 @@ def analyse(
         f"Write - {len(base)} tables in {out_dir}: " + ", ".join(Path(p).name for p in base)
         + (f"; topic models in {MODEL_DIR}/" if themes.models else "")
     )
-    return RunResult(tables=tables, ingest=ingest, written=written, timings=timer.timings, attributed_suggestions=suggestions)
+    return RunResult(tables=tables, ingest=ingest, written=written, timings=timer.timings, attributed_suggestions=suggestions,
+                     learned=(tagged, learned))

@@ -10,7 +10,7 @@ from bench.generate import generate  # noqa: E402
 from bench.run import check_targets, child_run, loglog_exponents, table  # noqa: E402
 from pipeline.run import CACHED_STAGES  # noqa: E402
 
-STAGES = ["ingest", "statements", "redact", "campaigns", "segment", "align", "tag", "themes", "report", "write"]
+STAGES = ["ingest", "statements", "redact", "campaigns", "segment", "align", "tag", "learn", "themes", "report", "write"]
 
 
 def test_generator_is_seeded_and_writes_every_format(tmp_path):

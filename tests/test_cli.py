@@ -31,7 +31,7 @@ def test_module_help_lists_commands():
 
 
 def test_every_command_has_help():
-    for command in ("analyse", "eval"):
+    for command in ("analyse", "eval", "label", "curve"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, result.output
         assert "--config" in result.output
@@ -82,3 +82,30 @@ def test_missing_folder_is_a_clean_error(tmp_path):
     result = runner.invoke(app, ["analyse", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"), "--config", str(CONFIG)])
     assert result.exit_code == 1
     assert "is not a folder" in result.output
+
+
+def test_label_writes_a_batch_and_banks_the_checked_rows(raw, tmp_path):
+    import yaml
+
+    from pipeline.learn import TO_LABEL_COLUMNS
+
+    settings = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    settings["reference_dir"] = str(ROOT / "data" / "reference")
+    settings["themes"]["enabled"] = False
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    command = ["label", str(raw), "--out", str(tmp_path / "out"), "--config", str(config), "--n", "4"]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    assert "Label - 0 checked label(s) added to data/labels.csv; wrote 4 comment(s) to " in result.output
+    batch = pd.read_csv(tmp_path / "data" / "to_label.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(batch.columns) == TO_LABEL_COLUMNS and len(batch) == 4 and batch["comment_id"].is_unique
+    batch.loc[:1, ["asks", "checked"]] = ["advocacy", "x"]
+    batch.to_csv(tmp_path / "data" / "to_label.csv", index=False)
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    assert "Label - 2 checked label(s) added to data/labels.csv" in result.output
+    learn = next(line for line in result.output.splitlines() if line.startswith("Learn - "))
+    assert learn.startswith("Learn - 18 labelled texts (16 example, 2 labels_file); 0 of 14 asks with enough labels; asks decided by "), learn
+    banked = pd.read_csv(tmp_path / "data" / "labels.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert banked[["comment_id", "asks"]].values.tolist() == batch.loc[:1, ["comment_id", "asks"]].values.tolist()

@@ -69,16 +69,19 @@ def test_make_fixtures_writes_every_fixture(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_make_eval_says_whether_the_shared_set_is_there(tmp_path):
+def test_make_eval_says_whether_the_shared_sets_are_there(tmp_path):
     def run(shared) -> list[str]:
         done = subprocess.run(["make", "-s", "eval", "PYTHON=echo", f"SHARED={shared}"], cwd=ROOT, check=True, capture_output=True, text=True)
         return done.stdout.splitlines()
 
-    said, command = run(tmp_path / "absent")
+    said, command, curve = run(tmp_path / "absent")
     assert said == f"make eval: {tmp_path / 'absent'}/eval_suggestions is absent (no labels.yaml there): scoring the sets in tests/ only"
     assert command.split() == ["-m", "pipeline", "eval", "tests/eval", "tests/eval_voices", "--config", "config.yaml"]
+    assert curve.startswith(f"Learning curve skipped: no development set at {tmp_path / 'absent'}/datasets/gambling_ads_labelled")
     (tmp_path / "eval_suggestions").mkdir()
     (tmp_path / "eval_suggestions" / "labels.yaml").write_text("documents: []\n", encoding="utf-8")
-    said, command = run(tmp_path)
+    (tmp_path / "datasets" / "gambling_ads_labelled").mkdir(parents=True)
+    said, command, curve = run(tmp_path)
     assert said == f"make eval: scoring {tmp_path}/eval_suggestions too"
     assert command.split()[3:6] == ["tests/eval", "tests/eval_voices", f"{tmp_path}/eval_suggestions"]
+    assert curve.split()[:4] == ["-m", "pipeline", "curve", f"{tmp_path}/datasets/gambling_ads_labelled"]

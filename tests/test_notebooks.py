@@ -27,7 +27,7 @@ def run_notebook(path: Path, workdir: Path, extra: str = "") -> nbformat.Noteboo
 
 
 def test_notebooks_are_numbered_and_committed_without_outputs():
-    assert [p.name for p in NOTEBOOKS] == ["01-explore-responses.ipynb", "02-sections-and-asks.ipynb", "03-themes.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == ["01-explore-responses.ipynb", "02-sections-and-asks.ipynb", "03-themes.ipynb", "04-label-asks.ipynb"]
     for path in NOTEBOOKS:
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
@@ -55,3 +55,17 @@ def test_themes_notebook_writes_overrides(analysed_sample, tmp_path, monkeypatch
     assert set(written["field"]) == {"topic_id", "topic_label"}
     assert set(written.loc[written["field"] == "topic_label", "value"]) == {"Placements and supervision"}
     assert set(written.loc[written["field"] == "topic_id", "value"]) == {"0"}
+
+
+def test_label_notebook_marks_corrected_rows_checked(analysed_sample, tmp_path, monkeypatch):
+    from pipeline.learn import read_label_file
+    from pipeline.outputs import read_tables
+
+    comment_id = read_tables(analysed_sample)["comments"].query("kind == 'comment'")["comment_id"].iloc[0]
+    to_label = tmp_path / "to_label.csv"
+    to_label.write_text(f"comment_id,question_id,text,predicted,asks,not_asks,checked,why\n{comment_id},q1,t,,,,,advocacy 0.55\n", encoding="utf-8")
+    monkeypatch.setenv("CONSULT_PROCESSED", str(analysed_sample))
+    monkeypatch.setenv("CONSULT_TO_LABEL", str(to_label))
+    run_notebook(ROOT / "notebooks" / "04-label-asks.ipynb", tmp_path, extra=f'CORRECTIONS = {{"{comment_id}": "advocacy;care_plans"}}')
+    checked = read_label_file(to_label, checked_only=True)
+    assert checked[["comment_id", "asks"]].values.tolist() == [[comment_id, "advocacy;care_plans"]]

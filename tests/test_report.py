@@ -182,3 +182,18 @@ def test_a_run_writes_the_report_and_summaries(analysed_sample):
     comments = pd.read_csv(out / "comments.csv")
     confidential = set(comments.loc[comments["text"].str.contains(PLANTED_SECRET, na=False), "comment_id"])
     assert confidential and not any(c in html for c in confidential)
+
+
+def test_each_ask_shows_its_reliability_and_too_few_labels_are_flagged(config):
+    tables = synthetic_tables(config)
+    tables["overrides_log"] = pd.DataFrame(columns=["status"])
+    ids = [a.id for a in config.tag.codebook]
+    tables["asks_quality"] = pd.DataFrame({
+        "ask_id": ids, "ask_label": [a.label for a in config.tag.codebook], "positives": [12] + [1] * (len(ids) - 1),
+        "negatives": [30] * len(ids), "precision": [0.9] + [None] * (len(ids) - 1), "recall": [0.75] + [None] * (len(ids) - 1),
+        "f1": [0.82] + [None] * (len(ids) - 1), "classifier_share": [0.92] + [0.5] * (len(ids) - 1), "enough_labels": [True] + [False] * (len(ids) - 1),
+    })
+    summaries = summary_tables(tables, config)
+    page = Page(render_report(tables, summaries, {name: b"" for name in NAMES}, config))
+    assert "precision 0.90, recall 0.75 (12 labelled with, 30 without)" in page.plain
+    assert "(1 labelled with, 30 without) too few labels to trust" in page.plain
