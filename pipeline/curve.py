@@ -100,7 +100,7 @@ def backend_curves(folder: Path, config: Config, cache_dir: Path | None, model2v
         embedding = config.themes.embedding.model_copy(update={"backend": backend, "model_path": path})
         run = settings.model_copy(update={"themes": config.themes.model_copy(update={"embedding": embedding})})
         if backend == "model2vec" and not path:
-            out.append({"backend": backend, "skipped": "no model2vec folder (make model2vec, then pass --model2vec)"})
+            out.append({"backend": backend, "skipped": "no model2vec folder (distil one from the installed MiniLM with model2vec, then pass --model2vec FOLDER)"})
             continue
         try:
             signals = dev_signals(texts, asks, run, cache_dir)
