@@ -133,7 +133,10 @@ class SuggestionReader:
         self._end_words = frozenset(w.lower() for w in cfg.end_words)
         self._text_words = frozenset(w.lower() for p in cfg.text_words if isinstance(p, str) for w in p.split())
         self._continuations = tuple(w.lower() for w in cfg.continuations)
-        self._modals = tuple(sorted({tuple(w.lower().split()) for w in cfg.modals}, key=len, reverse=True))
+        # First word -> the modals it opens, longest first ("have to" before "have").
+        self._modals: dict[str, list[tuple[str, ...]]] = {}
+        for modal in sorted({tuple(w.lower().split()) for w in cfg.modals}, key=len, reverse=True):
+            self._modals.setdefault(modal[0], []).append(modal)
         self._speakers = frozenset(w.lower() for w in cfg.speakers)
         self._edit_verbs = frozenset(w.lower() for w in cfg.edit_verbs)
         self._subject_window = cfg.subject_window
@@ -194,7 +197,7 @@ class SuggestionReader:
                 found.add(cue.sentence)  # an edit verb opening the sentence, or led in ("good to include", "worth adding")
         found |= {q.sentence for q in reading.quotes if q.introduced}
         # A modal ("would be good to include…", "has to say…"): the classifier reads the sentence.
-        found |= {reading.sentence_at(t.idx) for t in reading.doc if self._modal_end(reading.doc, t.i)}
+        found |= {reading.sentence_at(reading.doc[i].idx) for i in self._modal_spans(reading.doc)}
         # An example after a request: "For example, that each leader attends…".
         found |= {c.sentence for c in reading.unquoted(CUE, ("example_cues",)) if c.sentence - 1 in found}
         return sorted(found)
@@ -242,18 +245,20 @@ class SuggestionReader:
             sequence.append("$")
             found[sentence].update(f"w:{w}" for w in sequence[1:-1] if w != _OTHER_WORD)
             found[sentence].update(f"b:{a} {b}" for a, b in zip(sequence, sequence[1:]))
-        for token in doc:
-            end = self._modal_end(doc, token.i)
-            if end:
-                found[bisect.bisect_right(reading.sentence_starts, token.idx) - 1].update(self._modal_shape(doc, token.i, end))
+        for i, end in self._modal_spans(doc).items():
+            found[bisect.bisect_right(reading.sentence_starts, doc[i].idx) - 1].update(self._modal_shape(doc, i, end))
         return found
 
-    def _modal_end(self, doc, i: int) -> int:
-        """The token after a modal starting at token ``i`` ("should", "has to"), or 0 for none."""
-        for modal in self._modals:
-            if doc[i].lower_ == modal[0] and [t.lower_ for t in doc[i : i + len(modal)]] == list(modal):
-                return i + len(modal)
-        return 0
+    def _modal_spans(self, doc) -> dict[int, int]:
+        """Each modal in ``doc`` ("should", "has to"): its first token -> the token after it."""
+        lowers = [t.lower_ for t in doc]
+        spans = {}
+        for i, lower in enumerate(lowers):
+            for modal in self._modals.get(lower, ()):
+                if tuple(lowers[i : i + len(modal)]) == modal:
+                    spans[i] = i + len(modal)
+                    break
+        return spans
 
     def _modal_shape(self, doc, i: int, end: int) -> set[str]:
         """What a modal's clause looks like, as a feature: ``m:<subject>:<verb>``, the subject
@@ -693,7 +698,7 @@ def suggestion_record(suggestion: Suggestion, n: int, index: StatementIndex, com
 
 def _token_at(doc, char: int) -> int:
     """The index of the first token starting at or after character ``char``."""
-    return bisect.bisect_left([t.idx for t in doc], char)
+    return int(np.searchsorted(doc.to_array(IDX), char, side="left"))
 
 
 def _continues(current: str, proposed: str) -> bool:
