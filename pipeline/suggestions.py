@@ -62,6 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from spacy.attrs import IDX, LEMMA, LOWER
+from spacy.strings import hash_string
 
 from pipeline.align import quote_scores
 from pipeline.config import Config, TagConfig
@@ -133,10 +134,12 @@ class SuggestionReader:
         self._end_words = frozenset(w.lower() for w in cfg.end_words)
         self._text_words = frozenset(w.lower() for p in cfg.text_words if isinstance(p, str) for w in p.split())
         self._continuations = tuple(w.lower() for w in cfg.continuations)
-        # First word -> the modals it opens, longest first ("have to" before "have").
-        self._modals: dict[str, list[tuple[str, ...]]] = {}
+        # First word -> the modals it opens, longest first ("have to" before "have"), as the string
+        # hashes spaCy's LOWER array holds, so that finding them builds no Token objects.
+        self._modals: dict[int, list[tuple[int, ...]]] = {}
         for modal in sorted({tuple(w.lower().split()) for w in cfg.modals}, key=len, reverse=True):
-            self._modals.setdefault(modal[0], []).append(modal)
+            hashed = tuple(hash_string(w) for w in modal)
+            self._modals.setdefault(hashed[0], []).append(hashed)
         self._speakers = frozenset(w.lower() for w in cfg.speakers)
         self._edit_verbs = frozenset(w.lower() for w in cfg.edit_verbs)
         self._subject_window = cfg.subject_window
@@ -251,7 +254,7 @@ class SuggestionReader:
 
     def _modal_spans(self, doc) -> dict[int, int]:
         """Each modal in ``doc`` ("should", "has to"): its first token -> the token after it."""
-        lowers = [t.lower_ for t in doc]
+        lowers = doc.to_array(LOWER).tolist() if len(doc) else []
         spans = {}
         for i, lower in enumerate(lowers):
             for modal in self._modals.get(lower, ()):
