@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.image import imsave
 from matplotlib.text import Text
 
 from pipeline.config import Config
@@ -251,8 +252,10 @@ def png_bytes(figure: Figure) -> bytes:
     audit (:mod:`pipeline.audit`) read the words a raster image shows from there.
     """
     buffer = io.BytesIO()
-    figure.canvas.draw()
-    figure.canvas.print_png(buffer, metadata={"Software": None, "Description": figure_text(figure)})
+    figure.canvas.draw()  # the tick labels exist only once drawn
+    # What print_png does after drawing the figure again: encode the pixels already drawn.
+    imsave(buffer, figure.canvas.buffer_rgba(), format="png", origin="upper", dpi=figure.dpi,
+           metadata={"Software": None, "Description": figure_text(figure)})
     return buffer.getvalue()
 
 
