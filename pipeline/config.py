@@ -533,6 +533,9 @@ class TagConfig(Strict):
     spacy_model: str = Field(default="blank", min_length=1)
     phrase_attr: Literal["LEMMA", "LOWER"] = "LEMMA"
     batch_size: int = Field(default=256, ge=1)
+    # Comments are read in this many processes (0 = one per core) from parallel_min_comments up.
+    workers: int = Field(default=0, ge=0)
+    parallel_min_comments: int = Field(default=5000, ge=1)
     codebook: list[AskConfig] = []
     semantic: SemanticPassConfig = SemanticPassConfig()
     learner: LearnerConfig = LearnerConfig()

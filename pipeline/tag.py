@@ -47,6 +47,9 @@ a comment with no cue (``questions.stance_default``, else ``tag.stance.default``
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -294,6 +297,34 @@ def tagged_frame(comments: pd.DataFrame, rows: list[int], keys: list[Key], tagge
     return out
 
 
+def _read_items(items: list[tuple], semantic: dict | None, statements: pd.DataFrame, config: Config) -> list[tuple[dict, list[Suggestion]]]:
+    """Tags and wording suggestions of each (text, scope[, language]) item, from one reading of
+    each distinct (text, scope); ``semantic`` holds the semantic pass's scores, or None."""
+    rules = Rules(config.tag)
+    index = StatementIndex(statements)
+    suggest = SuggestionReader(rules, index, config)
+    fallback = config.languages.default
+    wanted: dict[Key, list[tuple]] = {}
+    for item in items:
+        wanted.setdefault(item[:2], []).append(item)
+    done = {}
+    for key, reading in read_comments(rules, list(wanted), index, config):
+        proposals = suggest(reading)
+        for item in wanted[key]:
+            code = item[2] if len(item) > 2 else None
+            scores = None if semantic is None else semantic[(key[0], code)]
+            done[item] = (tag_reading(reading, rules, scores, proposals, code, fallback), proposals)
+    return [done[item] for item in items]
+
+
+def _scores_of(items: list[tuple], semantic: dict | None) -> dict | None:
+    """The semantic scores ``items`` read (a worker is sent only its own)."""
+    if semantic is None:
+        return None
+    wanted = {(item[0], item[2] if len(item) > 2 else None) for item in items}
+    return {key: semantic[key] for key in wanted}
+
+
 def tag_comments(
     comments: pd.DataFrame, statements: pd.DataFrame, config: Config, cache: ItemCache | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -306,28 +337,23 @@ def tag_comments(
     """
     check_inputs(comments, statements, "tag", extra=["response_id"])
     rows, keys = comment_items(comments)
-    index = StatementIndex(statements)
-    fallback = config.languages.default
     # In several languages a comment's language picks its patterns, so it is part of its key.
     if LANGUAGE_COLUMN in comments:
         languages = comments[LANGUAGE_COLUMN].tolist()
         keys = [(*key, languages[i]) for i, key in zip(rows, keys, strict=True)]
 
     def read(missing: list[tuple]) -> list[tuple[dict, list[Suggestion]]]:
-        rules = Rules(config.tag)
+        # The semantic pass scores against every comment read, so it runs once, before any split.
         semantic = semantic_rows(missing, config)
-        suggest = SuggestionReader(rules, index, config)
-        wanted: dict[Key, list[tuple]] = {}
-        for item in missing:
-            wanted.setdefault(item[:2], []).append(item)
-        done = {}
-        for key, reading in read_comments(rules, list(wanted), index, config):
-            proposals = suggest(reading)
-            for item in wanted[key]:
-                code = item[2] if len(item) > 2 else None
-                scores = None if semantic is None else semantic[(key[0], code)]
-                done[item] = (tag_reading(reading, rules, scores, proposals, code, fallback), proposals)
-        return [done[item] for item in missing]
+        workers = min(config.tag.workers or os.cpu_count() or 1, len(missing))
+        if workers < 2 or len(missing) < config.tag.parallel_min_comments:
+            return _read_items(missing, semantic, statements, config)
+        # Contiguous chunks, results joined in order: the same output as one process.
+        size = -(-len(missing) // workers)
+        chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            parts = pool.map(_read_items, chunks, [_scores_of(c, semantic) for c in chunks], [statements] * len(chunks), [config] * len(chunks))
+            return [result for part in parts for result in part]
 
     results = cached_map(None if config.tag.semantic.enabled else cache, keys, read) if rows else {}
     tagged = tagged_frame(comments, rows, keys, {key: result[0] for key, result in results.items()}, config)

@@ -315,6 +315,17 @@ def test_one_reading_gives_the_same_tables(config, statements):
     assert list(tagged.columns) == [*comments.columns, *TAG_COLUMNS]
 
 
+def test_comments_read_in_several_processes_give_the_same_tables(config, statements):
+    paragraphs = (ROOT / "data" / "raw" / "who_cares_trust_response.txt").read_text(encoding="utf-8").split("\n\n")
+    comments = aligned(*[p for p in paragraphs if len(p) > 40], section=2)
+    serial = tag_comments(comments, statements, config.model_copy(update={"tag": config.tag.model_copy(update={"workers": 1})}))
+    split = config.tag.model_copy(update={"workers": 2, "parallel_min_comments": 2})
+    parallel = tag_comments(comments, statements, config.model_copy(update={"tag": split}))
+    assert len(comments) > 10 and serial[1]["operation"].notna().sum() > 0  # the sample proposes wording
+    pd.testing.assert_frame_equal(parallel[0], serial[0])
+    pd.testing.assert_frame_equal(parallel[1], serial[1])
+
+
 # --- the semantic pass ----------------------------------------------------------------------------
 
 
