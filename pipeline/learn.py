@@ -39,6 +39,7 @@ from pipeline.embeddings import EmbeddingCache, make_embedder, text_hash
 from pipeline.errors import PipelineError, require_columns
 from pipeline.learners import make_learner
 from pipeline.memo import write_atomic
+from pipeline.overrides import read_analyst_table
 from pipeline.questions import comment_questions
 from pipeline.records import ASK_SEPARATOR, split_asks
 
@@ -66,14 +67,9 @@ FIT_TEXTS = 5000
 def read_label_file(path: Path, checked_only: bool = False) -> pd.DataFrame:
     """``labels_file`` (or, with ``checked_only``, the rows of ``to_label_file`` marked checked)
     as text columns :data:`LABELS_FILE_COLUMNS`; none when the file does not exist."""
-    path = Path(path)
-    if not path.is_file():
+    frame = read_analyst_table(path, "labels", LABELS_FILE_COLUMNS)
+    if frame is None:
         return pd.DataFrame(columns=LABELS_FILE_COLUMNS, dtype=str)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise PipelineError(f"{path}: cannot read the labels ({exc}); save it as CSV UTF-8 with columns {', '.join(LABELS_FILE_COLUMNS)}") from exc
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
     if "asks" not in frame or ("comment_id" not in frame and "text" not in frame):
         raise PipelineError(f"{path}: needs a column asks and a column comment_id or text; the labels have columns {', '.join(LABELS_FILE_COLUMNS)}")
     if checked_only:

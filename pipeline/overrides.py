@@ -69,16 +69,26 @@ class Status(str, Enum):
     INVALID = "invalid"
 
 
-def read_overrides(path: Path) -> pd.DataFrame:
-    """The overrides file as text columns (:data:`OVERRIDE_COLUMNS`); none when it does not exist."""
+def read_analyst_table(path: Path, what: str, columns: list[str]) -> pd.DataFrame | None:
+    """A CSV an analyst edits (in Excel: UTF-8 with or without a byte-order mark) as text, its
+    column names stripped and lower-cased; None when there is no file. ``what`` and ``columns``
+    name it in the one-line error for a file that cannot be read."""
     path = Path(path)
-    if not path.exists():
-        return pd.DataFrame(columns=OVERRIDE_COLUMNS, dtype=str)
+    if not path.is_file():
+        return None
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise PipelineError(f"{path}: cannot read the overrides ({exc}); save it as CSV UTF-8 with columns {', '.join(OVERRIDE_COLUMNS)}") from exc
+        raise PipelineError(f"{path}: cannot read the {what} ({exc}); save it as CSV UTF-8 with columns {', '.join(columns)}") from exc
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return frame
+
+
+def read_overrides(path: Path) -> pd.DataFrame:
+    """The overrides file as text columns (:data:`OVERRIDE_COLUMNS`); none when it does not exist."""
+    frame = read_analyst_table(path, "overrides", OVERRIDE_COLUMNS)
+    if frame is None:
+        return pd.DataFrame(columns=OVERRIDE_COLUMNS, dtype=str)
     missing = [c for c in OVERRIDE_COLUMNS if c not in frame.columns and c != "note"]
     if missing:
         raise PipelineError(f"{path}: missing column(s) {', '.join(missing)}; the overrides need columns {', '.join(OVERRIDE_COLUMNS)}")
