@@ -38,6 +38,15 @@ if TYPE_CHECKING:
 WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _CONTRACTION = re.compile(r"['’](?:ve|ll|re|d|m|t)$")
+# Where a word that may be capitalised starts (see :func:`is_capitalised`): a capital or any
+# letter outside ASCII, or a lower-case name prefix, not inside a word (WORD's letters and joiners).
+_CAPITALISED_START = re.compile(
+    r"[A-Z\x80-\U0010ffff](?<![^\W\d_].)(?<![^\W\d_]['’\-].)|(?<![^\W\d_])(?<![^\W\d_]['’\-])(?:al|el|d|l|de|di|da|van|von)['’\-]"
+)
+# Non-word characters, then word characters: read on a reversed text, the last word.
+_LEADING_WORD = re.compile(r"\W*(\w*)")
+# What joins two words of a run.
+_RUN_JOINS = (" ", "\u00a0", " & ")
 # Lower-case prefixes of capitalised names ("al-Hashimi", "d'Souza", "O'Neill" is capitalised already).
 _NAME_PREFIX = re.compile(r"^(?:al|el|d|l|de|di|da|van|von)['’\-][^\W\d_]")
 # What ends a sentence before a word: the word after it starts a sentence.
@@ -55,6 +64,36 @@ PLACE_ENTITIES = frozenset({"GPE", "LOC", "NORP"})
 CUE_WINDOW = 48
 # Longest name a cue introduces, in words.
 MAX_NAME_WORDS = 4
+
+
+def final_word(text: str) -> str:
+    """The last run of word characters in ``text``, case-folded ("my carers, " -> "carers")."""
+    # Read backwards from the end: a pattern anchored at the end would be tried at every start.
+    return _LEADING_WORD.match(text[::-1]).group(1)[::-1].casefold()
+
+
+class Before:
+    """Whether a text ends with one of ``phrases`` (a title, a role noun, a preposition of place)
+    as ``template`` writes it (``{}`` stands for the phrases' alternation).
+
+    A pattern anchored at the end is tried from every start in the text; only texts whose last
+    word ends one of the phrases (or is in ``also``; with ``plural``, their plural) can match,
+    and only those are searched.
+    """
+
+    def __init__(self, phrases: Iterable[str], template: str, plural: bool = False, also: Iterable[str] = ()):
+        phrases = sorted(phrases, key=len, reverse=True)
+        alternation = "|".join(r"\s+".join(re.escape(part) for part in phrase.split()) for phrase in phrases)
+        self.pattern = re.compile(template.format(alternation)) if phrases else None
+        self.last_words = {final_word(p) for p in phrases} | {w.casefold() for w in also}
+        self.plural = plural
+
+    def search(self, text: str) -> bool:
+        if self.pattern is None:
+            return False
+        word = final_word(text)
+        plural = self.plural and ((word.endswith("s") and word[:-1] in self.last_words) or (word.endswith("es") and word[:-2] in self.last_words))
+        return (word in self.last_words or plural) and self.pattern.search(text) is not None
 
 
 def is_capitalised(word: str) -> bool:
@@ -79,9 +118,10 @@ def name_line(titles: tuple[str, ...]) -> re.Pattern:
 
 def capitalised_inside(text: str) -> set[str]:
     """The words written capitalised inside a sentence of ``text`` (not opening one), bare and case-folded."""
+    words = (WORD.match(text, candidate.start()) for candidate in _CAPITALISED_START.finditer(text))
     return {
-        bare(m.group(0)).casefold() for m in WORD.finditer(text)
-        if is_capitalised(m.group(0)) and not _SENTENCE_END.search(text[max(0, m.start() - 8) : m.start()])
+        bare(m.group(0)).casefold() for m in words
+        if m is not None and is_capitalised(m.group(0)) and not _SENTENCE_END.search(text[max(0, m.start() - 8) : m.start()])
     }
 
 
@@ -209,17 +249,13 @@ class NameFinder:
         self.organisation_words = frozenset(w.casefold() for w in config.organisation_words)
         self.not_names = frozenset(w.casefold() for w in config.not_names)
         self.role_words = frozenset(w.casefold() for role in config.role_nouns for w in role.split())
-        roles = sorted(config.role_nouns, key=len, reverse=True)
-        role_words = "|".join(r"\s+".join(re.escape(part) for part in role.split()) for role in roles)
         # A role noun, in the plural too, then a comma, a colon or an opening bracket: "my carers, Florin
         # and Elena", "three team managers (Lukas Petrauskas, ...)".
-        self._role_before = re.compile(rf"(?i:\b(?:{role_words})(?:s|es)?)[ \t]*[,:(]?[ \t]*$") if roles else None
-        self._title_before = re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(self.titles, key=len, reverse=True)))})\.?[ \t]+$") if self.titles else None
+        self._role_before = Before(config.role_nouns, r"(?i:\b(?:{})(?:s|es)?)[ \t]*[,:(]?[ \t]*$", plural=True)
+        self._title_before = Before(self.titles, r"\b(?:{})\.?[ \t]+$")
         self._person_after = [re.compile(p) for p in config.person_after]
-        places = "|".join(re.escape(w) for w in [*config.place_words, *config.articles])
-        determiners = "|".join(re.escape(w) for w in config.articles)
-        self._determiner_before = re.compile(rf"(?i:\b(?:{determiners}))[ \t]+$") if determiners else re.compile(r"(?!)")
-        self._place_before = re.compile(rf"(?i:\b(?:{places}))[ \t]+(?:the[ \t]+)?$") if places else re.compile(r"(?!)")
+        self._determiner_before = Before(config.articles, r"(?i:\b(?:{}))[ \t]+$")
+        self._place_before = Before([*config.place_words, *config.articles], r"(?i:\b(?:{}))[ \t]+(?:the[ \t]+)?$", also=["the"])
         self._not_person_after = [re.compile(p) for p in config.not_person_after]
 
     # --- runs of capitalised words -------------------------------------------------------
@@ -227,28 +263,32 @@ class NameFinder:
     def runs(self, text: str) -> list[Run]:
         """Every run of capitalised words in ``text``; a run never crosses punctuation or a line break."""
         runs: list[Run] = []
-        words: list[tuple[str, int]] = []
-
-        def close() -> None:
-            while words and not is_capitalised(words[-1][0]):  # a run ends on a capitalised word
-                words.pop()
-            if words:
-                runs.append(Run(words[0][1], words[-1][1] + len(words[-1][0]), tuple(w for w, _ in words), tuple(s for _, s in words)))
-            words.clear()
-
-        for match in WORD.finditer(text):
-            word, start = match.group(0), match.start()
-            # Words join a run across a space, or an ampersand ("Adoption & Fostering").
-            joined = bool(words) and text[words[-1][1] + len(words[-1][0]) : start] in (" ", "\u00a0", " & ")
-            if is_capitalised(word) or (joined and word.casefold() in self.particles):
-                if words and not joined:
-                    close()
-                if words or is_capitalised(word):
-                    words.append((word, start))
+        position = 0
+        # Only where a capitalised word may start is a run looked for: most words are not.
+        while (candidate := _CAPITALISED_START.search(text, position)) is not None:
+            first = WORD.match(text, candidate.start())
+            if first is None or not is_capitalised(first.group(0)):
+                position = candidate.start() + 1 if first is None else first.end()
                 continue
-            close()
-        close()
+            words = [first]
+            while (following := self._joined(text, words[-1].end())) is not None:
+                word = following.group(0)
+                if not (is_capitalised(word) or word.casefold() in self.particles):
+                    break
+                words.append(following)
+            position = words[-1].end()
+            while not is_capitalised(words[-1].group(0)):  # a run ends on a capitalised word
+                words.pop()
+            runs.append(Run(words[0].start(), words[-1].end(), tuple(w.group(0) for w in words), tuple(w.start() for w in words)))
         return runs
+
+    @staticmethod
+    def _joined(text: str, end: int) -> re.Match | None:
+        """The word right after ``end`` across a space or an ampersand ("Adoption & Fostering"): one a run may take."""
+        for gap in _RUN_JOINS:
+            if text.startswith(gap, end) and (word := WORD.match(text, end + len(gap))) is not None:
+                return word
+        return None
 
     def is_known(self, word: str) -> bool:
         """A word the run vouches for (the consulted documents, labels, organisations) or common
@@ -306,11 +346,11 @@ class NameFinder:
         if run.words[0] in self.titles and len(run.words) > 1:
             return True
         before = text[max(0, run.start - CUE_WINDOW) : run.start]
-        if self._title_before is not None and self._title_before.search(before):
+        if self._title_before.search(before):
             return True
         # Only the allow list vouches against a role noun: "a support worker called Grace" names
         # Grace even when the consulted text says "grace" (organisations are masked already).
-        return self._role_before is not None and bool(self._role_before.search(before)) and not self._allowed(run)
+        return self._role_before.search(before) and not self._allowed(run)
 
     def _cued_after(self, text: str, run: Run) -> bool:
         """An age or a verb of saying after the run ("Maja, aged 9", "Faith, said"); a pronoun
@@ -361,7 +401,7 @@ class NameFinder:
     def _vouched(self, run: Run) -> bool:
         """Every word of the run is the run's own vocabulary (an organisation, the consulted text)
         or a known non-name ("Madam", "Friday")."""
-        return all(self._forms(bare(w).casefold()) & (self.vocabulary | self.not_names) for w in run.words)
+        return all(any(form in self.vocabulary or form in self.not_names for form in self._forms(bare(w).casefold())) for w in run.words)
 
     def _unknown(self, run: Run) -> bool:
         """A word of the run is neither common English nor vouched for by the run's vocabulary."""
@@ -519,7 +559,12 @@ class NameFinder:
         nlp = None if self.language is None else _installed_spacy(self.language.entity_models)
         if self.language is not None and nlp is None:
             return found
-        paragraphs = [(i, a, b) for i, text in enumerate(texts) if text for a, b in _paragraphs(text) if self.may_name(text[a:b])]
+        # Each distinct paragraph is read once: campaign copies and stock lines repeat many.
+        where: dict[str, list[tuple[int, int]]] = {}
+        for i, text in enumerate(texts):
+            for a, b in _paragraphs(text) if text else ():
+                where.setdefault(text[a:b], []).append((i, a))
+        paragraphs = [paragraph for paragraph in where if self.may_name(paragraph)]
         if not paragraphs:
             return found
         nlp = nlp or _spacy(tuple(self.config.spacy_models))
@@ -527,13 +572,17 @@ class NameFinder:
         if self.progress is not None:
             self.progress.total(len(paragraphs))
         docs = nlp.pipe(
-            (texts[i][a:b] for i, a, b in paragraphs), batch_size=self.config.batch_size,
+            paragraphs, batch_size=self.config.batch_size,
             n_process=processes if len(paragraphs) >= self.config.parallel_min_texts else 1,
         )
-        for (i, a, _), doc in zip(paragraphs, docs):
-            found[i].extend((a + ent.start_char, a + ent.end_char, ent.label_) for ent in doc.ents)
+        for paragraph, doc in zip(paragraphs, docs):
+            spans = [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
+            for i, a in where[paragraph]:
+                found[i].extend((a + start, a + end, label) for start, end, label in spans)
             if self.progress is not None:
                 self.progress.advance()
+        for spans in found:
+            spans.sort()  # in the order of the text, whichever paragraph was read first
         return found
 
 

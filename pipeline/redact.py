@@ -55,6 +55,8 @@ STREET = re.compile(
 )
 PLACEHOLDERS = ("[NAME]", "[EMAIL]", "[PHONE]", "[ADDRESS]")
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
+_DIGIT = re.compile(r"\d")
+_WORD_CHAR = re.compile(r"\w")
 # Address lines: at most a dozen words, one of them a UK postcode.
 _POSTCODE_LINE = re.compile(r"(?m)^[^\n.!?]{0,80}(?:\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s*\d[A-Z]{2}\b|\[ADDRESS\])[^\n.!?]{0,20}$")
 # A name word shorter than this is redacted on its own only in its written case ("Li", "Wu").
@@ -81,7 +83,7 @@ def _words(text: str) -> set[str]:
     """The text's words, case-folded, and the parts of those joined by hyphens or apostrophes
     ("sarah's" gives "sarah" and "s"): every word a later lookup can read from the text."""
     words = set(WORD.findall(text.casefold()))
-    words.update(part for w in [w for w in words if _WORD_JOINER.search(w)] for part in _WORD_JOINER.split(w))
+    words.update(part for w in [w for w in words if "-" in w or "'" in w or "’" in w] for part in _WORD_JOINER.split(w))
     return words
 
 
@@ -141,20 +143,28 @@ def redact_patterns(text: str, found: set[str] | None = None) -> str:
         return text
 
     def replace(pattern: re.Pattern, placeholder: str, value: str) -> str:
-        if found is not None:
+        def note(match: re.Match) -> str:
             # What was replaced, without the placeholders an earlier pattern left in it.
-            found.update(kept for m in pattern.finditer(value) if re.search(r"\w", kept := _PLACEHOLDER.sub(" ", m.group(0)).strip()))
-        return pattern.sub(placeholder, value)
+            kept = _PLACEHOLDER.sub(" ", match.group(0)).strip()
+            if found is not None and _WORD_CHAR.search(kept):
+                found.add(kept)
+            return placeholder
 
-    text = replace(EMAIL, "[EMAIL]", text)
+        return pattern.sub(note, value)
+
+    # Every pattern but the e-mail's needs a digit (an address line may hold an [ADDRESS] instead):
+    # most texts have none, and are spared the patterns' scans.
+    if "@" in text:
+        text = replace(EMAIL, "[EMAIL]", text)
+    if not _DIGIT.search(text):
+        return replace(_POSTCODE_LINE, "[ADDRESS]", text) if "[ADDRESS]" in text else text
     text = replace(PHONE, "[PHONE]", text)
-    if any(c.isdigit() for c in text):
-        for region in PHONE_REGIONS:
-            spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)]
-            for start, end in reversed(spans):
-                if found is not None:
-                    found.add(text[start:end])
-                text = text[:start] + "[PHONE]" + text[end:]
+    for region in PHONE_REGIONS:
+        spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)]
+        for start, end in reversed(spans):
+            if found is not None:
+                found.add(text[start:end])
+            text = text[:start] + "[PHONE]" + text[end:]
     text = replace(STREET, "[ADDRESS]", text)
     # A short line carrying a postcode is an address line, whatever its street is called.
     text = replace(_POSTCODE_LINE, "[ADDRESS]", text)
