@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from pipeline.names import WORD
-from pipeline.redact import CorpusNames, Redacted
+from pipeline.redact import CorpusNames, Redacted, words_of
 
 # Output tables that hold every comment by design (analysts work from them): confidential
 # respondents' words may stand there, never elsewhere.
@@ -39,6 +39,7 @@ CONFIDENTIAL_PROBE_WORDS = 10
 MIN_CONTACT_CHARS = 6
 _INLINE_IMAGE = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
 _RUN = re.compile(r"\w+")
+_PIECE = re.compile(r"[\w'’\-]+")
 _TAG = re.compile(r"<[^>]+>")
 _OFFICE_BREAK = re.compile(r"</(?:w:p|a:p|si|c|text:p|w:tc)>")
 # An attribute's value in Office XML: where a comment's author, a picture's alt text, a sheet's
@@ -121,7 +122,7 @@ def file_text(path: Path) -> str:
         import pyarrow.parquet as pq
 
         table = pq.read_table(io.BytesIO(data))
-        return "\n".join(str(v) for column in table.columns for v in column.to_pylist() if v is not None)
+        return _distinct_lines(str(v) for column in table.columns for v in column.to_pylist() if v is not None)
     if suffix == ".png":
         return _png_text(data)
     if suffix in (".docx", ".xlsx", ".pptx", ".odt"):
@@ -131,9 +132,9 @@ def file_text(path: Path) -> str:
     text = data.decode("utf-8", "replace")
     if suffix == ".csv":
         # One cell per line: a cell starts a text the way its source did (names matched only
-        # inside a sentence are matched as the redaction matched them).
+        # inside a sentence are matched as the redaction matched them). Each distinct cell once.
         csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # a whole answer may be one cell
-        return "\n".join(cell for row in csv.reader(io.StringIO(text.removeprefix("\ufeff"))) for cell in row)
+        return _distinct_lines(cell for row in csv.reader(io.StringIO(text.removeprefix("\ufeff"))) for cell in row)
     if suffix in (".html", ".htm"):
         text = html.unescape(_TAG.sub("\n", _INLINE_IMAGE.sub("", text)))
     if suffix == ".json":
@@ -142,6 +143,12 @@ def file_text(path: Path) -> str:
         except ValueError:
             pass
     return text
+
+
+def _distinct_lines(cells: Iterable[str]) -> str:
+    """Table cells, one per line, each distinct cell once: a cell is a text of its own, and the
+    copies a table repeats (a comment's section, a campaign's text) hold nothing new."""
+    return "\n".join(dict.fromkeys(cells))
 
 
 def _office_text(data: bytes) -> str:
@@ -197,13 +204,17 @@ def audit_files(folder: Path, files: list[str], identifiers: Identifiers) -> Aud
         text = file_text(Path(folder) / relative)
         if not text:
             continue
-        result.findings += [Finding(relative, "name", value) for value in sorted(set(identifiers.names.found(text)))]
-        runs = _RUN.findall(text.casefold())
-        present = set(runs)
+        folded = text.casefold()
+        # Each distinct stretch of word characters and joiners once: every word and every run of
+        # word characters lies inside one, and a large table repeats most of them.
+        pieces = set(_PIECE.findall(folded))
+        result.findings += [Finding(relative, "name", value) for value in sorted(set(identifiers.names.found(text, words_of(pieces))))]
+        present = {run for piece in pieces for run in _RUN.findall(piece)}
         for value, pattern, needs in identifiers.contacts:
             if needs <= present and pattern.search(text):
                 result.findings.append(Finding(relative, "contact", value))
         if identifiers.confidential and PurePosixPath(relative).stem not in ANALYST_TABLES:
+            runs = _RUN.findall(folded)
             width, first = CONFIDENTIAL_PROBE_WORDS, {p[0] for p in identifiers.confidential}
             shingles = {tuple(runs[i : i + width]) for i in range(len(runs) - width + 1) if runs[i] in first}
             result.findings += [Finding(relative, "confidential comment", " ".join(p)) for p in sorted(identifiers.confidential & shingles)]

@@ -82,7 +82,13 @@ def _mask(text: str, protected: list[str], index: dict[str, list[int]] | None = 
 def _words(text: str) -> set[str]:
     """The text's words, case-folded, and the parts of those joined by hyphens or apostrophes
     ("sarah's" gives "sarah" and "s"): every word a later lookup can read from the text."""
-    words = set(WORD.findall(text.casefold()))
+    return words_of(set(WORD.findall(text.casefold())))
+
+
+def words_of(pieces: Iterable[str]) -> set[str]:
+    """:func:`_words` of a case-folded text given as pieces that hold its words whole (a
+    distinct piece once: the words, or runs of word characters and joiners)."""
+    words = {w for piece in pieces for w in WORD.findall(piece)}
     words.update(part for w in [w for w in words if "-" in w or "'" in w or "’" in w] for part in _WORD_JOINER.split(w))
     return words
 
@@ -312,8 +318,9 @@ class CorpusNames:
         pattern = self.pattern(_words(text))
         return pattern.sub(text) if pattern else text
 
-    def found(self, text: str) -> list[str]:
-        pattern = self.pattern(_words(text))
+    def found(self, text: str, words: set[str] | None = None) -> list[str]:
+        """What of the names ``text`` holds; ``words``: its :func:`words_of`, when already known."""
+        pattern = self.pattern(_words(text) if words is None else words)
         return pattern.found(text) if pattern else []
 
 
