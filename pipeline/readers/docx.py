@@ -20,7 +20,11 @@ from collections.abc import Iterator
 
 import docx  # python-docx (an absolute import: not this module)
 from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml.parser import parse_xml
 from lxml import etree
+from lxml.etree import _Element as Element
 
 from pipeline.errors import UnreadableFile
 from pipeline.readers.base import clean_line, normalise_ticks
@@ -31,9 +35,13 @@ from pipeline.records import TICKED, UNTICKED, Block, Document
 HEADING_MAX_WORDS = 10
 # Distinct styles parts whose resolved styles are remembered (per process).
 STYLE_CACHE_SIZE = 64
-_STYLE_FACTS: dict[bytes, tuple[frozenset[str], dict[str, bool | None], str | None]] = {}
+# A styles part's heading style ids, bold per style id and default paragraph style.
+StyleFacts = tuple[frozenset[str], dict[str, bool | None], str | None]
+_STYLE_FACTS: dict[bytes, StyleFacts] = {}
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
@@ -71,10 +79,49 @@ def _open(data: bytes) -> _BodyWalker:
     if data.startswith(OLE_MAGIC):
         raise UnreadableFile("not a .docx: an old Word .doc or a password-protected file; save it as .docx without a password")
     try:
+        if (walker := _open_plain(data)) is not None:
+            return walker
         document = docx.Document(io.BytesIO(data))
-        return _BodyWalker(document)
+        return _BodyWalker(document.element.body, _style_facts(document))
     except Exception as exc:  # zipfile, lxml and python-docx raise many types on damaged files
         raise UnreadableFile(_damage(data, exc)) from exc
+
+
+def _open_plain(data: bytes) -> _BodyWalker | None:
+    """The walker of a package laid out as Word writes it (``word/document.xml`` the main part,
+    of the main document type, and its styles in ``word/styles.xml`` whose facts are known), read
+    from those two parts alone; None for any other package, which python-docx opens whole.
+
+    Opening the whole package parses every part (settings, fonts, theme, images' relationships)
+    and costs most of the reading of a form; the body and the styles are all that is read.
+    """
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = set(archive.namelist())
+    if not {"[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/_rels/document.xml.rels", "word/styles.xml"} <= names:
+        return None
+    relationships = _targets(archive.read("_rels/.rels"))
+    types = {
+        element.get("PartName"): element.get("ContentType")
+        for element in etree.fromstring(archive.read("[Content_Types].xml")).iter(f"{_CONTENT_TYPES}Override")
+    }
+    if relationships.get(RT.OFFICE_DOCUMENT) != ["word/document.xml"] or types.get("/word/document.xml") != CT.WML_DOCUMENT_MAIN:
+        return None
+    if _targets(archive.read("word/_rels/document.xml.rels")).get(RT.STYLES) != ["styles.xml"]:
+        return None
+    key = hashlib.sha256(archive.read("word/styles.xml")).digest()
+    if key not in _STYLE_FACTS:  # resolved once through python-docx, then remembered by the part's bytes
+        document = docx.Document(io.BytesIO(data))
+        return _BodyWalker(document.element.body, _style_facts(document, key))
+    return _BodyWalker(parse_xml(archive.read("word/document.xml")).body, _STYLE_FACTS[key])
+
+
+def _targets(relationships: bytes) -> dict[str, list[str]]:
+    """The internal targets of a relationships part, by relationship type."""
+    targets: dict[str, list[str]] = {}
+    for element in etree.fromstring(relationships).iter(f"{_RELATIONSHIPS}Relationship"):
+        if element.get("TargetMode", "Internal") == "Internal":
+            targets.setdefault(element.get("Type"), []).append(element.get("Target", "").lstrip("/"))
+    return targets
 
 
 def _damage(data: bytes, exc: Exception) -> str:
@@ -162,9 +209,11 @@ def _is_heading_line(line: str) -> bool:
 class _BodyWalker:
     """Turns the document body into blocks, with the styles needed to spot headings."""
 
-    def __init__(self, document: docx.document.Document):
-        self.body = document.element.body
-        self.heading_styles, self.style_bold, self.default_style = _style_facts(document)
+    def __init__(self, body: Element, facts: StyleFacts):
+        """``body``: the document's w:body; ``facts``: its styles' (:func:`_style_facts`)."""
+        self.body = body
+        heading_styles, style_bold, self.default_style = facts
+        self.heading_styles, self.style_bold = set(heading_styles), dict(style_bold)
 
     def blocks(self, container) -> Iterator[Block]:
         for child in _children(container, {f"{_W}p", f"{_W}tbl"}):
@@ -272,13 +321,14 @@ class _BodyWalker:
                 yield from self.blocks(content)
 
 
-def _style_facts(document: docx.document.Document) -> tuple[set[str], dict[str, bool | None], str | None]:
+def _style_facts(document: docx.document.Document, key: bytes | None = None) -> StyleFacts:
     """Heading style ids, bold per style id and the default paragraph style of ``document``.
 
     Resolving styles costs as much as opening the file, and the forms of one consultation share
-    a template: the answer is remembered per distinct styles part (by its XML's digest).
+    a template: the answer is remembered per distinct styles part, by ``key`` (the digest of the
+    part's bytes, which :func:`_open_plain` looks up before opening anything) or of its XML.
     """
-    key = hashlib.sha256(etree.tostring(document.styles.element)).digest()
+    key = key or hashlib.sha256(etree.tostring(document.styles.element)).digest()
     facts = _STYLE_FACTS.get(key)
     if facts is None:
         styles = list(document.styles)
@@ -289,8 +339,7 @@ def _style_facts(document: docx.document.Document) -> tuple[set[str], dict[str, 
         if len(_STYLE_FACTS) >= STYLE_CACHE_SIZE:
             _STYLE_FACTS.clear()
         _STYLE_FACTS[key] = facts
-    heading_styles, style_bold, default_style = facts
-    return set(heading_styles), dict(style_bold), default_style
+    return facts
 
 
 def _style_chain(style) -> Iterator:
