@@ -468,9 +468,16 @@ def _bertopic_backend(embedder: Embedder):
     """The embedder as a BERTopic backend, which embeds keywords and seed words."""
     from bertopic.backend import BaseEmbedder
 
+    # Keyword diversity (MMR) embeds each topic's candidate words once per topic and per class of
+    # topics_per_class: mostly the same words, embedded once here (the embedder is fitted already).
+    vectors: dict[str, np.ndarray] = {}
+
     class Backend(BaseEmbedder):
         def embed(self, documents, verbose: bool = False) -> np.ndarray:
-            return embedder.embed(list(documents))
+            documents = list(documents)
+            if missing := list(dict.fromkeys(d for d in documents if d not in vectors)):
+                vectors.update(zip(missing, embedder.embed(missing)))
+            return np.stack([vectors[d] for d in documents]) if documents else embedder.embed([])
 
     return Backend()
 
