@@ -133,6 +133,11 @@ _FIRST_SENTENCE = re.compile(r"^.*?(?:[.!?](?=\s)|$)", re.DOTALL)
 _TERM_MIN_CHARS = 3  # a quoted term shorter than this ("'a'") is not a term
 
 
+def _any_of(patterns: list[str]) -> str:
+    """Regular expressions as one, matching where any of them does (one scan of a text, not one per pattern)."""
+    return "|".join(f"(?:{p})" for p in patterns) or "(?!)"
+
+
 def _alternation(words: list[str]) -> str:
     """Words (or phrases, spaces matching any whitespace) as one regex alternation, longest first."""
     return "|".join(r"\s+".join(map(re.escape, w.split())) for w in sorted(words, key=len, reverse=True))
@@ -168,8 +173,8 @@ class AlignRules:
     term_word: re.Pattern
     heading_number: re.Pattern
     generic_words: frozenset[str]
-    general: list[re.Pattern]
-    all_documents: list[re.Pattern]
+    general: re.Pattern
+    all_documents: re.Pattern
 
     @classmethod
     def build(cls, cfg: AlignConfig) -> AlignRules:
@@ -200,18 +205,18 @@ class AlignRules:
             ],
             section_number=re.compile(rf"\b{re.escape(first)}\s+(?P<num>\d{{1,2}})\b", re.IGNORECASE),
             section_ordinal=re.compile(rf"\bthe\s+(?P<ord>{ordinal})\s+{re.escape(first)}\b", re.IGNORECASE),
-            transition=re.compile("|".join(f"(?:{t})" for t in cfg.transitions) or "(?!)", re.IGNORECASE),
+            transition=re.compile(_any_of(cfg.transitions), re.IGNORECASE),
             document=re.compile(rf"\b(?:{documents})\b", re.IGNORECASE),
             own_document=re.compile(rf"\b(the|this)\s+(?:{documents})\b", re.IGNORECASE),
             comparison=re.compile(rf"\b(?:{_alternation(cfg.comparisons) or '(?!)'})\s+(the\s+)?$", re.IGNORECASE),
-            carry_over=re.compile("|".join(f"(?:{c})" for c in cfg.carry_over) or "(?!)", re.IGNORECASE),
+            carry_over=re.compile(_any_of(cfg.carry_over), re.IGNORECASE),
             term_before=re.compile(rf"\b(?:{terms})s?\s*$", re.IGNORECASE),
             term_after=re.compile(rf"^\W{{0,3}}\s*(is|are|was|were)\b[^.;:!?]{{0,50}}?\b(?:{terms})s?\b", re.IGNORECASE),
             term_word=re.compile(rf"\b(?:{terms})s?\b", re.IGNORECASE),
             heading_number=re.compile(rf"^(?:{sections})?\s*(?P<num>\d{{1,2}})\s*[).:]?$", re.IGNORECASE),
             generic_words=frozenset(w.lower() for w in cfg.generic_words),
-            general=[compiled(p) for p in cfg.general_patterns],
-            all_documents=[compiled(p) for p in cfg.all_statements_patterns],
+            general=compiled(_any_of(cfg.general_patterns)),
+            all_documents=compiled(_any_of(cfg.all_statements_patterns)),
         )
 
 
@@ -504,7 +509,7 @@ def _is_general(index: _Index, text: str) -> bool:
     A first sentence that moves on to a statement ("Turning to the statement for…") is not.
     """
     plain = strip_markup(text).strip()
-    if not any(p.search(plain) for p in index.rules.general):
+    if not index.rules.general.search(plain):
         return False
     first = _FIRST_SENTENCE.match(plain)
     return not (first and index.rules.transition.search(first.group(0)))
@@ -815,7 +820,7 @@ def _align_one(
     # one; else the answer's context; else the one statement the comment names. "Both
     # statements" overrides all but a section heading.
     statement = index.question_statement.get(question)
-    explicit_all = any(p.search(text) for p in index.rules.all_documents)
+    explicit_all = bool(index.rules.all_documents.search(text))
     if statement is not None and not explicit_all:
         other = _turns_to_other_statement(index, text, statement)
         if other is not None:
