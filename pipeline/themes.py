@@ -47,6 +47,7 @@ import pandas as pd
 from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from threadpoolctl import threadpool_limits
 
 from pipeline.config import AskConfig, Config, ThemesConfig
 from pipeline.embeddings import Embedder, EmbeddingCache, make_embedder, text_hash
@@ -258,7 +259,10 @@ def model_themes(
         if too_few:
             skipped[question] = too_few
         for part, part_rows in parts:
-            fits.append(_question_topics(out, part_rows, question, statements, responses, config, cache_dir, unsafe_words, part))
+            # One BLAS thread: the fits' many small products gain nothing from more, a busy
+            # machine made them several times slower, and the topics do not depend on the cores.
+            with threadpool_limits(limits=1, user_api="blas"):
+                fits.append(_question_topics(out, part_rows, question, statements, responses, config, cache_dir, unsafe_words, part))
     frames, per_class, offset = [], [], 0
     for fit in fits:
         shift = {t: t if t == OUTLIER_TOPIC else t + offset for t in fit.labels}
