@@ -55,6 +55,8 @@ _SENTENCE_END = re.compile(r"(?:^|[.!?:;•*\"'“”‘(\[>\-–—]|\n)\s*$")
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+|&\s*)?|\s(?:and|or|&)\s)\s*")
 # A number right after a word: "Section 20", "Table 2" are not names.
 _NUMBER_AFTER = re.compile(r"[ \t]*(?:\d|[IVX]+\b|[A-Z]\b)")
+# An initialism right before a word ("UN Convention"); role initialisms ("IRO", "GP") are cues, read first.
+_INITIALISM_BEFORE = re.compile(r"\b[A-Z]{2,6}[ \t]+$")
 # An address (already redacted) right after a word: the word is a town ("Leeds [ADDRESS]").
 _ADDRESS_AFTER = re.compile(r",?\s*\[ADDRESS\]")
 # Entity labels that are not people: a capitalised run inside one of these is kept.
@@ -383,8 +385,9 @@ class NameFinder:
             return False
         if folded in _adverbs():  # "Similarly", "Equally": no one is named so
             return False
-        if self._determiner_before.search(text[max(0, run.start - CUE_WINDOW) : run.start]):
-            return False
+        before = text[max(0, run.start - CUE_WINDOW) : run.start]
+        if self._determiner_before.search(before) or _INITIALISM_BEFORE.search(before):
+            return False  # "the Act"; "UN Convention", "NHS Trust": a body's or a work's name
         return not _NUMBER_AFTER.match(text, run.end)
 
     def _job_title(self, run: Run) -> bool:

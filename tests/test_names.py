@@ -30,6 +30,8 @@ def names(finder, text):
         ("Three team managers (Lukas Petrauskas, Hoa Nguyen and Callum Ferguson) used it.", ["Lukas Petrauskas", "Hoa Nguyen", "Callum Ferguson"]),
         # A role noun names a person even when the consulted text uses the word ("grace").
         ("A family support worker called Grace came on Tuesdays.", ["Grace"]),
+        # A role written as an initialism is a cue, not a body's initials ("UN Convention").
+        ("Our MP Grace wrote back.", ["Grace"]),
         # An age after the name.
         ("My daughter's friend Maja, aged 9, and Tyler (14) came.", ["Maja", "Tyler"]),
         # A verb of saying after a name set off by commas.
@@ -52,6 +54,7 @@ def test_cues_name_people(finder, text, expected):
         "Currently, Similarly and Equally open sentences. She told us. One wrote back.",  # common words, pronouns
         "Our Principal Social Worker signed it on Thu, 27 Aug.",  # a job title, dates
         "I've read it. IROs and the NHS agree.",  # contractions and initialisms
+        "It should say more about the UN Convention on the Rights of the Child.",  # a work named after an initialism
     ],
 )
 def test_what_is_not_a_person(finder, text):
