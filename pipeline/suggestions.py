@@ -345,7 +345,15 @@ class SuggestionReader:
             # A passive ("should be added") has its object before it; "there should be a…" after it.
             passive = any(t.lemma_ == "be" for t in doc[start:end]) and doc[end - 1].lemma_.lower() in self._edit_verbs
             object_before = passive or end >= clause_end or doc[end].is_punct
-            if object_before:
+            that = next((i for i in range(start, end) if doc[i].lower_ == "that"), None) if passive else None
+            be = next((i for i in range(that + 1, end) if doc[i].lemma_ == "be"), None) if that is not None else None
+            if be is not None:
+                # "we suggest that something is included … about advocacy": the object stands inside
+                # the proposal, between "that" and the verb; what follows the verb completes it.
+                # "… that there is something included …": the object follows the verb "be".
+                subject = (be + 1, end - 1) if doc[that + 1].lower_ == "there" else (that + 1, be)
+                words = " ".join(w for w in (self._span(doc, *subject), self._span(doc, end, clause_end)) if w)
+            elif object_before:
                 opening = anchors[k - 1][1] if k else first
                 words = self._span(doc, opening, start, object_first=True)
             else:
@@ -414,6 +422,8 @@ class SuggestionReader:
             openers = [i for i, t in enumerate(words) if t.lower_ == "that" and i < len(words) - 1]
             if openers and any(t.lemma_ in ("suggest", "propose", "recommend", "ask", "demand", "request", "urge", "expect", "think", "feel") for t in words[: openers[0]]):
                 words = words[openers[0] + 1 :]
+            while words and words[-1].lemma_ == "be":  # "… that a paragraph about advocacy is [added]"
+                words = words[:-1]
         words = self._without_place(words)
         for i, t in enumerate(words):
             if t.text in self._end_marks or (i and t.lower_ in self._end_words and words[i - 1].text == ","):

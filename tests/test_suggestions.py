@@ -144,6 +144,10 @@ def test_no_wording_suggestion(text, statement, section, config, statements):
         # A request whose clause has the text as subject and an edit verb.
         ("We suggest the statement says more about fathers.", [("add", "more about fathers", False)]),
         ("We ask that each section names the officer responsible.", [("add", "the officer responsible", False)]),
+        # A passive proposal holding its object ("that X is included"), completed by what follows the verb.
+        ("We would suggest that something is included in this section about advocacy.", [("add", "something about advocacy", False)]),
+        ("We would suggest that there is something included in this section about fathers.", [("add", "something about fathers", False)]),
+        ("We recommend that a paragraph about advocacy is added.", [("add", "a paragraph about advocacy", False)]),
     ],
 )
 def test_described_proposals(text, expected, config, statements):
