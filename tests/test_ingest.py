@@ -293,6 +293,20 @@ def test_an_export_with_a_ragged_row_is_read_as_an_export(config, tmp_path):
     assert rows[3].respondent_ref == "R3" and rows[3].closed_answers == {"q1": "Not sure", "q2": ""}
 
 
+def test_an_export_answer_longer_than_csvs_own_field_limit_is_read_whole(config, tmp_path):
+    """A letter pasted into one cell (Python's csv stops at 131,072 characters) loses neither
+    the answer nor the rest of the export."""
+    letter = " ".join(["Leaders need protected time with children in care."] * 4_000)  # 208,000 characters
+    export = (
+        "Response ID,Respondent type,Question 1,Question 1 comments\n"
+        f'R1,Parent,Yes,"{letter}"\n'
+        "R2,Carer,No,Supervisors need protected time.\n"
+    )
+    result = ingest_responses(_folder(tmp_path, {"online.csv": export.encode("utf-8")}), config)
+    assert result.skipped == []
+    assert [len(r.answers["q1"]) for r in result.responses] == [len(letter), len("Supervisors need protected time.")]
+
+
 def test_an_export_organisation_is_taken_as_given(config, tmp_path):
     """Organisations without a word like Ltd, CIC or Council are organisations all the same:
     the respondents are not counted as individuals. Non-answers and the respondent's own name are not."""

@@ -67,6 +67,9 @@ MAX_RAGGED_SHARE = 0.5
 SAMPLE_BYTES = 256_000
 # Bytes per read when streaming a file through the UTF-8 check.
 CHUNK_BYTES = 1 << 20
+# Longest cell read: an answer may be a whole letter pasted in, and Python's csv stops at 131,072
+# characters, which made one long answer turn the export into an unreadable file.
+MAX_CELL_CHARS = 64 << 20
 # Bytes cp1252 leaves undefined: an 8-bit file holding any of them is read as latin-1.
 CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
 
@@ -269,6 +272,7 @@ def _csv_table(open_file: Opener, source_file: str) -> ExportTable:
     delimiter = _delimiter(sample[:20_000])
 
     def raw_rows() -> Iterator[list[str]]:
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
         with open_file() as stream:
             text = io.TextIOWrapper(stream, encoding=encoding, newline="")
             try:
