@@ -379,7 +379,7 @@ def _analyse(
     vocabulary = run_vocabulary(
         list(statements["text"]) + list(statements["section_title"]) + [r.organisation for r in ingest.responses], config
     )
-    redactor = Redactor(config.privacy, vocabulary, timer.progress, run_languages(config))
+    redactor = Redactor(config.privacy, vocabulary, timer.progress, run_languages(config), engine)
     answers, redacted = redact_answers(answers, ingest, redactor, caches["redact"])
     responses = redact_file_names(responses, ingest, redactor, redacted, caches["redact"])
     skipped = redact_file_names(skipped_table(ingest.skipped), ingest, redactor, redacted, caches["redact"])
@@ -397,7 +397,7 @@ def _analyse(
         language_rows = languages_table(answers, words, config)
         say(language_summary(language_rows))
     timer.stage("campaigns")
-    campaign_of, campaigns = find_campaigns(answers, responses, config, caches["campaigns"])
+    campaign_of, campaigns = find_campaigns(answers, responses, config, caches["campaigns"], engine)
     responses = responses.merge(campaign_of, on="response_id", how="left").fillna({"campaign_id": ""})
     timer.done(len(responses), caches["campaigns"])
     say(f"Campaigns - {len(campaigns)} campaigns covering {len(campaign_of)} of {len(responses)} responses")

@@ -48,6 +48,9 @@ IN_PROCESS = Split()
 
 class Engine(Protocol):
     name: str
+    # True when partitions run in other processes, so a stage's in-process progress and its own
+    # process pools (spaCy's) stay with the local engine.
+    distributed: bool
 
     def map(self, function: Callable[..., list], items: list, *shared: Any, split: Split = IN_PROCESS) -> Generator[list]:
         """``function(partition, *shared)`` over contiguous partitions of ``items``, started at

@@ -36,6 +36,7 @@ def peak_rss_mb() -> float:
 @register("dask")
 class DaskEngine:
     name = "dask"
+    distributed = True
 
     def __init__(self, config: EngineConfig):
         self.config = config

@@ -17,6 +17,7 @@ from pipeline.engines import IN_PROCESS, Split, contiguous, register
 @register("local")
 class LocalEngine:
     name = "local"
+    distributed = False
 
     def __init__(self, config: EngineConfig | None = None):
         self.config = config
