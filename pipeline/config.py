@@ -419,6 +419,8 @@ class ThemesConfig(Strict):
     # Above this share of comments new since the last fit, topics are fitted again; at or below
     # it, new comments join the nearest fitted topic. 0 fits on every run.
     refit_share: float = Field(default=0.1, ge=0, le=1)
+    # Topics are fitted on at most this many comments per fit (a seeded sample); the others join the nearest topic.
+    fit_sample: int = Field(default=20000, ge=2)
 
 
 # --- tag: recurring asks, stance, evidence and wording suggestions ---------------------------
