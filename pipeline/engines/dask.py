@@ -1,6 +1,7 @@
 """``dask``: a dask.distributed cluster, the one at ``engine.scheduler`` or, without one, a
 local cluster of ``engine.workers`` worker processes (one thread each) that this run starts and
-stops. Items go out in partitions of ``engine.partition_size``; each partition is one task.
+stops. Items go out in partitions of ``engine.partition_size`` (at least four per worker
+thread); each partition is one task.
 
 A worker lost mid-run (killed, out of memory) costs only its partitions: the scheduler runs
 them again on another worker (up to ``distributed.scheduler.allowed-failures`` times), and a
@@ -26,6 +27,8 @@ from pipeline.errors import MissingDependency, PipelineError
 INSTALL = "pip install 'distributed==2026.8.0' (or pip install -e '.[dask]')"
 # How long to wait for engine.scheduler to answer before giving up.
 CONNECT_TIMEOUT_S = 30
+# Fewest partitions per worker thread, whatever engine.partition_size (balances uneven partitions).
+PARTITIONS_PER_THREAD = 4
 
 
 def peak_rss_mb() -> float:
@@ -70,7 +73,10 @@ class DaskEngine:
         if not items:
             return (part for part in ())
         client = self._connect()
-        parts = contiguous(items, -(-len(items) // self.config.partition_size))
+        # Enough partitions for every worker thread to have several: partitions differ in cost
+        # (a file's pages, a comment's length), and a thread done early takes the next.
+        slots = sum(client.nthreads().values()) or 1
+        parts = contiguous(items, max(-(-len(items) // self.config.partition_size), PARTITIONS_PER_THREAD * slots))
         # pure=False: a partition is one task even when two hold the same items; the shared
         # arguments travel inside each task, so a lost worker loses nothing the scheduler cannot resend.
         futures = [client.submit(function, part, *shared, retries=self.config.retries, pure=False) for part in parts]
