@@ -10,13 +10,14 @@ import signal
 import sys
 import threading
 import time
+import typing
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import load_config, with_engine
+from pipeline.config import EngineConfig, load_config, with_engine
 from pipeline.engines import Split, make_engine, map_items
 from pipeline.errors import ConfigError, MissingDependency
 from pipeline.run import analyse
@@ -98,15 +99,70 @@ def test_dask_engine_without_distributed_names_the_install(monkeypatch):
         list(engine.map(len, [[1]]))
 
 
-def test_local_engine_joins_partitions_in_order():
+# --- the contract every engine keeps (the dask one on an in-process cluster: quick to start) ---
+
+ENGINE_NAMES = typing.get_args(EngineConfig.model_fields["name"].annotation)
+HAS_DISTRIBUTED = importlib.util.find_spec("distributed") is not None
+
+
+@pytest.fixture(scope="module")
+def engines():
+    made = {"local": make_engine(EngineConfig())}
+    cluster = None
+    if HAS_DISTRIBUTED:
+        import distributed
+
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+        made["dask"] = make_engine(EngineConfig(name="dask", scheduler=cluster.scheduler_address, partition_size=10, retries=1))
+    yield made
+    for engine in made.values():
+        engine.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def _engine(engines, name):
+    if name not in engines:
+        pytest.skip("the dask engine needs distributed: pip install -e '.[dask]'")
+    return engines[name]
+
+
+# The local engine splits only where a stage's own settings ask (here: 2 processes, 3 chunks each).
+IN_POOL = Split(workers=2, min_items=1, chunks_per_worker=3)
+
+
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_engine_gives_each_items_result_in_order_from_several_partitions(engines, name):
     items = list(range(103))
-    in_process = map_items(None, _squares, items)
-    in_pool = map_items(None, _squares, items, split=Split(workers=2, min_items=1, chunks_per_worker=3))
-    assert in_process == in_pool == [i * i for i in items]
+    parts = list(_engine(engines, name).map(_offset, items, 1000, split=IN_POOL))
+    assert len(parts) > 1
+    assert [result for part in parts for result in part] == [i + 1000 for i in items]
+    assert map_items(engines[name], _offset, items, 1000, split=IN_POOL) == [i + 1000 for i in items]
 
 
-def _squares(items: list[int]) -> list[int]:
-    return [i * i for i in items]
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_engine_runs_nothing_for_no_items_and_survives_an_early_close(engines, name):
+    engine = _engine(engines, name)
+    assert list(engine.map(_fail, [], split=IN_POOL)) == []
+    results = engine.map(_offset, list(range(50)), 0, split=IN_POOL)
+    first = next(results)
+    assert 0 < len(first) < 50 and first == list(range(len(first)))  # the first partition, the rest left unread
+    results.close()
+    assert map_items(engine, _offset, [1, 2], 0) == [1, 2]
+
+
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_engine_raises_a_partitions_error(engines, name):
+    with pytest.raises(ValueError, match=r"partition of [12] items failed"):
+        map_items(_engine(engines, name), _fail, [1, 2])
+
+
+def _offset(items: list[int], offset: int) -> list[int]:
+    return [i + offset for i in items]
+
+
+def _fail(items: list) -> list:
+    raise ValueError(f"partition of {len(items)} items failed")
 
 
 # --- the dask engine ------------------------------------------------------------------------
