@@ -1,7 +1,8 @@
 """Engines: what runs a per-item stage's work, chosen by name (``engine.name``, ``--engine``),
 one module per engine, like the readers and the learners.
 
-A per-item stage (reading files, segmenting answers, aligning and tagging comments) is one
+A per-item stage (reading files, finding names, MinHash signatures, segmenting answers,
+aligning and tagging comments) is one
 pure function over a *partition* of its items, ``function(items, *shared) -> results`` (one
 result per item, in order). The stage hands that function and its items to the engine; the
 engine splits the items into contiguous partitions, runs the function on each somewhere, and
