@@ -2,9 +2,8 @@
 one module per engine, like the readers and the learners.
 
 A per-item stage (reading files, finding names, MinHash signatures, segmenting answers,
-aligning and tagging comments) is one
-pure function over a *partition* of its items, ``function(items, *shared) -> results`` (one
-result per item, in order). The stage hands that function and its items to the engine; the
+aligning and tagging comments) is one pure function over a *partition* of its items,
+``function(items, *shared) -> results`` (one result per item, in order). The stage hands that function and its items to the engine; the
 engine splits the items into contiguous partitions, runs the function on each somewhere, and
 gives the results back in partition order. So there is one implementation of every stage,
 and the same items give the same results, byte for byte, whatever ran them.
