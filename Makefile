@@ -6,6 +6,8 @@ OUT    ?= data/processed
 CONFIG ?= config.yaml
 CONFIG_OUT ?= my-config.yaml
 BENCH_SIZES ?= 100 1000 10000
+# make bench BENCH_ENGINE=dask: the per-item stages on a local dask cluster of 2 workers (bench/results-dask.json).
+BENCH_ENGINE ?= local
 FIXTURES ?= tests/fixtures/generated
 # Shared material beside the repository; a labelled set in SHARED_EVAL (labels.yaml, docs/) is scored by make eval when present.
 SHARED ?= ../shared
@@ -44,8 +46,8 @@ eval: ## Score every stage on the labelled sets: tests/eval/, tests/eval_voices/
 fixtures: ## Regenerate the test files (docx, pdf, xlsx, csv, eml, doc, broken ones) into FIXTURES=tests/fixtures/generated
 	$(PYTHON) tests/fixtures/make_fixtures.py $(FIXTURES)
 
-bench: ## Time, memory and theme quality of analyse on generated corpora (BENCH_SIZES="100 1000 10000"; writes bench/results.json)
-	BENCH_SIZES="$(BENCH_SIZES)" $(PYTHON) bench/run.py
+bench: ## Time, memory and theme quality of analyse on generated corpora (BENCH_SIZES="100 1000 10000", BENCH_ENGINE=local|dask; writes bench/results.json, or results-dask.json)
+	BENCH_SIZES="$(BENCH_SIZES)" BENCH_ENGINE="$(BENCH_ENGINE)" $(PYTHON) bench/run.py
 
 clean: ## Remove generated outputs (keeps data/raw)
 	rm -rf $(OUT)/*.csv $(OUT)/*.parquet $(OUT)/report.html $(OUT)/summary_of_responses.docx $(OUT)/tables.xlsx $(OUT)/charts $(OUT)/publication $(OUT)/cache $(OUT)/model data/interim $(FIXTURES) bench/data

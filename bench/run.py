@@ -18,6 +18,10 @@ mutual information with each comment's first ask), so "faster" never hides "wors
 
 Writes ``bench/results.json`` (keeping sizes measured earlier and not re-run), prints a table, and fits ``time ~ N^k`` per stage over the sizes
 (k near 1 is linear; near 2 is an all-pairs step).
+
+``BENCH_ENGINE=dask`` (``make bench BENCH_ENGINE=dask``) runs the per-item stages on a local dask
+cluster of ``BENCH_WORKERS`` (default 2) worker processes and writes ``bench/results-dask.json``;
+each run then records, besides the client's peak RSS per stage, every worker's peak RSS.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 DATA_DIR = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results.json"
+DASK_RESULTS = ROOT / "bench" / "results-dask.json"
 # Responses added for the incremental run, and their seed (different from the corpus's).
 ADDED = 100
 ADDED_SEED = 99
@@ -76,10 +81,15 @@ def _link_tree(source: Path, target: Path) -> None:
                 shutil.copy2(path, destination)
 
 
-def _bench_config(cache_dir: Path, **themes):
-    from pipeline.config import load_config
+# The engine the runs use (pipeline/engines/) and, for dask, its local cluster's workers.
+ENGINE = os.environ.get("BENCH_ENGINE", "local")
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 
-    config = load_config(ROOT / "config.yaml")
+
+def _bench_config(cache_dir: Path, **themes):
+    from pipeline.config import load_config, with_engine
+
+    config = with_engine(load_config(ROOT / "config.yaml"), name=ENGINE, workers=WORKERS if ENGINE == "dask" else None)
     config = config.model_copy(update={"ingest": config.ingest.model_copy(update={"cache_dir": str(cache_dir)})})
     if themes:
         cfg = config.themes
@@ -100,6 +110,9 @@ def child_run(raw: Path, out: Path, cache: Path) -> dict:
         "responses": len(result.tables["responses"]),
         "comments": int((comments["kind"] == "comment").sum()),
         "stages": result.timings,
+        "engine": ENGINE,
+        # Peak RSS (MB) of each engine worker alive at the end (dask; the local engine's pools: "children").
+        "worker_peak_rss_mb": result.worker_peak_rss_mb,
     }
 
 
@@ -229,6 +242,9 @@ def table(results: list[dict], exponents: dict[str, float]) -> str:
             f"\nN = {r['n']} responses, {first['comments']} comments: first {first['total_wall_s']:.1f} s, "
             f"second {r['second']['total_wall_s']:.1f} s, +{ADDED} responses {r['plus100']['total_wall_s']:.1f} s"
         )
+        if first.get("engine", "local") != "local":
+            workers = ", ".join(f"{mb:.0f}" for mb in first["worker_peak_rss_mb"].values())
+            lines.append(f"  engine {first['engine']}: workers' peak RSS {workers} MB")
         lines.append(
             f"  {'stage':<11}{'items':>8}{'wall s':>9}{'cpu s':>9}{'peak MB':>9}{'items/s':>10}{'2nd s':>8}{'+100 s':>8}{'+100 new':>10}"
         )
@@ -275,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[int(s) for s in os.environ.get("BENCH_SIZES", "100 1000 10000").split()])
-    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--results", type=Path, default=DASK_RESULTS if ENGINE == "dask" else RESULTS)
     parser.add_argument("--no-compare", action="store_true", help="skip the themes comparison with UMAP + HDBSCAN")
     args = parser.parse_args(argv)
     # Sizes measured earlier and not re-measured now are kept, so sizes can be run one at a time.

@@ -101,6 +101,7 @@ from rapidfuzz import fuzz, process, utils
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipeline.config import DOCUMENT, DOCUMENTS, AlignConfig, Config
+from pipeline.engines import Engine, map_items
 from pipeline.errors import require_columns
 from pipeline.memo import ItemCache, cached_map
 from pipeline.records import ALL_STATEMENTS
@@ -646,7 +647,35 @@ def _resolve_pointer(index: _Index, k: int, paragraph: int | None, sentence: int
 # ---------------------------------------------------------------------------------------
 
 
-def align_comments(comments: pd.DataFrame, statements: pd.DataFrame, config: Config, cache: ItemCache | None = None) -> pd.DataFrame:
+def _align_keys(keys: list[tuple], index: _Index, cfg: AlignConfig) -> list[dict]:
+    """The partition function of align: each (text, heading, question, context, before
+    headings) key's alignment."""
+    similarity, closest = _similarity(index, [f"{_section_part(key[1])}\n{key[0]}" for key in keys], cfg.similarity_section_weight)
+    fragments = {key: quotations(key[0], cfg.quote_min_chars) for key in keys}
+    distinct = list(dict.fromkeys(f for found in fragments.values() for f in found))
+    quote_scores = dict(zip(distinct, _quote_scores(index, distinct), strict=True))
+    headings_seen: dict[tuple[str, str | None], tuple[list[int], float]] = {}
+    return [
+        _align_one(
+            index,
+            cfg,
+            text=key[0],
+            heading=key[1],
+            question=key[2],
+            context=key[3],
+            similarity=similarity[j],
+            closest=closest[j],
+            quotes=[(f, quote_scores[f]) for f in fragments[key]],
+            headings_seen=headings_seen,
+            before_headings=key[4],
+        )
+        for j, key in enumerate(keys)
+    ]
+
+
+def align_comments(
+    comments: pd.DataFrame, statements: pd.DataFrame, config: Config, cache: ItemCache | None = None, engine: Engine | None = None
+) -> pd.DataFrame:
     """Add :data:`ALIGN_COLUMNS` to ``comments``; see the module docstring. Pure.
 
     With ``cache``, a comment aligned by an earlier run (same text, heading, question and
@@ -677,33 +706,7 @@ def align_comments(comments: pd.DataFrame, statements: pd.DataFrame, config: Con
         key_of = {
             i: (columns["text"][i], columns["heading"][i], columns["question_id"][i], contexts.get(i), i in before) for i in rows
         }
-        headings_seen: dict[tuple[str, str | None], tuple[list[int], float]] = {}
-
-        def align(keys: list[tuple]) -> list[dict]:
-            similarity, closest = _similarity(
-                index, [f"{_section_part(key[1])}\n{key[0]}" for key in keys], cfg.similarity_section_weight
-            )
-            fragments = {key: quotations(key[0], cfg.quote_min_chars) for key in keys}
-            distinct = list(dict.fromkeys(f for found in fragments.values() for f in found))
-            quote_scores = dict(zip(distinct, _quote_scores(index, distinct), strict=True))
-            return [
-                _align_one(
-                    index,
-                    cfg,
-                    text=key[0],
-                    heading=key[1],
-                    question=key[2],
-                    context=key[3],
-                    similarity=similarity[j],
-                    closest=closest[j],
-                    quotes=[(f, quote_scores[f]) for f in fragments[key]],
-                    headings_seen=headings_seen,
-                    before_headings=key[4],
-                )
-                for j, key in enumerate(keys)
-            ]
-
-        aligned = cached_map(cache, key_of.values(), align)
+        aligned = cached_map(cache, key_of.values(), lambda keys: map_items(engine, _align_keys, keys, index, cfg))
         for i in rows:
             for column, value in aligned[key_of[i]].items():
                 result[column][i] = value

@@ -23,7 +23,8 @@ from collections import Counter, defaultdict
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Config
+from pipeline.config import CampaignsConfig, Config
+from pipeline.engines import Engine, map_items
 from pipeline.errors import require_columns
 from pipeline.memo import ItemCache, cached_map, digest
 
@@ -86,8 +87,16 @@ def _components(pairs: list[tuple[int, int]], n: int) -> list[list[int]]:
     return [sorted(g) for g in groups.values()]
 
 
+def _signatures(keys: list[tuple[str, str]], settings: CampaignsConfig) -> list[np.ndarray]:
+    """The partition function of campaigns: each ("signature", text)'s MinHash signature."""
+    from datasketch import MinHash
+
+    shingled = [sorted(_shingles(body, settings.shingle_words)) for _, body in keys]
+    return [m.hashvalues for m in MinHash.bulk(shingled, num_perm=settings.num_perm, seed=settings.seed)]
+
+
 def find_campaigns(
-    answers: pd.DataFrame, responses: pd.DataFrame, config: Config, cache: ItemCache | None = None
+    answers: pd.DataFrame, responses: pd.DataFrame, config: Config, cache: ItemCache | None = None, engine: Engine | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(assignments, campaigns) for ``answers`` (``response_id, question_id, text``).
 
@@ -98,7 +107,7 @@ def find_campaigns(
     answers ("I agree") are alike by chance, not by campaign. With ``cache``, the word counts
     and MinHash signatures of texts seen by an earlier run are reused.
     """
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHashLSH
 
     require_columns(answers, ["response_id", "question_id", "text"], "campaigns", "ingest")
     settings = config.campaigns
@@ -121,11 +130,9 @@ def find_campaigns(
     representatives = list(dict.fromkeys(copy_of))
     first_body = {d: bodies[i] for i, d in reversed(list(enumerate(copy_of)))}
 
-    def sign(keys: list[tuple[str, str]]) -> list[np.ndarray]:
-        shingled = [sorted(_shingles(body, settings.shingle_words)) for _, body in keys]
-        return [m.hashvalues for m in MinHash.bulk(shingled, num_perm=settings.num_perm, seed=settings.seed)]
-
-    signed = cached_map(cache, (("signature", first_body[d]) for d in representatives), sign)
+    signed = cached_map(
+        cache, (("signature", first_body[d]) for d in representatives), lambda keys: map_items(engine, _signatures, keys, settings)
+    )
     # datasketch's LSH choice of bands for the threshold; the texts sharing a band's hash
     # values are its candidate pairs, found by sorting rather than one query per text.
     lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)

@@ -25,7 +25,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from pipeline.config import load_config
+from pipeline.config import load_config, with_engine
 from pipeline.errors import PipelineError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Analyse public-consultation responses for a drafting team.")
@@ -67,6 +67,9 @@ def analyse(
     config: Path = typer.Option(Path("config.yaml"), "--config", help="The consultation's config.yaml."),
     strict: bool = typer.Option(False, "--strict", help=f"Exit {EXIT_SKIPPED} if any file or row was skipped, or a free-text export column answers no configured question."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+    engine: str = typer.Option(None, "--engine", help="What runs the per-item stages: local (this machine) or dask (a dask.distributed cluster); overrides engine.name."),
+    scheduler: str = typer.Option(None, "--scheduler", help="With --engine dask: the scheduler's address (tcp://host:8786); overrides engine.scheduler."),
+    workers: int = typer.Option(None, "--workers", help="With --engine dask and no scheduler: worker processes of the local cluster; overrides engine.workers."),
 ) -> None:
     """Read every response file in RAW and write responses, answers, comments and skipped files to OUT."""
     from pipeline.columns import Role
@@ -77,7 +80,7 @@ def analyse(
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     start = time.perf_counter()
     with _clean_errors(debug):
-        settings = load_config(config)
+        settings = with_engine(load_config(config), name=engine, scheduler=scheduler, workers=workers)
         with Progress(
             TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=console, transient=True, disable=not sys.stdout.isatty(),

@@ -274,6 +274,22 @@ class IngestConfig(Strict):
         return value
 
 
+class EngineConfig(Strict):
+    # What runs the per-item stages (pipeline/engines/): local (this machine) or dask (a cluster).
+    name: Literal["local", "dask"] = "local"
+    # dask: the scheduler's address (tcp://host:8786); none starts a local cluster of `workers`.
+    scheduler: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9+]*://\S+$")
+    workers: int = Field(default=0, ge=0)
+    partition_size: int = Field(default=2000, ge=1)
+    retries: int = Field(default=2, ge=0)
+
+    @model_validator(mode="after")
+    def _scheduler_is_dask(self) -> EngineConfig:
+        if self.scheduler and self.name != "dask":
+            raise ValueError("only the dask engine has a scheduler: set engine.name: dask (or --engine dask)")
+        return self
+
+
 class StatementConfig(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
@@ -403,6 +419,8 @@ class ThemesConfig(Strict):
     # Above this share of comments new since the last fit, topics are fitted again; at or below
     # it, new comments join the nearest fitted topic. 0 fits on every run.
     refit_share: float = Field(default=0.1, ge=0, le=1)
+    # Topics are fitted on at most this many comments per fit (a seeded sample); the others join the nearest topic.
+    fit_sample: int = Field(default=20000, ge=2)
 
 
 # --- tag: recurring asks, stance, evidence and wording suggestions ---------------------------
@@ -620,6 +638,7 @@ class Config(Strict):
     letter: LetterConfig = LetterConfig()
     export: ExportConfig = ExportConfig()
     ingest: IngestConfig = IngestConfig()
+    engine: EngineConfig = EngineConfig()
     reference_dir: str = "data/reference"
     statements: list[StatementConfig] = []
     segment: SegmentConfig = SegmentConfig()
@@ -730,6 +749,20 @@ def parse_config(data: dict, source: str = "config") -> Config:
         errors = exc.errors()
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ConfigError(f"{source}: {_describe(errors[0])}{more}") from exc
+
+
+def with_engine(config: Config, **changes: Any) -> Config:
+    """``config`` with the ``engine`` keys in ``changes`` replaced (the CLI's ``--engine``,
+    ``--scheduler``, ``--workers``; None leaves a key as configured), validated like the file."""
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if not changes:
+        return config
+    try:
+        engine = EngineConfig.model_validate(config.engine.model_dump() | changes)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise ConfigError(f"command line: {_describe(error | {'loc': ('engine', *error['loc'])})}") from exc
+    return config.model_copy(update={"engine": engine})
 
 
 def read_yaml_mapping(path: Path, error: type[PipelineError], missing: str) -> dict:

@@ -30,8 +30,7 @@ import pickle
 import re
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -44,6 +43,7 @@ from pipeline.columns import (
     response_from_row,
 )
 from pipeline.config import Config
+from pipeline.engines import Engine, Split, or_local
 from pipeline.errors import PipelineError, UnreadableFile
 from pipeline.forms import response_from_document
 from pipeline.memo import save_pickle, stage_salt
@@ -289,8 +289,9 @@ def sniff_suffix(data: bytes) -> str | None:
     return ".txt"
 
 
-def _parse(args: tuple[bytes | Path, str, str, Config]) -> FileResult:
-    return parse_file(*args)
+def _parse_files(files: list[tuple[bytes | Path, str, str]], config: Config) -> list[FileResult]:
+    """The partition function of ingest: each (source, source_file, digest) parsed."""
+    return [parse_file(source, source_file, digest, config) for source, source_file, digest in files]
 
 
 class ParseCache:
@@ -389,44 +390,43 @@ def _load(
 
 
 def _read_all(
-    raw_dir: Path, files: list[str], config: Config, cache: ParseCache | None, on_file, index: DigestIndex | None = None
+    raw_dir: Path, files: list[str], config: Config, cache: ParseCache | None, on_file, index: DigestIndex | None = None,
+    engine: Engine | None = None,
 ) -> list[FileResult]:
     """Results for ``files`` in the same order; cached files are not parsed again. Documents are
-    read in worker processes; exports, streamed, in this one (their responses are not copied
-    between processes)."""
+    read by ``engine`` (worker processes); exports, streamed, in this one (their responses are
+    not copied between processes)."""
     results: list[FileResult | None] = []
-    pending: list[tuple[int, tuple[bytes | Path, str, str, Config]]] = []
+    pending: list[tuple[int, tuple[bytes | Path, str, str]]] = []
     for source_file in files:
         source, digest, result = _load(raw_dir, source_file, config, cache, index)
         if result is None:
-            pending.append((len(results), (source, source_file, digest, config)))
+            pending.append((len(results), (source, source_file, digest)))
         elif on_file is not None:
             on_file(source_file)
         results.append(result)
     streamed = [(i, args) for i, args in pending if isinstance(args[0], Path)]
     documents = [(i, args) for i, args in pending if not isinstance(args[0], Path)]
-    workers = config.ingest.workers or os.cpu_count() or 1
-    if workers == 1 or len(documents) < config.ingest.parallel_min_files:
-        parsed: Iterator[FileResult] = map(_parse, (args for _, args in documents))
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        parsed = pool.map(_parse, (args for _, args in documents), chunksize=max(1, len(documents) // (workers * 8)))
+    # Several chunks per process: files differ widely in cost, and a process that finishes early takes the next chunk.
+    split = Split(config.ingest.workers, config.ingest.parallel_min_files, chunks_per_worker=8)
+    parsed = or_local(engine).map(_parse_files, [args for _, args in documents], config, split=split)
     try:
-        for (position, _), result in itertools.chain(((item, _parse(item[1])) for item in streamed), zip(documents, parsed)):
+        streamed_results = ((position, _parse_files([args], config)[0]) for position, args in streamed)
+        document_results = zip((position for position, _ in documents), (result for part in parsed for result in part))
+        for position, result in itertools.chain(streamed_results, document_results):
             results[position] = result
             if cache is not None:
                 cache.put(result)
             if on_file is not None:
                 on_file(result.source_file)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        parsed.close()
     return results
 
 
 def ingest_responses(
-    raw_dir: Path, config: Config, on_file: Callable[[str], None] | None = None, cache_dir: Path | None = None
+    raw_dir: Path, config: Config, on_file: Callable[[str], None] | None = None, cache_dir: Path | None = None,
+    engine: Engine | None = None,
 ) -> IngestResult:
     """Read every response file under ``raw_dir``.
 
@@ -444,7 +444,7 @@ def ingest_responses(
     cache = ParseCache(cache_dir, config) if cache_dir is not None else None
     index = DigestIndex(Path(cache_dir) / "digests.pkl") if cache_dir is not None else None
     digests: dict[str, str] = {}
-    read = _read_all(raw_dir.resolve(), files, config, cache, on_file, index)
+    read = _read_all(raw_dir.resolve(), files, config, cache, on_file, index, engine)
     if index is not None:
         index.save()
     columns: list[ColumnRecord] = []

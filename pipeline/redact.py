@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 
 from pipeline.config import PrivacyConfig
+from pipeline.engines import Engine, map_items
 from pipeline.languages import Language, name_forms
 from pipeline.memo import ItemCache
 from pipeline.names import (
@@ -357,13 +358,18 @@ class Redactor:
     its languages give it; none (a run in English): every text is read as English.
     """
 
-    def __init__(self, config: PrivacyConfig, vocabulary: Iterable[str] = (), progress=None, languages: Sequence[Language] = ()):
-        """``progress`` (a :class:`pipeline.run.Progress`) hears of each paragraph the entity model reads."""
+    def __init__(
+        self, config: PrivacyConfig, vocabulary: Iterable[str] = (), progress=None, languages: Sequence[Language] = (), engine: Engine | None = None
+    ):
+        """``progress`` (a :class:`pipeline.run.Progress`) hears of each paragraph the entity model
+        reads in this process; a distributed ``engine`` (:mod:`pipeline.engines`) reads the texts on its workers instead."""
         self.config = config
-        self.finder = NameFinder(config, vocabulary, progress)
+        self.engine = engine
+        self._given = frozenset(vocabulary)  # what a worker's Redactor is built from
+        self.finder = NameFinder(config, self._given, progress)
         self.vocabulary = self.finder.vocabulary
         self.languages = list(languages)
-        self.finders = {lang.code: NameFinder(config, vocabulary, progress, lang) for lang in self.languages}
+        self.finders = {lang.code: NameFinder(config, self._given, progress, lang) for lang in self.languages}
 
     def redact_texts(
         self,
@@ -428,8 +434,9 @@ class Redactor:
         codes = [code if code in self.finders else "" for code in languages] if languages is not None else [""] * len(texts)
 
         def compute(rows: list[str], code: str) -> list[list[str]]:
-            finder = self.finders.get(code, self.finder)
-            return [found + self._name_lines(text, finder.language) for text, found in zip(rows, finder.find(rows))]
+            if self.engine is None or not self.engine.distributed:
+                return self.names_in(rows, code)
+            return map_items(self.engine, _names_in, rows, self.config, self._given, self.languages, code)
 
         out: list[list[str] | None] = [None] * len(texts)
         for code in dict.fromkeys(codes):
@@ -448,6 +455,11 @@ class Redactor:
             for i, key in zip(rows, keys):
                 out[i] = done[key]
         return out
+
+    def names_in(self, texts: list[str], code: str = "") -> list[list[str]]:
+        """The names in each text, by the finder of language ``code`` ("": English), with signature-like name lines."""
+        finder = self.finders.get(code, self.finder)
+        return [found + self._name_lines(text, finder.language) for text, found in zip(texts, finder.find(texts))]
 
     def _cache_key(self, text: str) -> tuple:
         """What finding the names in ``text`` reads besides the config: the text and the
@@ -474,3 +486,10 @@ class Redactor:
             if match.group("title") or unknown:
                 names.append(name)
         return names
+
+
+def _names_in(texts: list[str], config: PrivacyConfig, vocabulary: frozenset[str], languages: list[Language], code: str) -> list[list[str]]:
+    """The partition function of redaction's name finding, on an engine's worker: the run-wide
+    steps (a response's names in all its answers, the corpus-wide net) stay with the caller.
+    One process per worker reads (a worker's process may not start spaCy's own)."""
+    return Redactor(config.model_copy(update={"n_process": 1}), vocabulary, None, languages).names_in(texts, code)

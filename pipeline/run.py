@@ -25,6 +25,7 @@ from pipeline.charts import chart_images
 from pipeline.columns import Role, mapping_errors
 from pipeline.config import Config
 from pipeline.docx_summary import read_template, summary_document
+from pipeline.engines import Engine, make_engine
 from pipeline.errors import ConfigError, PipelineError, PrivacyLeak
 from pipeline.ingest import IngestResult, find_files, ingest_responses
 from pipeline.languages import (
@@ -117,6 +118,8 @@ class RunResult:
     attributed_suggestions: pd.DataFrame | None = None
     # The comments the learn stage decided and what it learned (for `label`; None when the outputs were current).
     learned: tuple[pd.DataFrame, Learned | None] | None = None
+    # Peak resident memory (MB) of each engine worker process still alive at the end (make bench).
+    worker_peak_rss_mb: dict[str, float] = field(default_factory=dict)
 
 
 def _peak_rss_mb() -> float:
@@ -295,14 +298,28 @@ def analyse(
     runs. When ``out_dir`` holds the outputs of a run
     over the same files, config, statements, overrides and code (``manifest.json``), they are
     kept and read back instead of recomputed (see README, "Re-runs and caches"), unless ``reuse`` is False.
+    The per-item stages run on the engine ``config.engine`` names (:mod:`pipeline.engines`),
+    which never changes the outputs.
     """
+    engine = make_engine(config.engine)
+    try:
+        result = _analyse(raw_dir, out_dir, config, root, say, progress, reuse, engine)
+        result.worker_peak_rss_mb = engine.worker_peak_rss_mb()
+        return result
+    finally:
+        engine.close()
+
+
+def _analyse(
+    raw_dir: Path, out_dir: Path, config: Config, root: Path, say: Callable[[str], None], progress: Progress | None, reuse: bool, engine: Engine
+) -> RunResult:
     check_writable(Path(out_dir), "--out")
     check_writable(Path(root) / config.ingest.cache_dir, "ingest.cache_dir")
     template = read_template(Path(root) / config.report.docx_template) if config.report.docx_template else None
     timer = StageTimer(progress)
     timer.stage("ingest", len(find_files(raw_dir)) if Path(raw_dir).is_dir() else None)
     ingest = ingest_responses(
-        raw_dir, config, on_file=lambda _: timer.progress.advance(), cache_dir=Path(root) / config.ingest.cache_dir / "ingest"
+        raw_dir, config, on_file=lambda _: timer.progress.advance(), cache_dir=Path(root) / config.ingest.cache_dir / "ingest", engine=engine,
     )
     n_files, n_skipped = len(ingest.files), len(ingest.skipped_files)
     timer.done(n_files)
@@ -326,7 +343,7 @@ def analyse(
     label_files = [Path(root) / config.tag.learner.labels_file, Path(root) / config.tag.learner.to_label_file]
     statements_csv = statements.to_csv(index=False)
     run_key = digest(
-        sorted(ingest.digests.items()), [tuple(vars(s).values()) for s in ingest.skipped], config.model_dump_json(),
+        sorted(ingest.digests.items()), [tuple(vars(s).values()) for s in ingest.skipped], config.model_dump_json(exclude={"engine"}),
         statements_csv, *[path.read_bytes() if path.is_file() else None for path in [overrides_file, *label_files]], template,
         code_fingerprint(extra=("templates/*", "rules/*/*.yaml")),
     )
@@ -362,7 +379,7 @@ def analyse(
     vocabulary = run_vocabulary(
         list(statements["text"]) + list(statements["section_title"]) + [r.organisation for r in ingest.responses], config
     )
-    redactor = Redactor(config.privacy, vocabulary, timer.progress, run_languages(config))
+    redactor = Redactor(config.privacy, vocabulary, timer.progress, run_languages(config), engine)
     answers, redacted = redact_answers(answers, ingest, redactor, caches["redact"])
     responses = redact_file_names(responses, ingest, redactor, redacted, caches["redact"])
     skipped = redact_file_names(skipped_table(ingest.skipped), ingest, redactor, redacted, caches["redact"])
@@ -380,12 +397,12 @@ def analyse(
         language_rows = languages_table(answers, words, config)
         say(language_summary(language_rows))
     timer.stage("campaigns")
-    campaign_of, campaigns = find_campaigns(answers, responses, config, caches["campaigns"])
+    campaign_of, campaigns = find_campaigns(answers, responses, config, caches["campaigns"], engine)
     responses = responses.merge(campaign_of, on="response_id", how="left").fillna({"campaign_id": ""})
     timer.done(len(responses), caches["campaigns"])
     say(f"Campaigns - {len(campaigns)} campaigns covering {len(campaign_of)} of {len(responses)} responses")
     timer.stage("segment")
-    comments = mark_campaign_comments(segment_comments(answers, statements, config, caches["segment"]), campaign_of, campaigns)
+    comments = mark_campaign_comments(segment_comments(answers, statements, config, caches["segment"], engine), campaign_of, campaigns)
     if config.languages.multilingual:
         comments = with_language(comments, comment_languages(comments, answers, config))
     timer.done(len(answers), caches["segment"])
@@ -395,7 +412,7 @@ def analyse(
         f"{kinds.get('non_comment', 0)} without comment, {kinds.get('preamble', 0) + kinds.get('signoff', 0)} preamble/sign-off"
     )
     timer.stage("align")
-    aligned = align_comments(comments, statements, config, caches["align"])
+    aligned = align_comments(comments, statements, config, caches["align"], engine)
     timer.done(len(comments), caches["align"])
     methods = aligned.loc[aligned["kind"] == "comment", "align_method"].value_counts()
     if len(statements):
@@ -404,7 +421,7 @@ def analyse(
         say(f"Align - {int(methods.sum())} comments: no consulted document configured, each analysed with its question")
     # Text was redacted at the source, so suggestions quoting a comment are redacted too.
     timer.stage("tag")
-    tagged, suggestions = tag_comments(aligned, statements, config, cache=caches["tag"])
+    tagged, suggestions = tag_comments(aligned, statements, config, cache=caches["tag"], engine=engine)
     timer.done(len(aligned), caches["tag"])
     say(tag_summary(tagged, suggestions))
     # Asks learned from the labels (codebook examples, labels files, overrides of asks).

@@ -90,6 +90,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from pipeline.config import Config
+from pipeline.engines import Engine, map_items
 from pipeline.errors import require_columns
 from pipeline.memo import ItemCache, cached_map
 from pipeline.names import name_line
@@ -764,7 +765,17 @@ def _split_long(unit: _Unit, max_chars: int) -> list[_Unit]:
 # ---------------------------------------------------------------------------------------
 
 
-def segment_comments(answers: pd.DataFrame, statements: pd.DataFrame, config: Config, cache: ItemCache | None = None) -> pd.DataFrame:
+def _segment_texts(texts: list[str], statements: pd.DataFrame, config: Config) -> list[list[tuple[str, str, int, str]]]:
+    """The partition function of segment: each answer text's units as plain tuples (kind,
+    heading, paragraph index, text), what the rows need; they load from the cache several
+    times faster than _Unit objects."""
+    rules = _Rules.build(statements, config)
+    return [[(u.kind.value, u.heading, u.paragraph_index, u.text()) for u in _segment_answer(text, rules)] for text in texts]
+
+
+def segment_comments(
+    answers: pd.DataFrame, statements: pd.DataFrame, config: Config, cache: ItemCache | None = None, engine: Engine | None = None
+) -> pd.DataFrame:
     """One row per comment, preamble, sign-off or non-comment (columns: :data:`COMMENT_COLUMNS`).
 
     ``statements`` (from :func:`pipeline.statements.load_statements`) supplies the section
@@ -781,13 +792,10 @@ def segment_comments(answers: pd.DataFrame, statements: pd.DataFrame, config: Co
         if not pd.isna(text) and str(text).strip()
     ]
 
-    def segment(texts: list[str]) -> list[list[tuple[str, str, int, str]]]:
-        # Plain tuples (kind, heading, paragraph index, text): they are what the rows need and
-        # load from the cache several times faster than _Unit objects.
-        rules = _Rules.build(statements, config)
-        return [[(u.kind.value, u.heading, u.paragraph_index, u.text()) for u in _segment_answer(text, rules)] for text in texts]
-
-    units_of = cached_map(cache, (text for _, _, text, without_comment in items if not without_comment), segment)
+    units_of = cached_map(
+        cache, (text for _, _, text, without_comment in items if not without_comment),
+        lambda texts: map_items(engine, _segment_texts, texts, statements, config),
+    )
     rows: list[dict] = []
     counters: dict[tuple[str, str], int] = {}
     for response_id, question_id, text, without_comment in items:

@@ -47,14 +47,12 @@ a comment with no cue (``questions.stance_default``, else ``tag.stance.default``
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
-
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipeline.config import AskConfig, Config, TagConfig
+from pipeline.engines import Engine, Split, map_items
 from pipeline.languages import LANGUAGE_COLUMN, language
 from pipeline.memo import ItemCache, cached_map
 from pipeline.questions import comment_questions
@@ -317,16 +315,20 @@ def _read_items(items: list[tuple], semantic: dict | None, statements: pd.DataFr
     return [done[item] for item in items]
 
 
-def _scores_of(items: list[tuple], semantic: dict | None) -> dict | None:
-    """The semantic scores ``items`` read (a worker is sent only its own)."""
-    if semantic is None:
-        return None
-    wanted = {(item[0], item[2] if len(item) > 2 else None) for item in items}
-    return {key: semantic[key] for key in wanted}
+def _read_partition(scored: list[tuple[tuple, np.ndarray | None]], statements: pd.DataFrame, config: Config) -> list[tuple[dict, list[Suggestion]]]:
+    """:func:`_read_items` over one partition of (item, its semantic scores or None): the
+    engine sends each partition only its own scores."""
+    items = [item for item, _ in scored]
+    semantic = None if not config.tag.semantic.enabled else {_semantic_key(item): scores for item, scores in scored}
+    return _read_items(items, semantic, statements, config)
+
+
+def _semantic_key(item: tuple) -> tuple[str, str | None]:
+    return item[0], item[2] if len(item) > 2 else None
 
 
 def tag_comments(
-    comments: pd.DataFrame, statements: pd.DataFrame, config: Config, cache: ItemCache | None = None
+    comments: pd.DataFrame, statements: pd.DataFrame, config: Config, cache: ItemCache | None = None, engine: Engine | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The tag stage: ``comments`` with :data:`TAG_COLUMNS` added (see the module docstring), and
     their wording suggestions (:data:`pipeline.suggestions.SUGGESTION_COLUMNS`), from one reading
@@ -345,15 +347,9 @@ def tag_comments(
     def read(missing: list[tuple]) -> list[tuple[dict, list[Suggestion]]]:
         # The semantic pass scores against every comment read, so it runs once, before any split.
         semantic = semantic_rows(missing, config)
-        workers = min(config.tag.workers or os.cpu_count() or 1, len(missing))
-        if workers < 2 or len(missing) < config.tag.parallel_min_comments:
-            return _read_items(missing, semantic, statements, config)
-        # Contiguous chunks, results joined in order: the same output as one process.
-        size = -(-len(missing) // workers)
-        chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            parts = pool.map(_read_items, chunks, [_scores_of(c, semantic) for c in chunks], [statements] * len(chunks), [config] * len(chunks))
-            return [result for part in parts for result in part]
+        scored = [(item, None if semantic is None else semantic[_semantic_key(item)]) for item in missing]
+        split = Split(config.tag.workers, config.tag.parallel_min_comments)
+        return map_items(engine, _read_partition, scored, statements, config, split=split)
 
     results = cached_map(None if config.tag.semantic.enabled else cache, keys, read) if rows else {}
     tagged = tagged_frame(comments, rows, keys, {key: result[0] for key, result in results.items()}, config)

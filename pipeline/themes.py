@@ -342,18 +342,30 @@ def _question_topics(
         raise PipelineError("themes.guided is true but tag.codebook has no asks with a label or phrase pattern; add asks or set guided: false")
     embedder = make_embedder(cfg.embedding, cfg.seed, stop_words).fit(docs + statements["text"].astype(str).tolist())
     embeddings = _embed(docs, embedder, cache_dir)
-    model = build_topic_model(cfg, embedder, len(docs), seeds, unsafe_words, stop_words)
+    # Past themes.fit_sample comments the topics are fitted on a seeded sample and the other
+    # comments join the nearest topic (as BERTopic assigns a large corpus by transform).
+    sample = fit_sample(len(docs), cfg)
+    fit_docs = docs if sample is None else [docs[i] for i in sample]
+    fit_embeddings = embeddings if sample is None else embeddings[sample]
+    model = build_topic_model(cfg, embedder, len(fit_docs), seeds, unsafe_words, stop_words)
+
+    def update(docs: list[str], topics) -> None:
+        model.update_topics(
+            docs, topics=topics, top_n_words=cfg.labels.keywords, vectorizer_model=model.vectorizer_model,
+            ctfidf_model=model.ctfidf_model, representation_model=model.representation_model,
+        )
+
     with _quiet_bertopic():
         # Guided modelling nudges the vectors it is given, so it gets a copy.
-        topics, _ = model.fit_transform(docs, embeddings=embeddings.copy())
+        topics, _ = model.fit_transform(fit_docs, embeddings=fit_embeddings.copy())
         if cfg.outliers.strategy != "none" and OUTLIER_TOPIC in topics and set(topics) != {OUTLIER_TOPIC}:
             topics = model.reduce_outliers(
-                docs, topics, strategy=cfg.outliers.strategy, embeddings=embeddings, threshold=cfg.outliers.threshold
+                fit_docs, topics, strategy=cfg.outliers.strategy, embeddings=fit_embeddings, threshold=cfg.outliers.threshold
             )
-            model.update_topics(
-                docs, topics=topics, top_n_words=cfg.labels.keywords, vectorizer_model=model.vectorizer_model,
-                ctfidf_model=model.ctfidf_model, representation_model=model.representation_model,
-            )
+            update(fit_docs, topics)
+        if sample is not None:
+            topics = _with_the_rest(np.asarray(topics, dtype=int), sample, embeddings)
+            update(docs, topics)  # keywords and counts from every comment
     topics = np.asarray(topics, dtype=int)
     keywords = guard.keywords({t: [w for w, _ in model.get_topic(t) or [] if w] for t in sorted(set(topics))})
     labels = {t: OUTLIER_LABEL if t == OUTLIER_TOPIC else topic_label(words, cfg.labels.label_words) for t, words in keywords.items()}
@@ -366,6 +378,32 @@ def _question_topics(
             _centres(embeddings, topics), keywords, labels, per_class,
         ).save(cache_dir, key)
     return QuestionTopics(question, rows, topics, labels, frame, per_class, model, withheld=guard.withheld, hidden=guard.hidden_cells, part=part)
+
+
+def fit_sample(n_comments: int, cfg: ThemesConfig) -> np.ndarray | None:
+    """The rows topics are fitted on when there are more than ``themes.fit_sample`` comments: a
+    sample drawn with ``themes.seed``, in row order (None: fit on every comment)."""
+    if n_comments <= cfg.fit_sample:
+        return None
+    return np.sort(np.random.default_rng(cfg.seed).choice(n_comments, size=cfg.fit_sample, replace=False))
+
+
+def _with_the_rest(sample_topics: np.ndarray, sample: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+    """Every comment's topic: the sample's as fitted, the others' the nearest fitted topic
+    (outliers when the fit has no topic)."""
+    topics = np.full(len(embeddings), OUTLIER_TOPIC, dtype=int)
+    topics[sample] = sample_topics
+    rest = np.setdiff1d(np.arange(len(embeddings)), sample)
+    centres = _centres(embeddings[sample], sample_topics)
+    if centres:
+        topics[rest] = _nearest(embeddings[rest], centres)
+    return topics
+
+
+def _nearest(embeddings: np.ndarray, centres: dict[int, np.ndarray]) -> np.ndarray:
+    """The topic whose centre (unit mean vector) is nearest each row, by cosine."""
+    ids = list(centres)
+    return np.asarray(ids)[(embeddings @ np.vstack([centres[t] for t in ids]).T).argmax(axis=1)]
 
 
 def _embed(docs: list[str], embedder: Embedder, cache_dir: Path | None) -> np.ndarray:
@@ -395,9 +433,7 @@ def _place(
     topics = np.array([fitted.topic_of.get(text_hash(d), OUTLIER_TOPIC - 1) for d in docs], dtype=int)
     new = np.flatnonzero(topics == OUTLIER_TOPIC - 1)
     if len(new):
-        ids = list(fitted.centres)
-        nearest = (embeddings[new] @ np.vstack([fitted.centres[t] for t in ids]).T).argmax(axis=1)
-        topics[new] = np.asarray(ids)[nearest]
+        topics[new] = _nearest(embeddings[new], fitted.centres)
     present = set(topics.tolist())
     # The fit's keywords, checked again on this run's comments (a new response may have named
     # someone whose name is a fitted keyword); a label loses a withheld keyword too.

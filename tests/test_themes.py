@@ -21,6 +21,7 @@ from pipeline.themes import (
     TOPIC_COLUMNS,
     auto_n_topics,
     build_topic_model,
+    fit_sample,
     model_themes,
     seed_topics,
     topic_label,
@@ -238,3 +239,22 @@ def test_npmi_is_one_for_words_always_together_and_minus_one_for_never():
     texts = ["apple pear", "apple pear", "train bus", "train bus"]
     scores = npmi_coherence({0: ["apple", "pear"], 1: ["apple", "bus"], -1: ["train", "bus"]}, texts)
     assert scores == {0: pytest.approx(1.0), 1: -1.0}
+
+
+def test_past_fit_sample_topics_are_fitted_on_a_seeded_sample_and_every_comment_gets_one(survey, survey_config):
+    whole = run_themes(survey, survey_config)
+    sizes = [len(fit.rows) for fit in whole.fits]
+    at_size = run_themes(survey, survey_config, fit_sample=max(sizes))  # no question has more: the same fit
+    pd.testing.assert_frame_equal(at_size.comments, whole.comments)
+    pd.testing.assert_frame_equal(at_size.topics, whole.topics)
+    half = min(sizes) // 2
+    assert len(fit_sample(min(sizes), with_themes(survey_config, fit_sample=half).themes)) == half
+    sampled, again = run_themes(survey, survey_config, fit_sample=half), run_themes(survey, survey_config, fit_sample=half)
+    pd.testing.assert_frame_equal(sampled.comments, again.comments)
+    pd.testing.assert_frame_equal(sampled.topics, again.topics)
+    comments = sampled.comments[sampled.comments["kind"] == "comment"]
+    assert comments["topic_id"].notna().all() and (comments["topic_id"] != OUTLIER_TOPIC).all()
+    assert sampled.topics["n_comments"].sum() == len(comments)
+    # Fitted on half of each question's comments: fewer topics than the fit on all of them (sqrt rule).
+    assert sampled.n_topics < whole.n_topics
+    assert not comments["topic_id"].equals(whole.comments.loc[comments.index, "topic_id"])
