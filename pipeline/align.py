@@ -101,7 +101,7 @@ from rapidfuzz import fuzz, process, utils
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipeline.config import DOCUMENT, DOCUMENTS, AlignConfig, Config
-from pipeline.engines import Engine, map_items
+from pipeline.engines import Engine, Split, map_items
 from pipeline.errors import require_columns
 from pipeline.memo import ItemCache, cached_map
 from pipeline.records import ALL_STATEMENTS
@@ -706,7 +706,8 @@ def align_comments(
         key_of = {
             i: (columns["text"][i], columns["heading"][i], columns["question_id"][i], contexts.get(i), i in before) for i in rows
         }
-        aligned = cached_map(cache, key_of.values(), lambda keys: map_items(engine, _align_keys, keys, index, cfg))
+        split = Split(cfg.workers, cfg.parallel_min_comments)
+        aligned = cached_map(cache, key_of.values(), lambda keys: map_items(engine, _align_keys, keys, index, cfg, split=split))
         for i in rows:
             for column, value in aligned[key_of[i]].items():
                 result[column][i] = value

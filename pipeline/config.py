@@ -299,6 +299,9 @@ class StatementConfig(Strict):
 
 
 class SegmentConfig(Strict):
+    # Answers are split in this many processes (0 = one per core) from parallel_min_answers up.
+    workers: int = Field(default=0, ge=0)
+    parallel_min_answers: int = Field(default=5000, ge=1)
     # Language data (pipeline/rules/<lang>/segment.yaml).
     non_comments: list[str] = Field(default_factory=default("segment", "non_comments"))
     non_comment_patterns: list[str] = Field(default_factory=default("segment", "non_comment_patterns"))
@@ -325,6 +328,9 @@ class SegmentConfig(Strict):
 
 
 class AlignConfig(Strict):
+    # Comments are aligned in this many processes (0 = one per core) from parallel_min_comments up.
+    workers: int = Field(default=0, ge=0)
+    parallel_min_comments: int = Field(default=5000, ge=1)
     heading_min_score: Ratio = 90
     quote_min_score: Ratio = 80
     quote_min_chars: int = Field(default=12, ge=1)

@@ -90,7 +90,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from pipeline.config import Config
-from pipeline.engines import Engine, map_items
+from pipeline.engines import Engine, Split, map_items
 from pipeline.errors import require_columns
 from pipeline.memo import ItemCache, cached_map
 from pipeline.names import name_line
@@ -794,7 +794,7 @@ def segment_comments(
 
     units_of = cached_map(
         cache, (text for _, _, text, without_comment in items if not without_comment),
-        lambda texts: map_items(engine, _segment_texts, texts, statements, config),
+        lambda texts: map_items(engine, _segment_texts, texts, statements, config, split=Split(config.segment.workers, config.segment.parallel_min_answers)),
     )
     rows: list[dict] = []
     counters: dict[tuple[str, str], int] = {}
