@@ -20,6 +20,7 @@ documents' own words and the config's labels are never a name on their own.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -490,6 +491,12 @@ class Redactor:
 
 def _names_in(texts: list[str], config: PrivacyConfig, vocabulary: frozenset[str], languages: list[Language], code: str) -> list[list[str]]:
     """The partition function of redaction's name finding, on an engine's worker: the run-wide
-    steps (a response's names in all its answers, the corpus-wide net) stay with the caller.
-    One process per worker reads (a worker's process may not start spaCy's own)."""
-    return Redactor(config.model_copy(update={"n_process": 1}), vocabulary, None, languages).names_in(texts, code)
+    steps (a response's names in all its answers, the corpus-wide net) stay with the caller."""
+    return worker_redactor(config, vocabulary, languages).names_in(texts, code)
+
+
+def worker_redactor(config: PrivacyConfig, vocabulary: frozenset[str], languages: list[Language]) -> Redactor:
+    """The Redactor of an engine's worker: the entity model reads in the worker's own process, in
+    every language (a worker's process may not start spaCy's own)."""
+    alone = [dataclasses.replace(lang, privacy=lang.privacy.model_copy(update={"n_process": 1})) for lang in languages]
+    return Redactor(config.model_copy(update={"n_process": 1}), vocabulary, None, alone)

@@ -222,3 +222,17 @@ class _WorkerKiller(threading.Thread):
                         os.kill(self.killed, signal.SIGKILL)
                         break
                 time.sleep(0.02)
+
+
+def test_a_workers_redactor_starts_no_process_of_its_own_in_any_language():
+    """A dask worker's process may not start children: the entity pass of every language's
+    finder reads in the worker's own process, whatever privacy.n_process says."""
+    from pipeline.languages import run_languages
+    from pipeline.redact import worker_redactor
+
+    config = load_config(ROOT / "tests" / "fixtures" / "dfe" / "config.yaml")
+    languages = config.languages.model_copy(update={"expected": ["en", "de", "fr"]})
+    config = config.model_copy(update={"languages": languages, "privacy": config.privacy.model_copy(update={"n_process": 0})})
+    redactor = worker_redactor(config.privacy, frozenset(), run_languages(config))
+    assert len(redactor.finders) == 2
+    assert {f.config.n_process for f in [redactor.finder, *redactor.finders.values()]} == {1}
