@@ -84,13 +84,17 @@ def _mask(text: str, protected: list[str], index: dict[str, list[int]] | None = 
 def _words(text: str) -> set[str]:
     """The text's words, case-folded, and the parts of those joined by hyphens or apostrophes
     ("sarah's" gives "sarah" and "s"): every word a later lookup can read from the text."""
-    return words_of(set(WORD.findall(text.casefold())))
+    return _with_parts(set(WORD.findall(text.casefold())))
 
 
 def words_of(pieces: Iterable[str]) -> set[str]:
     """:func:`_words` of a case-folded text given as pieces that hold its words whole (a
-    distinct piece once: the words, or runs of word characters and joiners)."""
-    words = {w for piece in pieces for w in WORD.findall(piece)}
+    distinct piece once: runs of word characters and joiners)."""
+    return _with_parts({w for piece in pieces for w in WORD.findall(piece)})
+
+
+def _with_parts(words: set[str]) -> set[str]:
+    """``words`` and the parts of those joined by hyphens or apostrophes."""
     words.update(part for w in [w for w in words if "-" in w or "'" in w or "’" in w] for part in _WORD_JOINER.split(w))
     return words
 
