@@ -11,7 +11,7 @@ under ``bench/data/<N>/``, seeded), then in a fresh child process (so peak RSS i
 
 each recording per stage: wall time, CPU time (own plus the ingest workers'), peak RSS,
 items/s and, for cached stages, items from the cache and items computed
-(:class:`pipeline.run.StageTimer`). The issue's targets are checked and listed (``targets``). Then, on the first run's comments, the themes stage
+(:class:`pipeline.run.StageTimer`). The issue's targets are checked and listed (``targets``). Then, on the first run's comments (up to COMPARE_MAX_N responses), the themes stage
 with our defaults against BERTopic's stock pipeline (UMAP + HDBSCAN on the same embeddings):
 time ratio, topics, outlier share and agreement of topics with the codebook's asks (adjusted
 mutual information with each comment's first ask), so "faster" never hides "worse".
@@ -47,6 +47,8 @@ DASK_RESULTS = ROOT / "bench" / "results-dask.json"
 # Responses added for the incremental run, and their seed (different from the corpus's).
 ADDED = 100
 ADDED_SEED = 99
+# The themes comparison runs up to this many responses.
+COMPARE_MAX_N = 10_000
 # The stock BERTopic pipeline compared with our defaults: UMAP(15 neighbours, 5 dims, cosine) + HDBSCAN(10).
 # max_topics is lifted so that the pipeline does not raise HDBSCAN's smallest topic on large corpora.
 STOCK = {
@@ -185,7 +187,12 @@ def bench_size(n: int, compare_themes: bool = True) -> dict:
         result = {"n": n, "first": _child("run", raw, out, cache)}
         result["second"] = _child("run", raw, out, cache)
         # Compared on the N responses' comments, before the 100 are added.
-        result["themes_compare"] = _child("themes", out, cache) if compare_themes else {"skipped": "--no-compare"}
+        if not compare_themes:
+            result["themes_compare"] = {"skipped": "--no-compare"}
+        elif n > COMPARE_MAX_N:
+            result["themes_compare"] = {"skipped": f"compared up to {COMPARE_MAX_N:,} responses only (COMPARE_MAX_N)"}
+        else:
+            result["themes_compare"] = _child("themes", out, cache)
         _link_tree(folder / "added", raw)
         result["plus100"] = _child("run", raw, out, cache)
     return result
@@ -216,7 +223,15 @@ TARGETS = [
     ("1,000 responses end to end", 1_000, lambda r: r["first"]["total_wall_s"], 30.0),
     ("second run, nothing changed (share of first)", None, lambda r: r["second"]["total_wall_s"] / r["first"]["total_wall_s"], 0.10),
     (f"{ADDED} responses added to 10,000", 10_000, lambda r: r["plus100"]["total_wall_s"], 15.0),
+    # Issue 17, on a cluster: the client's memory and each worker's stay bounded (measured by the dask engine only).
+    ("100,000 responses on dask, client peak RSS (MB)", 100_000, lambda r: _on_dask(r, max(s["peak_rss_mb"] for s in r["first"]["stages"])), 4096.0),
+    ("100,000 responses on dask, worker peak RSS (MB)", 100_000, lambda r: _on_dask(r, max(r["first"]["worker_peak_rss_mb"].values(), default=0.0)), 2048.0),
 ]
+
+
+def _on_dask(result: dict, value: float) -> float | None:
+    """``value`` for a run on the dask engine, None (not checked) for another."""
+    return value if result["first"].get("engine") == "dask" else None
 
 
 def check_targets(results: list[dict]) -> list[dict]:
@@ -224,8 +239,8 @@ def check_targets(results: list[dict]) -> list[dict]:
     rows = []
     for name, n, measure, limit in TARGETS:
         for r in results:
-            if n is None or r["n"] == n:
-                value = round(measure(r), 3)
+            if (n is None or r["n"] == n) and (value := measure(r)) is not None:
+                value = round(value, 3)
                 rows.append({"target": name, "n": r["n"], "value": value, "limit": limit, "met": value < limit})
     return rows
 

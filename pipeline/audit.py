@@ -15,6 +15,7 @@ outputs are discarded and the previous run's stay as they were.
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import json
@@ -22,7 +23,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -37,6 +38,11 @@ ANALYST_TABLES = frozenset({"answers", "comments", "wording_suggestions", "campa
 CONFIDENTIAL_PROBE_WORDS = 10
 # Contact details shorter than this are not searched for (a house number is not an identifier).
 MIN_CONTACT_CHARS = 6
+# A table is audited this many characters of cells at a time, Parquet read this many rows at a time.
+CHUNK_CHARS = 4_000_000
+# Consecutive pieces of a long page overlap by up to this many characters (whole lines).
+OVERLAP_CHARS = 2_000
+PARQUET_BATCH_ROWS = 20_000
 _INLINE_IMAGE = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
 _RUN = re.compile(r"\w+")
 _PIECE = re.compile(r"[\w'’\-]+")
@@ -115,40 +121,84 @@ class Identifiers:
 def file_text(path: Path) -> str:
     """The text a file shows a reader: decoded tables and pages, Parquet cells, everything in an
     Office file (:func:`_office_text`), a PNG's text chunks; HTML entities decoded and inline
-    images dropped."""
+    images dropped. A table is one cell per line, each distinct cell once."""
+    return "\n".join(file_texts(path))
+
+
+def file_texts(path: Path) -> Iterator[str]:
+    """:func:`file_text` in pieces of about :data:`CHUNK_CHARS`: a table is read a stretch of
+    cells at a time (the comments of a few hundred thousand responses are never all in memory
+    at once); any other file is one piece."""
     suffix = path.suffix.lower()
-    data = path.read_bytes()
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        table = pq.read_table(io.BytesIO(data))
-        return _distinct_lines(str(v) for column in table.columns for v in column.to_pylist() if v is not None)
-    if suffix == ".png":
-        return _png_text(data)
-    if suffix in (".docx", ".xlsx", ".pptx", ".odt"):
-        return _office_text(data)
-    if suffix == ".safetensors":
-        return _safetensors_header(data)
-    text = data.decode("utf-8", "replace")
+        batches = pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS)
+        yield from _distinct_chunks(str(v) for batch in batches for column in batch.columns for v in column.to_pylist() if v is not None)
+        return
     if suffix == ".csv":
         # One cell per line: a cell starts a text the way its source did (names matched only
         # inside a sentence are matched as the redaction matched them). Each distinct cell once.
-        csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # a whole answer may be one cell
-        return _distinct_lines(cell for row in csv.reader(io.StringIO(text.removeprefix("\ufeff"))) for cell in row)
+        csv.field_size_limit(max(csv.field_size_limit(), path.stat().st_size))  # a whole answer may be one cell
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            yield from _distinct_chunks(cell for row in csv.reader(handle) for cell in row)
+        return
+    data = path.read_bytes()
+    if suffix == ".png":
+        yield _png_text(data)
+    elif suffix in (".docx", ".xlsx", ".pptx", ".odt"):
+        yield _office_text(data)
+    elif suffix == ".safetensors":
+        yield _safetensors_header(data)
+    else:
+        yield from _in_pieces(_page_text(data.decode("utf-8", "replace"), suffix))
+
+
+def _page_text(text: str, suffix: str) -> str:
     if suffix in (".html", ".htm"):
-        text = html.unescape(_TAG.sub("\n", _INLINE_IMAGE.sub("", text)))
+        return html.unescape(_TAG.sub("\n", _INLINE_IMAGE.sub("", text)))
     if suffix == ".json":
         try:
-            text = json.dumps(json.loads(text), ensure_ascii=False)
+            return json.dumps(json.loads(text), ensure_ascii=False)
         except ValueError:
             pass
     return text
 
 
-def _distinct_lines(cells: Iterable[str]) -> str:
-    """Table cells, one per line, each distinct cell once: a cell is a text of its own, and the
-    copies a table repeats (a comment's section, a campaign's text) hold nothing new."""
-    return "\n".join(dict.fromkeys(cells))
+def _in_pieces(text: str) -> Iterator[str]:
+    """``text`` in pieces of about :data:`CHUNK_CHARS` that end at a line end; each starts at a
+    line start up to :data:`OVERLAP_CHARS` before the last one's end, so a name or a probe across
+    two lines is whole in one piece."""
+    start = 0
+    while True:
+        end = text.find("\n", start + CHUNK_CHARS)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        back = text.rfind("\n", start + 1, end - OVERLAP_CHARS)
+        start = back + 1 if back > start else end + 1
+
+
+def _distinct_chunks(cells: Iterable[str]) -> Iterator[str]:
+    """Table cells, one per line, each distinct cell once (a cell is a text of its own, and the
+    copies a table repeats, a comment's section or a campaign's text, hold nothing new), in
+    pieces of about :data:`CHUNK_CHARS`. Cells already given are remembered by digest, not text."""
+    seen: set[bytes] = set()
+    chunk: list[str] = []
+    size = 0
+    for cell in cells:
+        key = hashlib.blake2b(cell.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        if key in seen:
+            continue
+        seen.add(key)
+        chunk.append(cell)
+        size += len(cell) + 1
+        if size >= CHUNK_CHARS:
+            yield "\n".join(chunk)
+            chunk, size = [], 0
+    if chunk:
+        yield "\n".join(chunk)
 
 
 def _office_text(data: bytes) -> str:
@@ -201,21 +251,25 @@ def audit_files(folder: Path, files: list[str], identifiers: Identifiers) -> Aud
     """Search each file (relative to ``folder``) for every identifier."""
     result = AuditResult(files=len(files), identifiers=identifiers.count)
     for relative in files:
-        text = file_text(Path(folder) / relative)
-        if not text:
-            continue
-        folded = text.casefold()
-        # Each distinct stretch of word characters and joiners once: every word and every run of
-        # word characters lies inside one, and a large table repeats most of them.
-        pieces = set(_PIECE.findall(folded))
-        result.findings += [Finding(relative, "name", value) for value in sorted(set(identifiers.names.found(text, words_of(pieces))))]
-        present = {run for piece in pieces for run in _RUN.findall(piece)}
-        for value, pattern, needs in identifiers.contacts:
-            if needs <= present and pattern.search(text):
-                result.findings.append(Finding(relative, "contact", value))
-        if identifiers.confidential and PurePosixPath(relative).stem not in ANALYST_TABLES:
-            runs = _RUN.findall(folded)
-            width, first = CONFIDENTIAL_PROBE_WORDS, {p[0] for p in identifiers.confidential}
-            shingles = {tuple(runs[i : i + width]) for i in range(len(runs) - width + 1) if runs[i] in first}
-            result.findings += [Finding(relative, "confidential comment", " ".join(p)) for p in sorted(identifiers.confidential & shingles)]
+        names: set[str] = set()
+        contacts: set[str] = set()
+        probes: set[tuple[str, ...]] = set()
+        for text in file_texts(Path(folder) / relative):
+            if not text:
+                continue
+            folded = text.casefold()
+            # Each distinct stretch of word characters and joiners once: every word and every run of
+            # word characters lies inside one, and a large table repeats most of them.
+            pieces = set(_PIECE.findall(folded))
+            names.update(identifiers.names.found(text, words_of(pieces)))
+            present = {run for piece in pieces for run in _RUN.findall(piece)}
+            contacts.update(value for value, pattern, needs in identifiers.contacts if needs <= present and pattern.search(text))
+            if identifiers.confidential and PurePosixPath(relative).stem not in ANALYST_TABLES:
+                runs = _RUN.findall(folded)
+                width, first = CONFIDENTIAL_PROBE_WORDS, {p[0] for p in identifiers.confidential}
+                shingles = {tuple(runs[i : i + width]) for i in range(len(runs) - width + 1) if runs[i] in first}
+                probes |= identifiers.confidential & shingles
+        result.findings += [Finding(relative, "name", value) for value in sorted(names)]
+        result.findings += [Finding(relative, "contact", value) for value, _, _ in identifiers.contacts if value in contacts]
+        result.findings += [Finding(relative, "confidential comment", " ".join(p)) for p in sorted(probes)]
     return result

@@ -203,7 +203,7 @@ def label(
         settings = load_config(config)
         root = config.resolve().parent
         banked = bank_checked(settings, root)
-        result = run_analysis(raw, out, settings, root=root, say=lambda line: console.print(escape(line)), reuse=False)
+        result = run_analysis(raw, out, settings, root=root, say=lambda line: console.print(escape(line)), reuse=False, keep_learned=True)
         comments, learned = result.learned
         if learned is None:
             raise PipelineError("nothing to label: the run has no comments or tag.codebook is empty")

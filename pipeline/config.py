@@ -611,6 +611,9 @@ class ReportConfig(Strict):
     respondent_type_nouns: dict[str, str] = {}
     beyond_codebook_share: Score = 0.5
     max_linked_comments: int = Field(default=50, ge=1)
+    # Wording suggestions the report lists per section and per question (the others are in
+    # wording_suggestions.csv): at a hundred thousand responses they are a hundred thousand.
+    max_listed_suggestions: int = Field(default=100, ge=1)
     # A Word document or template whose styles, page set-up, headers and footers the Word summary
     # takes (relative to the config file); None: Word's own styles.
     docx_template: str | None = None

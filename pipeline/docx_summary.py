@@ -315,17 +315,20 @@ class _Writer:
         language = f", in {quote['language']}" if quote.get("language") else ""
         paragraph.add_run(xml_text(f"— {quote['attribution']} ({quote['id']}{language})")).italic = False
 
-    def edits(self, title: str, edits: list[dict], counted: Number) -> None:
+    def edits(self, title: str, edits: list[dict], counted: Number, beyond_report: int = 0) -> None:
         """Wording suggestions as a before/after table, the first ``report.docx_max_rows`` of
-        them; the others, and those of confidential respondents, are counted."""
+        them (of the ``edits`` the report lists, ``beyond_report`` more being only in the CSV);
+        the others, and those of confidential respondents, are counted."""
         shown = edits[: self.config.docx_max_rows]
         if shown:
             self.table(title, "wording_suggestions.csv", ["Current wording", "As proposed", "From"], [[e["before"], e["after"], e["attribution"]] for e in shown])
         notes = []
-        if len(shown) < len(edits):
+        if beyond_report:
+            notes.append(f"{len(edits) - len(shown) + beyond_report} more are listed in wording_suggestions.csv, {len(edits) - len(shown)} of them in report.html too")
+        elif len(shown) < len(edits):
             notes.append(f"{len(edits) - len(shown)} more are listed in wording_suggestions.csv and report.html")
-        if len(edits) < int(counted.value):
-            hidden = int(counted.value) - len(edits)
+        if len(edits) + beyond_report < int(counted.value):
+            hidden = int(counted.value) - len(edits) - beyond_report
             notes.append(f"{_count(hidden, 'suggestion from a respondent', 'suggestions from respondents')} who asked for confidentiality {'is' if hidden == 1 else 'are'} counted, not shown")
         if notes:
             self.paragraph(f"{_capital('; '.join(notes))}.")
@@ -442,7 +445,7 @@ def _said(write: _Writer, part: dict, key: str) -> None:
         write.paragraph("Themes (respondents): " + "; ".join(f"“{label}” ({n.value})" for label, n in part["topics"]) + ".")
     for quote in part["quotes"]:
         write.quote(quote)
-    write.edits(f"Wording suggestions for {key}", part["edits"], part["suggestions"])
+    write.edits(f"Wording suggestions for {key}", part["edits"], part["suggestions"], part["edits_more"])
 
 
 def _closed(write: _Writer, row: dict) -> None:

@@ -211,7 +211,7 @@ def _parse_with(reader, source: bytes | Path, source_file: str, digest: str, con
     """Read the file (for an export, its first pass: the column statistics), raising
     :class:`UnreadableFile` when ``reader`` cannot; returns what turns it into responses."""
     if not _streams(reader):
-        documents = reader.read(source, source_file)  # a document's bytes (see _load)
+        documents = reader.read(source, source_file)  # a document's bytes (parse_file read them from its path)
         return lambda: _documents_to_responses(documents, source_file, digest, config)
     open_file: Opener = (lambda: io.BytesIO(source)) if isinstance(source, bytes) else (lambda: Path(source).open("rb"))
     table = reader.open_table(open_file, source_file)
@@ -229,13 +229,19 @@ def _parse_with(reader, source: bytes | Path, source_file: str, digest: str, con
 def parse_file(source: bytes | Path, source_file: str, digest: str, config: Config) -> FileResult:
     """Parse one file into responses; any failure becomes a skip with a reason, never an exception.
 
-    ``source``: the file's bytes, or its path (an export is streamed from it, whatever its size).
+    ``source``: the file's bytes, or its path (a document is read from it here; an export is
+    streamed from it, whatever its size).
     """
     readers = _readers(tuple(config.ingest.readers.items()))
     reader = readers.get(PurePosixPath(source_file).suffix.lower())
     if reader is None:
         suffix = PurePosixPath(source_file).suffix.lower() or "no suffix"
         return FileResult(source_file, digest, skipped=[Skip(source_file, STAGE, f"unsupported format '{suffix}'. Supported: {', '.join(sorted(readers))}")])
+    if isinstance(source, Path) and not _streams(reader):
+        try:
+            source = source.read_bytes()
+        except OSError as exc:
+            return FileResult(source_file, digest, skipped=[Skip(source_file, STAGE, f"cannot read file: {exc.strerror or exc}")])
     try:
         try:
             responses = _parse_with(reader, source, source_file, digest, config)
@@ -360,9 +366,9 @@ class DigestIndex:
 
 def _load(
     raw_dir: Path, source_file: str, config: Config, cache: ParseCache | None, index: DigestIndex | None
-) -> tuple[bytes | Path | None, str, FileResult | None]:
-    """What to parse the file from (its bytes; an export's path, as exports are streamed) and its
-    digest, or a result straight away when it cannot or need not be parsed (unreadable, a
+) -> tuple[Path | None, str, FileResult | None]:
+    """What to parse the file from (its path: a document is read by the process that parses it,
+    an export streamed) and its digest, or a result straight away when it cannot or need not be parsed (unreadable, a
     document over ``ingest.max_file_mb``, or cached: then the file is not even read when its
     stamp is in ``index``)."""
     path = raw_dir / source_file
@@ -376,12 +382,10 @@ def _load(
         if digest is not None and cache is not None and (result := cache.get(source_file, digest)) is not None:
             index.put(path, stamp, digest)
             return None, digest, result
-        if streamed:
-            with path.open("rb") as handle:
-                source, digest = path, hashlib.file_digest(handle, "sha256").hexdigest()
-        else:
-            source = path.read_bytes()
-            digest = hashlib.sha256(source).hexdigest()
+        # Hashed as a stream, and parsed from the path by whichever process parses it: the
+        # client never holds a document's bytes, let alone every document's.
+        with path.open("rb") as handle:
+            source, digest = path, hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
         return None, "", FileResult(source_file, "", skipped=[Skip(source_file, STAGE, f"cannot read file: {exc.strerror or exc}")])
     if index is not None:
@@ -405,8 +409,10 @@ def _read_all(
         elif on_file is not None:
             on_file(source_file)
         results.append(result)
-    streamed = [(i, args) for i, args in pending if isinstance(args[0], Path)]
-    documents = [(i, args) for i, args in pending if not isinstance(args[0], Path)]
+    readers = _readers(tuple(config.ingest.readers.items()))
+    is_export = [_streams(readers.get(PurePosixPath(args[1]).suffix.lower())) for _, args in pending]
+    streamed = [item for item, export in zip(pending, is_export) if export]
+    documents = [item for item, export in zip(pending, is_export) if not export]
     # Several chunks per process: files differ widely in cost, and a process that finishes early takes the next chunk.
     split = Split(config.ingest.workers, config.ingest.parallel_min_files, chunks_per_worker=8)
     parsed = or_local(engine).map(_parse_files, [args for _, args in documents], config, split=split)

@@ -144,6 +144,13 @@ class ItemCache:
         if self.path is not None:
             save_pickle(self.path, (self.salt, self._used))
 
+    def close(self) -> None:
+        """Save, then let go of the items held in memory (the stage is over; at a few hundred
+        thousand responses a stage's results are hundreds of megabytes). A later ``map`` reads
+        the file again."""
+        self.save()
+        self._stored, self._used = None, {}
+
 
 def cached_map(cache: ItemCache | None, keys: Iterable[Hashable], compute: Callable[[list[Hashable]], list[Value]]) -> dict[Hashable, Value]:
     """:meth:`ItemCache.map`, or without a cache ``compute`` over the distinct ``keys``."""

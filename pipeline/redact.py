@@ -56,6 +56,8 @@ STREET = re.compile(
     r"(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Place|Pl|Crescent|Court|Ct|Gardens|Terrace|Grove|Square|Sq|Hill|Row|Walk|Mews|Parade)\b\.?"
 )
 PLACEHOLDERS = ("[NAME]", "[EMAIL]", "[PHONE]", "[ADDRESS]")
+# Compiled name patterns kept at once (a response's own; the corpus net's per set of names).
+PATTERNS_KEPT = 512
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
 _DIGIT = re.compile(r"\d")
 _WORD_CHAR = re.compile(r"\w")
@@ -209,11 +211,17 @@ def rare_proper_nouns(texts: list[str], groups: list[str], vocabulary: set[str],
     capitalised = set().union(*(capitalised_inside(t) for t in texts)) - vocabulary if texts else set()
     if not capitalised:
         return frozenset()
-    seen: dict[str, set[str]] = {}
+    # A word's groups are counted only up to max_groups + 1: a word every response writes would
+    # otherwise hold every response's id (words x responses, gigabytes at a hundred thousand).
+    seen: dict[str, set[str] | None] = {}
     for text, group in zip(texts, groups):
         for word in _words(text) & capitalised:
-            seen.setdefault(word, set()).add(group)
-    return frozenset(w for w, where in seen.items() if len(where) <= max_groups)
+            where = seen.setdefault(word, set())
+            if where is not None:
+                where.add(group)
+                if len(where) > max_groups:
+                    seen[word] = None
+    return frozenset(w for w, where in seen.items() if where is not None)
 
 
 # Where a word alone is matched, by kind: "folded" in any case; "written" capitalised as written;
@@ -317,6 +325,8 @@ class CorpusNames:
 
     def _compiled(self, names: frozenset[str]) -> NamePattern:
         if names not in self._patterns:
+            if len(self._patterns) >= PATTERNS_KEPT:
+                self._patterns.clear()  # texts of a large run hold many sets of names: keep memory bounded
             self._patterns[names] = NamePattern(names, self.vocabulary, corpus=True, fold_unknown=self.fold_unknown)
         return self._patterns[names]
 
@@ -424,14 +434,22 @@ class Redactor:
         safe = self.vocabulary | {w.casefold() for name in protected for w in WORD.findall(name)}
         # In several languages a name takes several forms ("Mair", "i Fair"; "Tomasz", "z Tomaszem").
         fold = not self.languages
-        forms_of = {group: name_forms(names, self.languages) for group, names in names_of.items()} if self.languages else {}
-        patterns = {group: NamePattern(names | forms_of.get(group, set()), safe, fold_unknown=fold) for group, names in names_of.items()}
-        out = [patterns[group].sub(text) for text, group in zip(masked, groups)]
         # The corpus-wide net: a name redacted in one response is redacted in all.
         names = {n for group_names in names_of.values() for n in group_names} | set(known_names)
         forms = name_forms(names, self.languages) - names if self.languages else set()
         corpus = CorpusNames(names | forms, safe, fold)
-        out = [_unmask(corpus.sub(text), protected) for text in out]
+        # A response's own pattern is built when its first text comes (a response's texts are
+        # usually together) and a few hundred are kept: a run's hundred thousand patterns would
+        # not fit in memory. Each text is redacted in place of its masked copy, for the same reason.
+        patterns: dict[str, NamePattern] = {}
+        out = masked
+        for i, group in enumerate(groups):
+            if (pattern := patterns.get(group)) is None:
+                if len(patterns) >= PATTERNS_KEPT:
+                    patterns.clear()
+                group_names = names_of[group]
+                pattern = patterns[group] = NamePattern(group_names | (name_forms(group_names, self.languages) if self.languages else set()), safe, fold_unknown=fold)
+            out[i] = _unmask(corpus.sub(pattern.sub(out[i])), protected)
         return Redacted(out, names, corpus.words, contacts, forms, fold)
 
     def _found_names(self, texts: list[str], cache: ItemCache | None, languages: list[str] | None = None) -> list[list[str]]:

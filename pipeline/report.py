@@ -437,12 +437,17 @@ class _Page:
             for q in quotes[(quotes["quote_for"] == quote_for) & (quotes["key"] == key)].itertuples()
         ]
 
-    def _edits(self, edits: list[tuple]) -> list[dict]:
-        return [
+    def _edits(self, edits: list[tuple]) -> dict:
+        """``edits`` (shareable wording suggestions) as the page lists them, the first
+        ``report.max_listed_suggestions`` (a page listing a hundred thousand is read by nobody;
+        wording_suggestions.csv has them all), and how many more there are."""
+        limit = self.cfg.max_listed_suggestions
+        listed = [
             {"comment_id": self.evidence.quote(comment_id), "before": before, "after": after, "attribution": self.attribution.get(rid, "")}
-            for rid, comment_id, operation, current, proposed in edits
+            for rid, comment_id, operation, current, proposed in edits[:limit]
             for before, after in [_sentence_edit(operation, current, proposed)]
         ]
+        return {"edits": listed, "edits_more": max(0, len(edits) - limit)}
 
     def _stances(self, r, mask: np.ndarray, anchor: str, what: str, table: str) -> list[tuple[str, Number]]:
         """(stance, respondents) of row ``r`` of ``table``, each linked to the comments of ``mask`` with it."""
@@ -481,7 +486,7 @@ class _Page:
                     "topics": [(label.split(": ", 1)[1], Number(n, "summary_by_question", "top_topics")) for label, n in _listed(r.top_topics)],
                     "quotes": self._quotes("question", q.id),
                     "suggestions": Number(int(r.wording_suggestions), "summary_by_question", "wording_suggestions"),
-                    "edits": self._edits(self.question_edits.get(q.id, [])),
+                    **self._edits(self.question_edits.get(q.id, [])),
                 }
             parts.append(part)
         return parts
@@ -527,6 +532,7 @@ class _Page:
             t_href = self.evidence.link(f"s-{key}-t-{topic_id}", f"Comments on {key} in topic {label}", in_section & (self.topic_of == int(topic_id)))
             topics.append((name, Number(n, "summary_by_section", "top_topics", t_href)))
         edits = self._edits(self.edits.get(key, []))
+        shareable = len(edits["edits"]) + edits["edits_more"]
         return {
             "key": key, "anchor": section_anchor(key), "number": r.section_id, "title": r.section_title,
             "share": self.share(Number(int(r.respondents), "summary_by_section", "respondents", href), self.responses, "respondents"),
@@ -537,8 +543,8 @@ class _Page:
             "topics": topics,
             "quotes": self._quotes("section", key),
             "suggestions": Number(int(r.wording_suggestions), "summary_by_section", "wording_suggestions"),
-            "edits": edits,
-            "edits_hidden": len(edits) < int(r.wording_suggestions),
+            **edits,
+            "edits_hidden": shareable < int(r.wording_suggestions),
         }
 
     def themes(self) -> tuple[list[dict], list[dict]]:

@@ -7,6 +7,9 @@ folder (through ingest) and writes the outputs.
 
 from __future__ import annotations
 
+import ctypes
+import dataclasses
+import functools
 import resource
 import shutil
 import tempfile
@@ -116,7 +119,7 @@ class RunResult:
     # The wording suggestions with every attribution, confidential respondents' included: for
     # scoring against labels (make eval), never written (None when the outputs were current).
     attributed_suggestions: pd.DataFrame | None = None
-    # The comments the learn stage decided and what it learned (for `label`; None when the outputs were current).
+    # The comments the learn stage decided and what it learned (for `label`: analyse(keep_learned=True); else None).
     learned: tuple[pd.DataFrame, Learned | None] | None = None
     # Peak resident memory (MB) of each engine worker process still alive at the end (make bench).
     worker_peak_rss_mb: dict[str, float] = field(default_factory=dict)
@@ -126,6 +129,22 @@ def _peak_rss_mb() -> float:
     """Peak resident memory so far of this process or of any child it waited for (Linux reports KiB)."""
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return round(peak / 1024, 1)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None on another C library."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def give_back_memory() -> None:
+    """Return the memory a finished stage freed to the system: glibc keeps freed pages for reuse,
+    so without this each stage's transient peak stays resident through the rest of the run."""
+    if (trim := _malloc_trim()) is not None:
+        trim(0)
 
 
 def _cpu_s() -> float:
@@ -166,11 +185,12 @@ class StageTimer:
         self._open = (name, time.perf_counter(), _cpu_s())
 
     def done(self, items: int, cache: ItemCache | None = None) -> None:
-        """Close the open stage; with ``cache`` (the stage's), save it and record how many of
+        """Close the open stage; with ``cache`` (the stage's), save and close it, and record how many of
         its distinct items came from it (``cached``) and how many were computed (``computed``)."""
         name, wall, cpu = self._open
         if cache is not None:
-            cache.save()
+            cache.close()
+        give_back_memory()
         self.timings.append(
             {
                 "stage": name,
@@ -224,7 +244,8 @@ def redact_answers(answers: pd.DataFrame, ingest: IngestResult, redactor: Redact
         groups=list(out["response_id"]), languages=out["language"].tolist() if "language" in out else None,
     )
     out["text"] = redacted.texts
-    return out, redacted
+    # The texts live on in the table alone: a second copy would be as large as the corpus.
+    return out, dataclasses.replace(redacted, texts=[])
 
 
 def redact_file_names(table: pd.DataFrame, ingest: IngestResult, redactor: Redactor, redacted: Redacted, cache: ItemCache | None = None) -> pd.DataFrame:
@@ -289,6 +310,7 @@ def analyse(
     say: Callable[[str], None] = lambda line: None,
     progress: Progress | None = None,
     reuse: bool = True,
+    keep_learned: bool = False,
 ) -> RunResult:
     """Run every stage over ``raw_dir`` and write the outputs to ``out_dir``.
 
@@ -298,12 +320,13 @@ def analyse(
     runs. When ``out_dir`` holds the outputs of a run
     over the same files, config, statements, overrides and code (``manifest.json``), they are
     kept and read back instead of recomputed (see README, "Re-runs and caches"), unless ``reuse`` is False.
+    ``keep_learned`` returns what the learn stage decided (``RunResult.learned``, for ``label``).
     The per-item stages run on the engine ``config.engine`` names (:mod:`pipeline.engines`),
     which never changes the outputs.
     """
     engine = make_engine(config.engine)
     try:
-        result = _analyse(raw_dir, out_dir, config, root, say, progress, reuse, engine)
+        result = _analyse(raw_dir, out_dir, config, root, say, progress, reuse, engine, keep_learned)
         result.worker_peak_rss_mb = engine.worker_peak_rss_mb()
         return result
     finally:
@@ -311,7 +334,8 @@ def analyse(
 
 
 def _analyse(
-    raw_dir: Path, out_dir: Path, config: Config, root: Path, say: Callable[[str], None], progress: Progress | None, reuse: bool, engine: Engine
+    raw_dir: Path, out_dir: Path, config: Config, root: Path, say: Callable[[str], None], progress: Progress | None, reuse: bool, engine: Engine,
+    keep_learned: bool = False,
 ) -> RunResult:
     check_writable(Path(out_dir), "--out")
     check_writable(Path(root) / config.ingest.cache_dir, "ingest.cache_dir")
@@ -414,6 +438,7 @@ def _analyse(
     timer.stage("align")
     aligned = align_comments(comments, statements, config, caches["align"], engine)
     timer.done(len(comments), caches["align"])
+    del comments  # each stage's table is the next one's input only: at scale each is hundreds of megabytes
     methods = aligned.loc[aligned["kind"] == "comment", "align_method"].value_counts()
     if len(statements):
         say("Align - " + f"{int(methods.sum())} comments: " + ", ".join(f"{n} by {m}" for m, n in methods.items()))
@@ -423,6 +448,7 @@ def _analyse(
     timer.stage("tag")
     tagged, suggestions = tag_comments(aligned, statements, config, cache=caches["tag"], engine=engine)
     timer.done(len(aligned), caches["tag"])
+    del aligned
     say(tag_summary(tagged, suggestions))
     # Asks learned from the labels (codebook examples, labels files, overrides of asks).
     timer.stage("learn")
@@ -431,6 +457,8 @@ def _analyse(
     tagged, asks_quality, learned = learn_asks(tagged, labels, config, cache_dir=Path(out_dir) / CACHE_DIR)
     timer.done(len(tagged))
     say(learn_summary(asks_quality, labels, tagged))
+    learned_result = (tagged, learned) if keep_learned else None
+    del learned
 
     # Themes find the points nobody wrote a codebook entry for; embeddings are cached in
     # <out>/cache so a re-run embeds only new comments.
@@ -438,6 +466,7 @@ def _analyse(
     themes = model_themes(tagged, statements, responses, config, cache_dir=Path(out_dir) / CACHE_DIR, unsafe_words=unsafe_words)
     timer.done(len(tagged))
     say(themes.summary())
+    del tagged
 
     timer.stage("report")
     tables = {
@@ -523,4 +552,4 @@ def _analyse(
         + (f"; topic models in {MODEL_DIR}/" if themes.models else "")
     )
     return RunResult(tables=tables, ingest=ingest, written=written, timings=timer.timings, attributed_suggestions=suggestions,
-                     learned=(tagged, learned))
+                     learned=learned_result)

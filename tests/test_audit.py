@@ -94,3 +94,26 @@ def test_xlsx_cells_are_lines(tmp_path):
         archive.writestr("xl/sharedStrings.xml", "<sst><si><t>Ioana</t></si><si><t>Popescu</t></si></sst>")
     (tmp_path / "tables.xlsx").write_bytes(buffer.getvalue())
     assert file_text(tmp_path / "tables.xlsx").split() == ["Ioana", "Popescu"]
+
+
+def test_large_files_are_audited_a_piece_at_a_time_and_nothing_is_missed(tmp_path, monkeypatch):
+    import pipeline.audit as audit
+
+    filler = [f"Practice leaders should plan supervision number {i} with care." for i in range(60)]
+    cells = filler[:40] + ["My support worker Bogdan Marinescu always listened."] + filler[40:] + filler[:10]  # repeats are read once
+    pd.DataFrame({"text": cells}).to_csv(tmp_path / "answers.csv", index=False)
+    pd.DataFrame({"text": cells}).to_parquet(tmp_path / "answers.parquet")
+    # In a page the name runs over a line end, near where one piece ends.
+    lines = filler[:5] + ["we met Bogdan", "Marinescu at the office, on 0161 496 0000"] + filler[5:]
+    (tmp_path / "report.html").write_text("<p>" + "\n".join(lines) + "</p>", encoding="utf-8")
+    files, found = ["answers.csv", "answers.parquet", "report.html"], identifiers(["Bogdan Marinescu"], ["0161 496 0000"])
+    whole = sorted((f.file, f.kind, f.value) for f in audit_files(tmp_path, files, found).findings)
+    monkeypatch.setattr(audit, "CHUNK_CHARS", 200)
+    monkeypatch.setattr(audit, "OVERLAP_CHARS", 60)
+    assert len(list(audit.file_texts(tmp_path / "answers.csv"))) > 5
+    assert len(list(audit.file_texts(tmp_path / "report.html"))) > 5
+    assert audit.file_text(tmp_path / "answers.csv").count("number 3 with") == 1
+    pieces = sorted((f.file, f.kind, f.value) for f in audit_files(tmp_path, files, found).findings)
+    assert pieces == whole
+    assert {("answers.csv", "name", "Bogdan Marinescu"), ("answers.parquet", "name", "Bogdan Marinescu"),
+            ("report.html", "name", "Bogdan\nMarinescu"), ("report.html", "contact", "0161 496 0000")} <= set(pieces)

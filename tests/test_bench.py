@@ -46,3 +46,15 @@ def test_timed_run_records_every_stage(tmp_path):
     checked = check_targets(runs)
     assert [(t["n"], t["met"]) for t in checked] == [(10, False), (20, False), (40, False)]
     assert checked[0]["value"] == 1.0 and "MISSED second run" in table(runs, exponents)
+
+
+def test_the_memory_targets_at_100000_are_checked_on_the_dask_engine_only():
+    def result(engine: str, client_mb: float, workers: dict) -> dict:
+        stages = [{"stage": "ingest", "peak_rss_mb": 900.0}, {"stage": "write", "peak_rss_mb": client_mb}]
+        first = {"total_wall_s": 1.0, "stages": stages, "engine": engine, "worker_peak_rss_mb": workers}
+        return {"n": 100_000, "first": first, "second": {"total_wall_s": 0.05}}
+
+    rows = {r["target"]: r for r in check_targets([result("dask", 3500.0, {"w1": 1200.0, "w2": 2100.0})])}
+    client, worker = rows["100,000 responses on dask, client peak RSS (MB)"], rows["100,000 responses on dask, worker peak RSS (MB)"]
+    assert (client["value"], client["met"], worker["value"], worker["met"]) == (3500.0, True, 2100.0, False)
+    assert not [r for r in check_targets([result("local", 9000.0, {"children": 3000.0})]) if "dask" in r["target"]]

@@ -4,7 +4,9 @@ a missing optional dependency is a one-line error naming the install command."""
 
 from __future__ import annotations
 
+import collections
 import importlib.util
+import itertools
 import os
 import signal
 import sys
@@ -166,6 +168,49 @@ def _fail(items: list) -> list:
 
 
 # --- the dask engine ------------------------------------------------------------------------
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+class _Client:
+    def __init__(self):
+        self.cancelled: list = []
+
+    def cancel(self, futures):
+        self.cancelled += futures
+
+
+def test_dask_engine_keeps_a_window_of_partitions_in_flight_and_hands_them_over_in_order():
+    from pipeline.engines.dask import _in_order
+
+    submitted: list[list] = []
+
+    def submit(part):
+        submitted.append(part)
+        return _Done([i * 10 for i in part])
+
+    def start(window: int):
+        queued = iter([[i] for i in range(20)])
+        return collections.deque(submit(part) for part in itertools.islice(queued, window)), queued
+
+    client = _Client()
+    results = _in_order(client, *start(4), submit)
+    assert len(submitted) == 4  # the window starts before the caller asks
+    assert next(results) == [0]
+    assert len(submitted) == 5  # and a partition replaces the one handed over
+    assert [next(results) for _ in range(3)] == [[10], [20], [30]]
+    assert len(submitted) == 8
+    results.close()
+    assert [f.value for f in client.cancelled] == [[40], [50], [60], [70]]  # what was in flight, and nothing more is sent
+    assert len(submitted) == 8
+    assert [r for part in _in_order(_Client(), *start(3), submit) for r in part] == [i * 10 for i in range(20)]
+
 
 needs_distributed = pytest.mark.skipif(
     importlib.util.find_spec("distributed") is None, reason="the dask engine needs distributed: pip install -e '.[dask]'"

@@ -406,3 +406,17 @@ def test_content_decides_when_the_suffix_lies(files, config, tmp_path):
     formats = {r.source_file: r.format for r in result.responses}
     assert formats == {"renamed text.docx": "docx", "printed form.doc": "pdf"} or formats == {"renamed text.docx": "txt", "printed form.doc": "pdf"}
     assert [s.source_file for s in result.skipped] == ["corrupt.docx"]
+
+
+def test_a_document_is_read_by_the_process_that_parses_it_not_held_by_the_caller(raw, config, monkeypatch):
+    import pipeline.ingest as ingest
+
+    sent: list = []
+    parse_files = ingest._parse_files
+    monkeypatch.setattr(ingest, "_parse_files", lambda files, config: sent.extend(files) or parse_files(files, config))
+    result = ingest_responses(raw, config)
+    assert sent and all(isinstance(source, Path) for source, _, _ in sent)  # paths, never every document's bytes at once
+    assert {r.source_file for r in result.responses} >= {"who cares.txt", "letters/2015 août/letter é.md", "cp1252.txt"}
+    # A file gone between its digest and its parsing is listed with the reason, not a crash.
+    gone = ingest.parse_file(raw / "no such file.txt", "no such file.txt", "d", config)
+    assert [s.reason for s in gone.skipped] == ["cannot read file: No such file or directory"]

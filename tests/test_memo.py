@@ -31,6 +31,16 @@ def test_only_missing_items_are_computed_and_saved_items_are_this_runs(tmp_path)
     assert calls[-1] == [3]
 
 
+def test_a_closed_cache_is_saved_and_holds_nothing_in_memory(tmp_path):
+    calls: list = []
+    cache = ItemCache(tmp_path, "stage", "salt")
+    cache.map([1, 2], squares(calls))
+    cache.close()
+    assert (cache._stored, cache._used) == (None, {})  # a stage's results are not kept to the end of the run
+    assert ItemCache(tmp_path, "stage", "salt").map([1, 2], squares(calls)) == {1: 1, 2: 4}
+    assert calls == [[1, 2]]  # the saved file gave them
+
+
 def test_another_salt_or_a_damaged_file_starts_empty(tmp_path):
     calls: list = []
     cache = ItemCache(tmp_path, "stage", "one")

@@ -4,7 +4,7 @@ import pytest
 
 from pipeline.config import PrivacyConfig
 from pipeline.records import PersonalDetails
-from pipeline.redact import Redactor, redact, run_vocabulary
+from pipeline.redact import Redactor, rare_proper_nouns, redact, run_vocabulary
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +67,17 @@ def test_a_name_found_in_one_answer_is_redacted_in_the_others_of_its_response(re
     assert redacted.texts[2] == "[NAME] and [NAME] are not named here."
 
 
+def test_few_patterns_kept_at_once_redact_as_many_kept_would(redactor, monkeypatch):
+    import pipeline.redact as redact_module
+
+    texts = ["Ms Iris Sandhu never asked.", "Dr Tomas Berg wrote.", "Sandhu's notes were lost.", "Berg agreed, and Iris too.", "Nobody here."]
+    groups = ["a", "b", "a", "b", "c"]  # a response's texts apart, as a table may hold them
+    kept = redactor.redact(texts, [None] * 5, groups=groups).texts
+    monkeypatch.setattr(redact_module, "PATTERNS_KEPT", 1)
+    assert redactor.redact(texts, [None] * 5, groups=groups).texts == kept
+    assert kept[:4] == ["Ms [NAME] never asked.", "Dr [NAME] wrote.", "[NAME]'s notes were lost.", "[NAME] agreed, and [NAME] too."]
+
+
 def test_a_common_word_name_is_redacted_where_capitalised_only(redactor):
     texts = ["My foster carer Grace Okafor was kind. Grace rang weekly, by the grace of God."]
     assert redactor.redact_texts(texts, [None]) == ["My foster carer [NAME] was kind. [NAME] rang weekly, by the grace of God."]
@@ -85,3 +96,21 @@ def test_what_was_redacted_is_recorded_for_the_audit(redactor):
     assert {"Jo Bloggs", "Bogdan Marinescu"} <= redacted.names
     assert {"bloggs", "bogdan", "marinescu"} <= redacted.words
     assert {"jo@example.org", "07700 900123"} <= redacted.contacts
+
+
+def test_rare_proper_nouns_are_those_few_responses_write_and_counting_stops_past_the_limit():
+    import random
+
+    rng = random.Random(3)
+    words = ["Marinescu", "Ofsted", "Brookfield", "Tuesday", "Sandhu"]
+    texts, groups = [], []
+    for i in range(300):
+        chosen = rng.sample(words, rng.randint(0, 3)) if i % 7 else ["Ofsted"]
+        texts.append("We told " + " and ".join(chosen) + " about it." if chosen else "Nothing here.")
+        groups.append(f"r{i // 2}")  # two answers per response
+    where = {w.casefold(): {g for t, g in zip(texts, groups) if w in t} for w in words}
+    for limit in (1, 5, 60, 150):
+        expected = frozenset(w for w, found in where.items() if found and len(found) <= limit) - {"tuesday"}
+        assert rare_proper_nouns(texts, groups, {"tuesday"}, limit) == expected
+    assert rare_proper_nouns(["We told Sandhu.", "Sandhu again."], ["a", "b"], set(), 1) == frozenset()
+    assert rare_proper_nouns(["We told Sandhu.", "Sandhu again."], ["a", "a"], set(), 1) == {"sandhu"}

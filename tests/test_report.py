@@ -197,3 +197,21 @@ def test_each_ask_shows_its_reliability_and_too_few_labels_are_flagged(config):
     page = Page(render_report(tables, summaries, {name: b"" for name in NAMES}, config))
     assert "precision 0.90, recall 0.75 (12 labelled with, 30 without)" in page.plain
     assert "(1 labelled with, 30 without) too few labels to trust" in page.plain
+
+
+def test_a_section_lists_its_first_wording_suggestions_and_counts_the_rest(config):
+    tables = synthetic_tables(config)
+    tables["overrides_log"] = pd.DataFrame(columns=["status"])
+    first = tables["wording_suggestions"].iloc[[0]]
+    more = first.assign(suggestion_id="r02-q1-01-s01", comment_id="r02-q1-01", response_id="r02", proposed_text="Design a system that lasts")
+    tables["wording_suggestions"] = pd.concat([tables["wording_suggestions"], more], ignore_index=True)
+    short = config.model_copy(update={"report": config.report.model_copy(update={"max_listed_suggestions": 1})})
+    summaries = summary_tables(tables, short)
+    page = Page(render_report(tables, summaries, {name: b"" for name in NAMES}, short))
+    assert "works for children" in page.plain and "lasts" not in page.plain
+    assert "1 more is listed in wording_suggestions.csv (the page lists the first 1: report.max_listed_suggestions)." in page.plain
+    # The confidential respondent's suggestion is neither listed nor taken for one cut by the limit.
+    assert "Suggestions from respondents who asked for confidentiality are counted but not shown." in page.plain
+    assert not [link for link in page.links if link not in page.ids]
+    whole = Page(render_report(tables, summary_tables(tables, config), {name: b"" for name in NAMES}, config))
+    assert "lasts" in whole.plain and "more are listed in wording_suggestions.csv" not in whole.plain

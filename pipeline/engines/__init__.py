@@ -54,8 +54,9 @@ class Engine(Protocol):
 
     def map(self, function: Callable[..., list], items: list, *shared: Any, split: Split = IN_PROCESS) -> Generator[list]:
         """``function(partition, *shared)`` over contiguous partitions of ``items``, started at
-        once (the caller can work meanwhile); the iterator gives each partition's results in
-        partition order, and closing it (``.close()``) early cancels what is left."""
+        once (the caller can work meanwhile; an engine may hold back partitions beyond a window
+        until earlier results are taken, to bound memory); the iterator gives each partition's
+        results in partition order, and closing it (``.close()``) early cancels what is left."""
 
     def worker_peak_rss_mb(self) -> dict[str, float]:
         """Peak resident memory of each worker process that is still alive (empty: none)."""

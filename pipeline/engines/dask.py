@@ -14,10 +14,12 @@ only when a run uses this engine.
 
 from __future__ import annotations
 
+import collections
+import itertools
 import logging
 import os
 import resource
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from pipeline.config import EngineConfig
@@ -29,6 +31,8 @@ INSTALL = "pip install 'distributed==2026.8.0' (or pip install -e '.[dask]')"
 CONNECT_TIMEOUT_S = 30
 # Fewest partitions per worker thread, whatever engine.partition_size (balances uneven partitions).
 PARTITIONS_PER_THREAD = 4
+# Most partitions submitted and not yet handed over, per worker thread (bounds what the scheduler holds).
+IN_FLIGHT_PER_THREAD = 16
 
 
 def peak_rss_mb() -> float:
@@ -77,10 +81,16 @@ class DaskEngine:
         # (a file's pages, a comment's length), and a thread done early takes the next.
         slots = sum(client.nthreads().values()) or 1
         parts = contiguous(items, max(-(-len(items) // self.config.partition_size), PARTITIONS_PER_THREAD * slots))
-        # pure=False: a partition is one task even when two hold the same items; the shared
-        # arguments travel inside each task, so a lost worker loses nothing the scheduler cannot resend.
-        futures = [client.submit(function, part, *shared, retries=self.config.retries, pure=False) for part in parts]
-        return _in_order(client, futures)
+
+        def submit(part: list):
+            # pure=False: a partition is one task even when two hold the same items; the shared
+            # arguments travel inside each task, so a lost worker loses nothing the scheduler cannot resend.
+            return client.submit(function, part, *shared, retries=self.config.retries, pure=False)
+
+        queued = iter(parts)
+        # The first partitions start now, so the caller can work meanwhile.
+        waiting = collections.deque(submit(part) for part in itertools.islice(queued, IN_FLIGHT_PER_THREAD * slots))
+        return _in_order(client, waiting, queued, submit)
 
     def worker_peak_rss_mb(self) -> dict[str, float]:
         if self._client is None:
@@ -95,10 +105,16 @@ class DaskEngine:
         self._client = self._cluster = None
 
 
-def _in_order(client, futures: list) -> Generator[list]:
+def _in_order(client, waiting: collections.deque, queued: Iterator[list], submit: Callable[[list], Any]) -> Generator[list]:
+    """Each partition's results in order: those ``waiting`` (submitted), then those ``queued``,
+    one submitted as each result is handed over. So no more than ``len(waiting)`` partitions are
+    in flight at once, and the scheduler (in this process, for a local cluster) holds the items
+    of those alone, whatever the number of partitions."""
     try:
-        for i, future in enumerate(futures):
+        while waiting:
+            future = waiting.popleft()
+            waiting.extend(submit(part) for part in itertools.islice(queued, 1))
             yield future.result()
-            futures[i] = None  # the client keeps no partition's results once handed over
+            del future  # the client keeps no partition's results once handed over
     finally:
-        client.cancel([f for f in futures if f is not None])
+        client.cancel(list(waiting))
