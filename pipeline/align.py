@@ -103,7 +103,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from pipeline.config import DOCUMENT, DOCUMENTS, AlignConfig, Config
 from pipeline.engines import Engine, Split, map_items
 from pipeline.errors import require_columns
-from pipeline.memo import ItemCache, cached_map
+from pipeline.memo import ItemCache, cached_blocks
 from pipeline.records import ALL_STATEMENTS
 from pipeline.segment import HEADING_PATH_SEPARATOR
 from pipeline.statements import STATEMENT_COLUMNS
@@ -703,14 +703,16 @@ def align_comments(
         contexts = _statement_contexts(index, cfg, rows, columns)
         before = _before_section_headings(index, cfg, rows, columns)
         # Campaign copies share (text, heading, question, context, position): each distinct one is aligned once.
-        key_of = {
-            i: (columns["text"][i], columns["heading"][i], columns["question_id"][i], contexts.get(i), i in before) for i in rows
-        }
-        split = Split(cfg.workers, cfg.parallel_min_comments)
-        aligned = cached_map(cache, key_of.values(), lambda keys: map_items(engine, _align_keys, keys, index, cfg, split=split))
+        rows_of: dict[tuple, list[int]] = {}
         for i in rows:
-            for column, value in aligned[key_of[i]].items():
-                result[column][i] = value
+            rows_of.setdefault((columns["text"][i], columns["heading"][i], columns["question_id"][i], contexts.get(i), i in before), []).append(i)
+        split = Split(cfg.workers, cfg.parallel_min_comments)
+        # A block at a time, so no process holds every comment's alignment.
+        for aligned in cached_blocks(cache, rows_of, lambda keys: map_items(engine, _align_keys, keys, index, cfg, split=split)):
+            for key, values in aligned.items():
+                for i in rows_of[key]:
+                    for column, value in values.items():
+                        result[column][i] = value
     for column in ALIGN_COLUMNS:
         out[column] = result[column]
     out["section_id"] = out["section_id"].astype("Int64")

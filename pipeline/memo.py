@@ -8,9 +8,13 @@ another salt starts from an empty cache, so a changed config or code never serve
 result, and a change another stage reads (a stance cue) keeps this stage's cache (redaction).
 Every cache of the pipeline (the parse cache, these, the topic fit) is salted the same way.
 
-One file per stage (``<folder>/<name>.pkl``): a mapping from each item's key digest to its
-result. :meth:`ItemCache.save` keeps only the items this run used, so the file tracks the
-current corpus instead of growing with every run, and replaces the file atomically.
+One SQLite file per stage (``<folder>/<name>.sqlite``): each item's result, pickled, under the
+digest of the salt and the item's key. Results are written as a stage computes them and read
+per key, so no process holds a stage's cache in memory (a hundred thousand responses' results
+are hundreds of megabytes). :meth:`ItemCache.save` keeps only the items this run used, so the
+file tracks the current corpus instead of growing with every run. Each write is a transaction:
+a run killed midway leaves results that are right for their salt, and the next run's save
+drops those it did not use. A damaged file is removed and the cache starts empty.
 """
 
 from __future__ import annotations
@@ -20,11 +24,15 @@ import functools
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Hashable, Iterable
+import sqlite3
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 Value = TypeVar("Value")
+# Distinct items per block of a stage that works a block at a time (:func:`cached_blocks`): a
+# block's results take tens of megabytes, and each block is one map of the engine.
+BLOCK_ITEMS = 100_000
 PACKAGE = Path(__file__).parent
 
 
@@ -105,51 +113,92 @@ class ItemCache:
     depend on besides the item itself (:func:`stage_salt`: the stage's code and config sections).
     """
 
+    # Keys looked up per query (SQLite allows 32,766 parameters).
+    LOOKUP_CHUNK = 900
+
     def __init__(self, folder: Path | None, name: str, salt: str):
-        self.path = None if folder is None else Path(folder) / f"{name}.pkl"
+        self.path = None if folder is None else Path(folder) / f"{name}.sqlite"
         self.salt = salt
-        self._stored: dict[str, Any] | None = None  # read on first use, so the stage's time includes it
-        self._used: dict[str, Any] = {}
+        self._db: sqlite3.Connection | None = None  # opened on first use, so the stage's time includes it
         self.hits = 0
         self.misses = 0
 
-    def _load(self) -> dict[str, Any]:
-        if self.path is None:
-            return {}
+    def _item_digest(self, key: Hashable) -> bytes:
+        return hashlib.blake2b(repr((self.salt, key)).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with self.path.open("rb") as handle:
-                salt, entries = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-            return {}  # missing, unreadable or from an older layout: start empty
-        return entries if salt == self.salt else {}
+            return self._connect()
+        except sqlite3.OperationalError:
+            raise  # locked or unwritable: not the file's fault, so it is not removed
+        except sqlite3.DatabaseError:
+            self.path.unlink(missing_ok=True)  # damaged, or not a cache: start empty
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=60)
+        try:
+            # Freed pages go back to the file system at each commit, so the file stays the size of its items.
+            db.execute("PRAGMA auto_vacuum = FULL")
+            with db:
+                db.execute("CREATE TABLE IF NOT EXISTS items (digest BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
+            # The items this run used, and whether it computed them (a repeat is not a hit from an earlier run).
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS used (digest BLOB PRIMARY KEY, computed INTEGER NOT NULL) WITHOUT ROWID")
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    def _stored(self, db: sqlite3.Connection, digests: list[bytes]) -> dict[bytes, tuple[bytes, bool]]:
+        """Each stored digest's (pickled result, whether this run computed it)."""
+        found: dict[bytes, tuple[bytes, bool]] = {}
+        for start in range(0, len(digests), self.LOOKUP_CHUNK):
+            chunk = digests[start : start + self.LOOKUP_CHUNK]
+            query = (
+                "SELECT items.digest, items.value, coalesce(used.computed, 0) FROM items LEFT JOIN used USING (digest) "
+                f"WHERE items.digest IN ({','.join('?' * len(chunk))})"
+            )
+            found.update((d, (value, bool(computed))) for d, value, computed in db.execute(query, chunk))
+        return found
 
     def map(self, keys: Iterable[Hashable], compute: Callable[[list[Hashable]], list[Value]]) -> dict[Hashable, Value]:
         """``{key: result}`` for the distinct ``keys``; ``compute(missing_keys)`` returns the
         results of the keys not cached, in their order, in one batch."""
-        if self._stored is None:
-            self._stored = self._load()
         keys = list(dict.fromkeys(keys))
-        digests = {key: digest(key) for key in keys}
-        results = {key: self._stored[d] for key, d in digests.items() if d in self._stored}
-        missing = [key for key in keys if key not in results]
-        if missing:
-            results.update(zip(missing, compute(missing), strict=True))
-        self.hits += len(keys) - len(missing)
-        self.misses += len(missing)
-        self._used.update((digests[key], results[key]) for key in keys)
+        if self.path is None:
+            return dict(zip(keys, compute(keys), strict=True))
+        if self._db is None:
+            self._db = self._open()
+        digests = [self._item_digest(key) for key in keys]
+        stored = self._stored(self._db, digests)
+        results = {key: pickle.loads(stored[d][0]) for key, d in zip(keys, digests) if d in stored}
+        missing = [(key, d) for key, d in zip(keys, digests) if d not in stored]
+        computed = compute([key for key, _ in missing]) if missing else []
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO items VALUES (?, ?)",
+                ((d, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)) for (_, d), value in zip(missing, computed, strict=True)),
+            )
+            self._db.executemany("INSERT OR IGNORE INTO used VALUES (?, ?)", ((d, d not in stored) for d in digests))
+        results.update((key, value) for (key, _), value in zip(missing, computed))
+        earlier = sum(1 for d in digests if d in stored and not stored[d][1])
+        self.hits += earlier
+        self.misses += len(keys) - earlier
         return results
 
     def save(self) -> None:
-        """Keep this run's items (only those), replacing the file atomically."""
-        if self.path is not None:
-            save_pickle(self.path, (self.salt, self._used))
+        """Keep this run's items (only those)."""
+        if self._db is not None:
+            with self._db:
+                self._db.execute("DELETE FROM items WHERE digest NOT IN (SELECT digest FROM used)")
 
     def close(self) -> None:
-        """Save, then let go of the items held in memory (the stage is over; at a few hundred
-        thousand responses a stage's results are hundreds of megabytes). A later ``map`` reads
-        the file again."""
-        self.save()
-        self._stored, self._used = None, {}
+        """Save, then close the file (the stage is over). A later ``map`` opens it again, as a new run."""
+        if self._db is not None:
+            self.save()
+            self._db.close()
+            self._db = None
 
 
 def cached_map(cache: ItemCache | None, keys: Iterable[Hashable], compute: Callable[[list[Hashable]], list[Value]]) -> dict[Hashable, Value]:
@@ -158,3 +207,13 @@ def cached_map(cache: ItemCache | None, keys: Iterable[Hashable], compute: Calla
         return cache.map(keys, compute)
     keys = list(dict.fromkeys(keys))
     return dict(zip(keys, compute(keys), strict=True))
+
+
+def cached_blocks(
+    cache: ItemCache | None, keys: Iterable[Hashable], compute: Callable[[list[Hashable]], list[Value]], size: int = BLOCK_ITEMS
+) -> Iterator[dict[Hashable, Value]]:
+    """:func:`cached_map` over the distinct ``keys`` ``size`` at a time, one block's results at a
+    time: a stage that puts each block's results in its columns never holds every item's result."""
+    keys = list(dict.fromkeys(keys))
+    for start in range(0, len(keys), size):
+        yield cached_map(cache, keys[start : start + size], compute)

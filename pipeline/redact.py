@@ -484,11 +484,12 @@ class Redactor:
         finder = self.finders.get(code, self.finder)
         return [found + self._name_lines(text, finder.language) for text, found in zip(texts, finder.find(texts))]
 
-    def _cache_key(self, text: str) -> tuple:
+    def _cache_key(self, text: str) -> tuple[str, str]:
         """What finding the names in ``text`` reads besides the config: the text and the
         vocabulary words it holds (the vocabulary grows with the run's organisations, but only
-        these words are looked up)."""
-        return (text, tuple(sorted(_words(text) & self.vocabulary)))
+        these words are looked up), joined in one string: a tuple of fifty word objects per text
+        took 0.7 GB at 200,000 answers."""
+        return (text, " ".join(sorted(_words(text) & self.vocabulary)))
 
     def _name_lines(self, text: str, language: Language | None = None) -> list[str]:
         """Lines that are only a person's name (a signature) of two words or more: a title, or

@@ -796,7 +796,8 @@ def segment_comments(
         cache, (text for _, _, text, without_comment in items if not without_comment),
         lambda texts: map_items(engine, _segment_texts, texts, statements, config, split=Split(config.segment.workers, config.segment.parallel_min_answers)),
     )
-    rows: list[dict] = []
+    # Built column by column: a dict per row costs more than the row's text (0.3 GB at 600,000 rows).
+    columns: dict[str, list] = {column: [] for column in COMMENT_COLUMNS}
     counters: dict[tuple[str, str], int] = {}
     for response_id, question_id, text, without_comment in items:
         units = [(Kind.NON_COMMENT.value, "", 0, text.strip())] if without_comment else units_of[text]
@@ -805,17 +806,14 @@ def segment_comments(
         counters[key] = start + len(units)
         width = max(2, len(str(start + len(units))))
         for nn, (kind, heading, paragraph_index, unit_text) in enumerate(units, start=start + 1):
-            rows.append(
-                {
-                    "comment_id": f"{response_id}-{question_id or UNKNOWN_QUESTION}-{nn:0{width}d}",
-                    "response_id": response_id,
-                    "question_id": question_id,
-                    "kind": kind,
-                    "heading": heading,
-                    "paragraph_index": paragraph_index,
-                    "text": unit_text,
-                }
-            )
-    frame = pd.DataFrame(rows, columns=COMMENT_COLUMNS)
+            columns["comment_id"].append(f"{response_id}-{question_id or UNKNOWN_QUESTION}-{nn:0{width}d}")
+            columns["response_id"].append(response_id)
+            columns["question_id"].append(question_id)
+            columns["kind"].append(kind)
+            columns["heading"].append(heading)
+            columns["paragraph_index"].append(paragraph_index)
+            columns["text"].append(unit_text)
+    # Without rows, no columns to infer types from: empty object columns, as every empty table's.
+    frame = pd.DataFrame(columns if columns["comment_id"] else [], columns=COMMENT_COLUMNS)
     frame["paragraph_index"] = frame["paragraph_index"].astype("int64")
     return frame.sort_values("comment_id", kind="stable").reset_index(drop=True)

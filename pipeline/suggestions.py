@@ -606,19 +606,36 @@ class SuggestionReader:
             if scores[row] >= self.config.align.quote_min_score:
                 return row
         return None
+class SuggestionRows:
+    """The suggestions table (:data:`SUGGESTION_COLUMNS`), a commented row at a time: a stage that
+    reads its comments in blocks adds each block's suggestions and lets the block go."""
+
+    def __init__(self, comments: pd.DataFrame, statements: pd.DataFrame):
+        self.index = StatementIndex(statements)
+        self.columns = {c: comments[c].tolist() for c in ("comment_id", "response_id", "statement_id", "section_id", "sentence_id")}
+        # A tuple per row, not a dict: the dicts of 300,000 suggestions would take about 0.3 GB.
+        self.records: list[tuple] = []
+
+    def add(self, row: int, found: list[Suggestion]) -> None:
+        """The suggestions ``found`` in the comment at position ``row`` of the comments."""
+        if found:
+            comment = {c: v[row] for c, v in self.columns.items()}
+            self.records.extend(suggestion_record(suggestion, n, self.index, comment) for n, suggestion in enumerate(found, start=1))
+
+    def frame(self) -> pd.DataFrame:
+        """The rows added, sorted by id."""
+        frame = pd.DataFrame.from_records(self.records, columns=SUGGESTION_COLUMNS)
+        frame["section_id"] = frame["section_id"].astype("Int64")
+        frame["verbatim"] = frame["verbatim"].astype(bool)
+        return frame.sort_values("suggestion_id", kind="stable").reset_index(drop=True)
+
+
 def suggestion_table(comments: pd.DataFrame, rows: list[int], keys: list[Key], found: dict[Key, list[Suggestion]], statements: pd.DataFrame) -> pd.DataFrame:
     """One row per suggestion of the comments at ``rows`` (their (text, scope) ``keys``), sorted by id."""
-    index = StatementIndex(statements)
-    columns = {c: comments[c].tolist() for c in ("comment_id", "response_id", "statement_id", "section_id", "sentence_id")}
-    records = [
-        suggestion_record(suggestion, n, index, {c: v[i] for c, v in columns.items()})
-        for i, key in zip(rows, keys, strict=True)
-        for n, suggestion in enumerate(found[key], start=1)
-    ]
-    frame = pd.DataFrame(records, columns=SUGGESTION_COLUMNS)
-    frame["section_id"] = frame["section_id"].astype("Int64")
-    frame["verbatim"] = frame["verbatim"].astype(bool)
-    return frame.sort_values("suggestion_id", kind="stable").reset_index(drop=True)
+    table = SuggestionRows(comments, statements)
+    for i, key in zip(rows, keys, strict=True):
+        table.add(i, found[key])
+    return table.frame()
 
 
 def extract_suggestions(comments: pd.DataFrame, statements: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -685,7 +702,8 @@ def proposal_classifier(rules: Rules, config: Config) -> SentenceClassifier:
     return _CLASSIFIERS[key]
 
 
-def suggestion_record(suggestion: Suggestion, n: int, index: StatementIndex, comment: dict) -> dict:
+def suggestion_record(suggestion: Suggestion, n: int, index: StatementIndex, comment: dict) -> tuple:
+    """One row of the suggestions table (:data:`SUGGESTION_COLUMNS`, in order)."""
     row = suggestion.target_row
     if row is None and not pd.isna(comment["sentence_id"]) and str(comment["sentence_id"]) in index.row_of:
         row = index.row_of[str(comment["sentence_id"])]
@@ -694,19 +712,19 @@ def suggestion_record(suggestion: Suggestion, n: int, index: StatementIndex, com
         section = suggestion.section
     if row is not None:
         statement, section = index.statement[row], int(index.section[row])
-    return {
-        "suggestion_id": f"{comment['comment_id']}-s{n:02d}",
-        "comment_id": comment["comment_id"],
-        "response_id": comment["response_id"],
-        "statement_id": "" if pd.isna(statement) else str(statement),
-        "section_id": pd.NA if pd.isna(section) else int(section),
-        "operation": suggestion.operation,
-        "target_sentence_id": "" if row is None else index.sentence_id[row],
-        "current_text": "" if row is None else index.text[row],
-        "proposed_text": suggestion.proposed,
-        "verbatim": suggestion.verbatim,
-        "source_text": suggestion.source,
-    }
+    return (
+        f"{comment['comment_id']}-s{n:02d}",
+        comment["comment_id"],
+        comment["response_id"],
+        "" if pd.isna(statement) else str(statement),
+        pd.NA if pd.isna(section) else int(section),
+        suggestion.operation,
+        "" if row is None else index.sentence_id[row],
+        "" if row is None else index.text[row],
+        suggestion.proposed,
+        suggestion.verbatim,
+        suggestion.source,
+    )
 
 
 def _token_at(doc, char: int) -> int:

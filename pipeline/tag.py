@@ -54,7 +54,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from pipeline.config import AskConfig, Config, TagConfig
 from pipeline.engines import Engine, Split, map_items
 from pipeline.languages import LANGUAGE_COLUMN, language
-from pipeline.memo import ItemCache, cached_map
+from pipeline.memo import BLOCK_ITEMS, ItemCache, cached_blocks
 from pipeline.questions import comment_questions
 from pipeline.reading import (
     ASK,
@@ -72,7 +72,7 @@ from pipeline.reading import (
     read_comments,
 )
 from pipeline.records import ASK_SEPARATOR, split_asks
-from pipeline.suggestions import Suggestion, SuggestionReader, suggestion_table
+from pipeline.suggestions import Suggestion, SuggestionReader, SuggestionRows
 
 TAG_COLUMNS = ["asks", "ask_evidence", "stance", "evidence_rich", "evidence_rich_evidence"]
 
@@ -135,7 +135,7 @@ def _stance_counts(stance_cues: dict[str, list[Cue]], proposals: list[Suggestion
 
 def _decide_stance(counts: dict[str, int]) -> str:
     """The primary stance from cue counts; "" when there is none (the question's default applies
-    later, see :func:`tagged_frame`).
+    later, see :class:`TagColumns`).
 
     A request for clarity usually says how ("the wording should make clear ..."), so it wins
     over suggestion; but a comment listing several criticisms, one of them that something
@@ -268,31 +268,40 @@ def semantic_rows(keys: list[tuple], config: Config) -> dict[tuple[str, str | No
     return out
 
 
-def tagged_frame(comments: pd.DataFrame, rows: list[int], keys: list[Key], tagged: dict[Key, dict], config: Config) -> pd.DataFrame:
-    """``comments`` with :data:`TAG_COLUMNS` filled from ``tagged`` for ``rows``, per the comment's
-    question: asks scoped to other questions dropped, and the question's stance default for a
-    comment with no stance cue. (A reading holds every ask, so both can change without reading again.)"""
-    n = len(comments)
-    result: dict[str, list] = {column: [""] * n for column in TAG_COLUMNS}
-    result["evidence_rich"] = [False] * n
-    questions = comment_questions(comments, config)
-    scope = {ask.id: set(ask.questions) for ask in config.tag.codebook if ask.questions}
-    defaults = {q: config.stance_default(q) for q in set(questions)}
-    for i, key in zip(rows, keys, strict=True):
-        values = dict(tagged[key])
-        question = questions[i]
-        if scope and question:
-            kept = [a for a in split_asks(values["asks"]) if question in scope.get(a, {question})]
+class TagColumns:
+    """The :data:`TAG_COLUMNS` of ``comments``, filled a comment at a time from its reading's
+    tags, per the comment's question: asks scoped to other questions dropped, and the question's
+    stance default for a comment with no stance cue. (A reading holds every ask, so both can
+    change without reading again.)"""
+
+    def __init__(self, comments: pd.DataFrame, config: Config):
+        n = len(comments)
+        self.comments = comments
+        self.result: dict[str, list] = {column: [""] * n for column in TAG_COLUMNS}
+        self.result["evidence_rich"] = [False] * n
+        self.questions = comment_questions(comments, config)
+        self.scope = {ask.id: set(ask.questions) for ask in config.tag.codebook if ask.questions}
+        self.defaults = {q: config.stance_default(q) for q in set(self.questions)}
+
+    def put(self, row: int, tags: dict) -> None:
+        """The tags of the comment at position ``row``, as :func:`tag_reading` gave them."""
+        values = dict(tags)
+        question = self.questions[row]
+        if self.scope and question:
+            kept = [a for a in split_asks(values["asks"]) if question in self.scope.get(a, {question})]
             values["asks"] = ASK_SEPARATOR.join(kept)
             values["ask_evidence"] = "; ".join(e for e in values["ask_evidence"].split("; ") if e.split(":", 1)[0] in kept)
-        values["stance"] = values["stance"] or defaults[question]
+        values["stance"] = values["stance"] or self.defaults[question]
         for column, value in values.items():
-            result[column][i] = value
-    out = comments.copy()
-    for column in TAG_COLUMNS:
-        out[column] = result[column]
-    out["evidence_rich"] = out["evidence_rich"].astype(bool)
-    return out
+            self.result[column][row] = value
+
+    def frame(self) -> pd.DataFrame:
+        """``comments`` with the columns added."""
+        out = self.comments.copy()
+        for column in TAG_COLUMNS:
+            out[column] = self.result[column]
+        out["evidence_rich"] = out["evidence_rich"].astype(bool)
+        return out
 
 
 def _read_items(items: list[tuple], semantic: dict | None, statements: pd.DataFrame, config: Config) -> list[tuple[dict, list[Suggestion]]]:
@@ -351,6 +360,16 @@ def tag_comments(
         split = Split(config.tag.workers, config.tag.parallel_min_comments)
         return map_items(engine, _read_partition, scored, statements, config, split=split)
 
-    results = cached_map(None if config.tag.semantic.enabled else cache, keys, read) if rows else {}
-    tagged = tagged_frame(comments, rows, keys, {key: result[0] for key, result in results.items()}, config)
-    return tagged, suggestion_table(comments, rows, keys, {key: result[1] for key, result in results.items()}, statements)
+    rows_of: dict[tuple, list[int]] = {}
+    for i, key in zip(rows, keys, strict=True):
+        rows_of.setdefault(key, []).append(i)
+    tags, suggestions = TagColumns(comments, config), SuggestionRows(comments, statements)
+    # A block of comments at a time, so no process holds every comment's reading; the semantic
+    # pass scores against every comment at once, so with it on there is one block.
+    semantic = config.tag.semantic.enabled
+    for block in cached_blocks(None if semantic else cache, rows_of, read, size=max(1, len(rows_of)) if semantic else BLOCK_ITEMS):
+        for key, (found, proposals) in block.items():
+            for i in rows_of[key]:
+                tags.put(i, found)
+                suggestions.add(i, proposals)
+    return tags.frame(), suggestions.frame()

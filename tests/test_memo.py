@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.config import PrivacyConfig
-from pipeline.memo import ItemCache, cached_map
+from pipeline.memo import ItemCache, cached_blocks, cached_map
 from pipeline.redact import Redactor
 
 
@@ -36,9 +36,29 @@ def test_a_closed_cache_is_saved_and_holds_nothing_in_memory(tmp_path):
     cache = ItemCache(tmp_path, "stage", "salt")
     cache.map([1, 2], squares(calls))
     cache.close()
-    assert (cache._stored, cache._used) == (None, {})  # a stage's results are not kept to the end of the run
+    assert cache._db is None
     assert ItemCache(tmp_path, "stage", "salt").map([1, 2], squares(calls)) == {1: 1, 2: 4}
     assert calls == [[1, 2]]  # the saved file gave them
+
+
+def test_results_are_on_disk_as_they_are_computed_not_held_until_saved(tmp_path):
+    """A stage's results go to the file as each batch is computed: another process sees them
+    before the stage ends, and a run killed midway has not lost them."""
+    calls: list = []
+    cache = ItemCache(tmp_path, "stage", "salt")
+    cache.map([1, 2], squares(calls))
+    other = ItemCache(tmp_path, "stage", "salt")
+    assert other.map([2, 1], squares(calls)) == {2: 4, 1: 1}
+    assert calls == [[1, 2]] and (other.hits, other.misses) == (2, 0)
+
+
+def test_blocks_give_every_distinct_key_once_a_block_at_a_time(tmp_path):
+    calls: list = []
+    cache = ItemCache(tmp_path, "stage", "salt")
+    blocks = list(cached_blocks(cache, [1, 2, 1, 3, 4, 5], squares(calls), size=2))
+    assert blocks == [{1: 1, 2: 4}, {3: 9, 4: 16}, {5: 25}]
+    assert calls == [[1, 2], [3, 4], [5]]
+    assert list(cached_blocks(None, [2, 2], squares(calls), size=2)) == [{2: 4}]
 
 
 def test_another_salt_or_a_damaged_file_starts_empty(tmp_path):
@@ -48,9 +68,12 @@ def test_another_salt_or_a_damaged_file_starts_empty(tmp_path):
     cache.save()
     ItemCache(tmp_path, "stage", "two").map([2], squares(calls))
     assert len(calls) == 2
-    (tmp_path / "stage.pkl").write_bytes(b"not a pickle")
-    ItemCache(tmp_path, "stage", "one").map([2], squares(calls))
+    (tmp_path / "stage.sqlite").write_bytes(b"not a database, and long enough to be read as one" * 40)
+    damaged = ItemCache(tmp_path, "stage", "one")
+    assert damaged.map([2], squares(calls)) == {2: 4}
     assert len(calls) == 3
+    damaged.close()
+    assert ItemCache(tmp_path, "stage", "one").map([2], squares(calls)) == {2: 4} and len(calls) == 3  # rebuilt
 
 
 def test_without_a_cache_every_distinct_item_is_computed():
@@ -75,3 +98,11 @@ def test_redaction_from_cache_follows_the_runs_vocabulary(tmp_path):
     cache = ItemCache(tmp_path, "redact", "salt")
     grown.redact_texts([text], [None], cache=cache)
     assert (cache.hits, cache.misses) == (1, 0)
+
+
+def test_an_item_used_twice_in_one_run_is_computed_once_and_no_hit(tmp_path):
+    calls: list = []
+    cache = ItemCache(tmp_path, "stage", "salt")
+    cache.map([1], squares(calls))
+    assert cache.map([1, 2], squares(calls)) == {1: 1, 2: 4}
+    assert calls == [[1], [2]] and (cache.hits, cache.misses) == (0, 3)  # nothing came from an earlier run
