@@ -33,6 +33,7 @@ CONNECT_TIMEOUT_S = 30
 PARTITIONS_PER_THREAD = 4
 # Most partitions submitted and not yet handed over, per worker thread (bounds what the scheduler holds).
 IN_FLIGHT_PER_THREAD = 16
+MESSAGE_LOG = "distributed.admin.low-level-log-length"
 
 
 def peak_rss_mb() -> float:
@@ -54,9 +55,14 @@ class DaskEngine:
         if self._client is not None:
             return self._client
         try:
+            import dask
             import distributed
         except ImportError as exc:
             raise MissingDependency("distributed", INSTALL, "engine 'dask'") from exc
+        # Each connection keeps its last messages for debugging (1,000 by default), and a task's
+        # message carries its partition's items: at 100,000 responses those logs held most of
+        # the run's text, in this process (a local cluster's scheduler runs here) and on workers.
+        dask.config.set({MESSAGE_LOG: 0})
         if self.config.scheduler:
             try:
                 self._client = distributed.Client(self.config.scheduler, timeout=CONNECT_TIMEOUT_S)
