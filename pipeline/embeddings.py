@@ -47,6 +47,8 @@ INSTALL = {
 # every term counts (min_df 1 below MIN_DF_FROM_DOCS documents).
 TFIDF_MIN_DF = 2
 MIN_DF_FROM_DOCS = 200
+# Texts the TF-IDF backend turns into vectors at once.
+TFIDF_BATCH = 10_000
 
 
 class Embedder(Protocol):
@@ -110,8 +112,14 @@ class TfidfEmbedder:
         return f"tfidf-d{self.dims}-n{self.ngram_max}-s{self.seed}{words}-{self.corpus_hash_}"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self.svd_.transform(self.vectorizer_.transform(list(texts)))
-        return normalize(vectors).astype(np.float32)
+        texts = list(texts)
+        # A batch at a time: the sparse TF-IDF matrix of every text is larger than their vectors
+        # (each row's vector is its own, so the batches change no value).
+        vectors = [
+            normalize(self.svd_.transform(self.vectorizer_.transform(texts[start : start + TFIDF_BATCH]))).astype(np.float32)
+            for start in range(0, max(len(texts), 1), TFIDF_BATCH)
+        ]
+        return np.vstack(vectors)
 
 
 def _model_fingerprint(path: Path) -> str:

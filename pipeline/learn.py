@@ -48,6 +48,8 @@ LABEL_COLUMNS = ["comment_id", "text", "ask_id", "present", "source"]
 # What an analyst writes (labels_file) and what `label` writes (to_label_file).
 LABELS_FILE_COLUMNS = ["comment_id", "text", "asks", "not_asks"]
 TO_LABEL_COLUMNS = ["comment_id", "question_id", "text", "predicted", "asks", "not_asks", "checked", "why"]
+# Texts whose sentences the similarity embeds at once (:func:`similarities`).
+SIMILARITY_BLOCK = 20_000
 QUALITY_COLUMNS = ["ask_id", "ask_label", "positives", "negatives", "precision", "recall", "f1", "classifier_share", "enough_labels"]
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 # The similarity prior's slope: its spread over the run's comments, divided by this.
@@ -161,22 +163,30 @@ def _sentences(text: str) -> list[str]:
     return [s for s in SENTENCE_END.split(text) if s.strip()] or [text]
 
 
-def similarities(texts: list[str], documents: list[str], embed) -> tuple[np.ndarray, np.ndarray]:
+def similarities(texts: list[str], documents: list[str], embed, block: int = SIMILARITY_BLOCK) -> tuple[np.ndarray, np.ndarray]:
     """(embeddings of ``texts``, texts x documents similarity): the mean of each text's cosine and
-    its best sentence's; ``embed(texts) -> vectors``."""
-    sentences, owner = [], []
-    for i, text in enumerate(texts):
-        parts = _sentences(text)
-        sentences += parts
-        owner += [i] * len(parts)
-    distinct = list(dict.fromkeys([*texts, *sentences, *documents]))
-    vectors = embed(distinct)
-    row = {t: i for i, t in enumerate(distinct)}
-    pick = lambda items: vectors[[row[t] for t in items]]  # noqa: E731
-    embeddings, docs = pick(texts), pick(documents)
-    best = np.full((len(texts), len(documents)), -1.0)
-    np.maximum.at(best, np.array(owner), pick(sentences) @ docs.T)
-    return embeddings, (embeddings @ docs.T + best) / 2
+    its best sentence's; ``embed(texts) -> vectors``. ``block`` texts (and their sentences) at a
+    time: the vectors of every sentence of a large corpus at once took a gigabyte."""
+    docs = embed(documents)
+    embeddings, similarity = [], []
+    for start in range(0, len(texts), block):
+        chunk = texts[start : start + block]
+        sentences, owner = [], []
+        for i, text in enumerate(chunk):
+            parts = _sentences(text)
+            sentences += parts
+            owner += [i] * len(parts)
+        distinct = list(dict.fromkeys([*chunk, *sentences]))
+        vectors = embed(distinct)
+        row = {t: i for i, t in enumerate(distinct)}
+        vectors_of_chunk = vectors[[row[t] for t in chunk]]
+        best = np.full((len(chunk), len(documents)), -1.0)
+        np.maximum.at(best, np.array(owner, dtype=int), vectors[[row[t] for t in sentences]] @ docs.T)
+        embeddings.append(vectors_of_chunk)
+        similarity.append((vectors_of_chunk @ docs.T + best) / 2)
+    if not embeddings:
+        return np.zeros((0, docs.shape[1]), dtype=docs.dtype), np.zeros((0, len(documents)))
+    return np.vstack(embeddings), np.vstack(similarity)
 
 
 def known_matrix(n_items: int, n_asks: int, labelled: dict[tuple[int, int], bool]) -> np.ndarray:
@@ -299,10 +309,14 @@ def _signals(comments: pd.DataFrame, labels: pd.DataFrame, config: Config, cache
     said = comments.index[comments["kind"] == "comment"]
     positions = {index: pos for pos, index in enumerate(comments.index)}
     questions = comment_questions(comments, config)
-    texts = list(dict.fromkeys(comments.loc[said, "text"].astype(str)))
+    # One copy of the corpus' text, which the lists and maps below share: each copy of it as
+    # Python strings is hundreds of megabytes at a hundred thousand responses.
+    all_texts, all_asks = comments["text"].astype(str).tolist(), comments["asks"].fillna("").tolist()
+    texts = list(dict.fromkeys(all_texts[positions[index]] for index in said))
     item = {t: i for i, t in enumerate(texts)}
     n_comments = len(texts)
-    by_id = dict(zip(comments["comment_id"], comments["text"].astype(str)))
+    labelled_ids = {i for i in labels["comment_id"] if i}
+    by_id = {c: all_texts[p] for p, c in enumerate(comments["comment_id"]) if c in labelled_ids}
     labelled: dict[tuple[int, int], bool] = {}
     for row in labels.itertuples(index=False):
         text = by_id.get(row.comment_id) if row.comment_id else row.text.strip()
@@ -317,7 +331,6 @@ def _signals(comments: pd.DataFrame, labels: pd.DataFrame, config: Config, cache
     in_scope = np.ones((n, k), dtype=bool)
     scope_of = {q: np.array([not a.questions or q in a.questions for a in codebook]) for q in set(questions) if q}
     item_of_row = {}
-    all_texts, all_asks = comments["text"].astype(str).tolist(), comments["asks"].fillna("").tolist()
     for index in said:
         position = positions[index]
         i = item[all_texts[position]]

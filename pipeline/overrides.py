@@ -140,7 +140,8 @@ def apply_overrides(comments: pd.DataFrame, overrides: pd.DataFrame, statements:
     require_columns(overrides, ["comment_id", "field", "value"], "overrides", "read_overrides")
     out = comments.reset_index(drop=True)
     out["overridden"] = ""
-    position = {cid: i for i, cid in enumerate(out["comment_id"])}
+    # Only with overrides to place: at scale the map of every comment id is a hundred megabytes.
+    position = {cid: i for i, cid in enumerate(out["comment_id"])} if len(overrides) else {}
     ask_ids = [ask.id for ask in config.tag.codebook]
     sections = _section_titles(statements, config)
     topics = set(out["topic_id"].dropna().astype(int))

@@ -525,6 +525,7 @@ def _analyse(
         WORKBOOK_FILE: tables_workbook(summaries, publication, config.consultation, config.report.min_count),
     }
     timer.done(len(tables["comments"]))
+    del facts, context  # what the documents were made from: the write stage needs only them
 
     # Every output is staged, audited, and only then moved into place, with the manifest last.
     timer.stage("write")

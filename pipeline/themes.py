@@ -340,12 +340,14 @@ def _question_topics(
     seeds = seed_topics(config.tag.codebook, question, part.split(POOLED) if part else None, config.languages.default) if cfg.guided else None
     if cfg.guided and not seeds:
         raise PipelineError("themes.guided is true but tag.codebook has no asks with a label or phrase pattern; add asks or set guided: false")
-    embedder = make_embedder(cfg.embedding, cfg.seed, stop_words).fit(docs + statements["text"].astype(str).tolist())
-    embeddings = _embed(docs, embedder, cache_dir)
     # Past themes.fit_sample comments the topics are fitted on a seeded sample and the other
-    # comments join the nearest topic (as BERTopic assigns a large corpus by transform).
+    # comments join the nearest topic (as BERTopic assigns a large corpus by transform). A
+    # backend that learns from the corpus learns from the sample too: a TF-IDF vocabulary of
+    # every comment's word pairs took a gigabyte at a hundred thousand responses.
     sample = fit_sample(len(docs), cfg)
     fit_docs = docs if sample is None else [docs[i] for i in sample]
+    embedder = make_embedder(cfg.embedding, cfg.seed, stop_words).fit(fit_docs + statements["text"].astype(str).tolist())
+    embeddings = _embed(docs, embedder, cache_dir)
     fit_embeddings = embeddings if sample is None else embeddings[sample]
     model = build_topic_model(cfg, embedder, len(fit_docs), seeds, unsafe_words, stop_words)
 

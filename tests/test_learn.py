@@ -24,6 +24,7 @@ from pipeline.learn import (
     override_labels,
     read_label_file,
     select_uncertain,
+    similarities,
     to_label,
 )
 from pipeline.learners import LEARNERS, make_learner
@@ -220,3 +221,25 @@ def test_learning_curve_on_the_fixture(dev):
     assert rows[0]["samples_f1"] == rows[2]["samples_f1"] >= 0.6
     lines, passed = floor_lines([{"backend": "tfidf", **r} for r in rows], "tfidf")
     assert not passed and lines[0].startswith("learning curve tfidf, 0 labels random: ") and lines[1].endswith("FAIL")
+
+
+def test_similarities_a_block_at_a_time_equal_all_at_once():
+    """The similarity embeds a block of texts and their sentences at a time (memory at scale);
+    the blocks change no value."""
+    from pipeline.embeddings import TfidfEmbedder
+
+    texts = [
+        "Supervisors need time for reflection. Caseloads leave none.",
+        "The child's voice is missing from section 3.",
+        "Leaders should model practice. They should know every family.",
+        "Please add care leavers to the statement.",
+        "Reflection needs protected time.",
+    ]
+    documents = ["Reflective supervision. Time to think about practice.", "Children in care and care leavers."]
+    embedder = TfidfEmbedder(dims=4, seed=1).fit(texts + documents)
+    whole = similarities(texts, documents, embedder.embed, block=100)
+    for block in (1, 2):
+        blocked = similarities(texts, documents, embedder.embed, block=block)
+        np.testing.assert_allclose(blocked[0], whole[0], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(blocked[1], whole[1], rtol=0, atol=1e-6)
+    assert whole[1].shape == (5, 2) and similarities([], documents, embedder.embed)[1].shape == (0, 2)
