@@ -8,6 +8,9 @@ CONFIG_OUT ?= my-config.yaml
 BENCH_SIZES ?= 100 1000 10000
 # make bench BENCH_ENGINE=dask: the per-item stages on a local dask cluster of 2 workers (bench/results-dask.json).
 BENCH_ENGINE ?= local
+# make compare REV=<commit>: the working tree against a revision, at one size, alternated ROUNDS times.
+BENCH_SIZE ?= 10000
+ROUNDS ?= 3
 FIXTURES ?= tests/fixtures/generated
 # Shared material beside the repository; a labelled set in SHARED_EVAL (labels.yaml, docs/) is scored by make eval when present.
 SHARED ?= ../shared
@@ -16,7 +19,7 @@ SHARED_EVAL ?= $(SHARED)/eval_suggestions
 DEV_SET ?= $(SHARED)/datasets/gambling_ads_labelled
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test analyse config eval fixtures bench clean
+.PHONY: help setup test analyse config eval fixtures bench compare clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +51,10 @@ fixtures: ## Regenerate the test files (docx, pdf, xlsx, csv, eml, doc, broken o
 
 bench: ## Time, memory and theme quality of analyse on generated corpora (BENCH_SIZES="100 1000 10000", BENCH_ENGINE=local|dask; writes bench/results.json, or results-dask.json)
 	BENCH_SIZES="$(BENCH_SIZES)" BENCH_ENGINE="$(BENCH_ENGINE)" $(PYTHON) bench/run.py
+
+compare: ## Time the first run of make bench for git revision REV and the working tree, alternated (REV=<commit> BENCH_SIZE=10000 ROUNDS=3)
+	@test -n "$(REV)" || { echo "make compare: give the revision to compare with, e.g. make compare REV=HEAD~1"; exit 2; }
+	BENCH_ENGINE="$(BENCH_ENGINE)" $(PYTHON) bench/compare.py "$(REV)" --size $(BENCH_SIZE) --rounds $(ROUNDS)
 
 clean: ## Remove generated outputs (keeps data/raw)
 	rm -rf $(OUT)/*.csv $(OUT)/*.parquet $(OUT)/report.html $(OUT)/summary_of_responses.docx $(OUT)/tables.xlsx $(OUT)/charts $(OUT)/publication $(OUT)/cache $(OUT)/model data/interim $(FIXTURES) bench/data

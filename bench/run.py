@@ -167,11 +167,12 @@ def child_themes(out: Path, cache: Path) -> dict:
     return rows
 
 
-def _child(mode: str, *paths: Path) -> dict:
-    """Run ``mode`` in a fresh Python process, so that its peak RSS is its own."""
+def _child(mode: str, *paths: Path, root: Path = ROOT) -> dict:
+    """Run ``mode`` in a fresh Python process, so that its peak RSS is its own; ``root``: the
+    checkout whose bench and pipeline code runs (another revision's, for bench/compare.py)."""
     done = subprocess.run(
-        [sys.executable, str(Path(__file__)), "--child", mode, *map(str, paths)],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [sys.executable, str(root / "bench" / "run.py"), "--child", mode, *map(str, paths)],
+        cwd=root, capture_output=True, text=True, check=False,
     )
     if done.returncode != 0:
         raise SystemExit(f"bench child '{mode}' failed:\n{done.stderr[-3000:]}")

@@ -1,5 +1,6 @@
 """`make bench` smoke test: the generator writes every format and a timed run records every stage."""
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -58,3 +59,32 @@ def test_the_memory_targets_at_100000_are_checked_on_the_dask_engine_only():
     client, worker = rows["100,000 responses on dask, client peak RSS (MB)"], rows["100,000 responses on dask, worker peak RSS (MB)"]
     assert (client["value"], client["met"], worker["value"], worker["met"]) == (3500.0, True, 2100.0, False)
     assert not [r for r in check_targets([result("local", 9000.0, {"children": 3000.0})]) if "dask" in r["target"]]
+
+
+def test_compare_gives_medians_per_version_and_the_ratio_of_the_working_tree():
+    from bench.compare import summarise, table
+
+    def run(total: float, tag: float) -> dict:
+        return {"total_wall_s": total, "stages": [{"stage": "ingest", "wall_s": 1.0}, {"stage": "tag", "wall_s": tag}]}
+
+    summary = summarise({"abc123 (revision)": [run(100.0, 10.0), run(120.0, 30.0), run(104.0, 12.0)], "working tree": [run(110.0, 11.0), run(108.0, 9.0), run(300.0, 90.0)]})
+    old, new = summary["versions"]["abc123 (revision)"], summary["versions"]["working tree"]
+    # Medians, so one slow run (a busy machine) does not decide.
+    assert (old["median_total_s"], new["median_total_s"]) == (104.0, 110.0)
+    assert (old["median_stage_s"], new["median_stage_s"]) == ({"ingest": 1.0, "tag": 12.0}, {"ingest": 1.0, "tag": 11.0})
+    assert summary["ratio_working_tree_over_revision"] == round(110 / 104, 3)
+    text = table(summary)
+    assert "  tag               12.00       11.00" in text and "working tree / abc123 (revision): 1.058" in text
+
+
+def test_compare_times_a_git_revision_against_the_working_tree(tmp_path, monkeypatch):
+    import bench.compare
+
+    monkeypatch.setattr(bench.compare, "corpus", lambda n: (generate(tmp_path / "corpus" / "raw", n, seed=3), tmp_path / "corpus")[1])
+    summary = bench.compare.compare("HEAD", size=12, rounds=1)
+    for version in summary["versions"].values():
+        assert len(version["totals_s"]) == 1 and version["totals_s"][0] > 0
+        assert list(version["median_stage_s"]) == STAGES
+    # The revision's checkout is removed afterwards.
+    listed = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True, check=True).stdout
+    assert "bench-compare-" not in listed
